@@ -1,0 +1,50 @@
+# The single entry point. Needs only python3 and make: the first target run
+# bootstraps uv into .uv/ and installs the locked dependencies into .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+SHARED ?= ../shared
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run demo test lint format bench eval clean
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+$(VENV): $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/newsbrief run
+
+demo: $(STAMP)
+	$(VENV)/bin/newsbrief demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/pytest
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench
+
+eval: $(STAMP)
+	$(PYTHON) $(SHARED)/tools/attribution_eval.py --data $(SHARED)/polnear-dev --cmd "$(VENV)/bin/newsbrief extract --jsonl"
+
+clean:
+	rm -rf $(VENV) .uv .pytest_cache .mypy_cache .ruff_cache

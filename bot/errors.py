@@ -1,0 +1,54 @@
+"""Expected failures. Adapters turn these into user text; anything else is a bug and is logged.
+
+NewsbriefError
+ ├── UserInputError        bad arguments from a user (a malformed cron, an empty name)
+ │    ├── UnknownActorError     no actor matches; carries suggestions
+ │    └── UnsafeURLError        a URL that resolves to a non-public address
+ ├── PermissionDeniedError a configuration command from a non-manager
+ ├── NotFoundError         a feed or channel that is not configured
+ ├── FetchError            a feed or page could not be fetched or parsed
+ ├── PublishError          a platform refused a message
+ └── ConfigurationError    settings are missing or wrong (a bad token, a bad database URL)
+"""
+
+from __future__ import annotations
+
+
+class NewsbriefError(Exception):
+    """Base of every failure that is expected and has a message fit for a user."""
+
+
+class UserInputError(NewsbriefError):
+    pass
+
+
+class UnknownActorError(UserInputError):
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"No actor matches {name!r}.{hint}")
+
+
+class UnsafeURLError(UserInputError):
+    pass
+
+
+class PermissionDeniedError(NewsbriefError):
+    pass
+
+
+class NotFoundError(NewsbriefError):
+    pass
+
+
+class FetchError(NewsbriefError):
+    pass
+
+
+class PublishError(NewsbriefError):
+    pass
+
+
+class ConfigurationError(NewsbriefError):
+    pass

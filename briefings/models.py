@@ -1,0 +1,154 @@
+"""Plain data the engine takes and gives: no behaviour beyond (de)serialising.
+
+Every span is a pair of character offsets into the article text, and
+``text[span.start:span.end] == span.text`` always holds: quotes are never altered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """How the words are reported."""
+
+    DIRECT = "direct"  # the words stand inside quotation marks
+    INDIRECT = "indirect"  # reported speech, no quotation marks
+    MIXED = "mixed"  # reported speech with a partial quote inside
+
+
+class Stance(StrEnum):
+    """Position toward the article's main issue."""
+
+    SUPPORTS = "supports"
+    OPPOSES = "opposes"
+    NEUTRAL = "neutral"
+    UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article as the engine reads it."""
+
+    text: str
+    title: str = ""
+    url: str = ""
+    published: datetime | None = None
+    outlet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of the article text: ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Span:
+        return cls(int(data["start"]), int(data["end"]), str(data["text"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A country (``id`` is ISO 3166-1 alpha-2, "DE") or an organisation ("NATO").
+
+    ``evidence`` says how the engine tied the speaker to it, e.g.
+    ``"title: German Chancellor"``, ``"metonym: the Kremlin"``,
+    ``"fact: head of government 2021-12-08..2025-05-06"``, ``"alias: config"``.
+    """
+
+    id: str
+    name: str
+    evidence: str = ""
+    kind: str = "country"  # "country" or "organisation"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Actor:
+        ident = str(data["id"])
+        kind = "country" if len(ident) == 2 else "organisation"
+        return cls(ident, str(data["name"]), str(data.get("evidence", "")), kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Who said what: one attribution found in an article."""
+
+    speaker: Span  # the in-text source mention ("he" stays "he")
+    speaker_name: str  # resolved across the article ("Olaf Scholz", "the Kremlin")
+    role: str | None  # title kept apart from the name ("Chancellor")
+    actor: Actor | None  # the country or organisation spoken for
+    cue: Span | None  # the reporting verb or phrase
+    content: Span  # the verbatim quoted or reported words
+    kind: Kind
+    stance: Stance = Stance.UNCLEAR
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``newsbrief extract --jsonl`` (a contract)."""
+        return {
+            "speaker": self.speaker.to_dict(),
+            "speaker_name": self.speaker_name,
+            "role": self.role,
+            "actor": self.actor.to_dict() if self.actor else None,
+            "cue": self.cue.to_dict() if self.cue else None,
+            "content": self.content.to_dict(),
+            "kind": self.kind.value,
+            "stance": self.stance.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Statement:
+        return cls(
+            speaker=Span.from_dict(data["speaker"]),
+            speaker_name=str(data["speaker_name"]),
+            role=data.get("role"),
+            actor=Actor.from_dict(data["actor"]) if data.get("actor") else None,
+            cue=Span.from_dict(data["cue"]) if data.get("cue") else None,
+            content=Span.from_dict(data["content"]),
+            kind=Kind(data["kind"]),
+            stance=Stance(data.get("stance", "unclear")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    """One who-said-what line of a briefing: one actor, its words that carry the position."""
+
+    label: str  # what the line is about: the actor's name, else the speaker's
+    actor: Actor | None
+    speaker_name: str
+    role: str | None
+    text: str  # the words, trimmed at a clause boundary with "…" when long
+    kind: Kind
+    stance: Stance
+    statements: int = 1  # how many statements stand behind the line
+
+
+@dataclass(frozen=True, slots=True)
+class StoryBrief:
+    """The bullets of one story (article), with where it comes from."""
+
+    title: str
+    url: str
+    outlet: str
+    published: datetime | None
+    bullets: tuple[Bullet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """What a channel receives: stories, each with its who-said-what bullets."""
+
+    title: str
+    stories: tuple[StoryBrief, ...] = field(default_factory=tuple)
+    generated: datetime | None = None

@@ -1,0 +1,52 @@
+"""Settings from the environment and a .env file. Only the composition root calls ``load_settings``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Tokens are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBRIEF_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: SQLite in data_dir
+    allow_private_networks: bool = False  # tests turn this on for their loopback servers
+    log_level: str = "INFO"
+    poll_interval_minutes: int = 15
+    nlp_processes: int = 2
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBRIEF_DISCORD_TOKEN")
+    )
+    discord_guild_id: int | None = None  # sync commands to this guild only (development)
+    discord_shards: int | None = None  # use AutoShardedClient when set
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "NEWSBRIEF_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "NEWSBRIEF_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "NEWSBRIEF_SLACK_SIGNING_SECRET"),
+    )
+    slack_managers: list[str] = Field(default_factory=list)  # user ids allowed to configure
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsbrief.db').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings now (never at import time); keyword arguments win over the environment."""
+    return Settings(**overrides)
