@@ -2,11 +2,123 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
 import typer
+
+from briefings.models import Article
+
+MAX_FILE_BYTES = 2_000_000
+# Below this many files a second process costs more to start than it saves.
+PARALLEL_FROM = 8
+
+
+class ArticleFileError(Exception):
+    """A file that cannot be read as an article; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    path: str
+    article: Article
+
+
+def read_article(path: str, max_bytes: int = MAX_FILE_BYTES) -> Article:
+    """A UTF-8 text file (or ``-`` for standard input) as an article; the first line is its title."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ArticleFileError("no such file") from None
+    except IsADirectoryError:
+        raise ArticleFileError("is a directory, not an article file") from None
+    except PermissionError:
+        raise ArticleFileError("permission denied") from None
+    except OSError as exc:
+        raise ArticleFileError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ArticleFileError(f"larger than {max_bytes // 1_000_000} MB; not an article")
+    if b"\x00" in data:
+        raise ArticleFileError("binary data, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleFileError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise ArticleFileError("empty: no text to read")
+    first = text.lstrip().split("\n", 1)[0].strip()
+    title = first if 0 < len(first) <= 200 and len(text.split("\n", 1)) > 1 else ""
+    return Article(text=text, title=title, url="" if path == "-" else Path(path).resolve().as_uri())
+
+
+def _fail(path: str, reason: str) -> None:
+    sys.stderr.write(f"newsbrief: {path}: {reason}\n")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def extract(files: list[str], jsonl: bool = typer.Option(False, "--jsonl")) -> None:
-        """Print the statements found in each article file (one JSON object per file)."""
-        raise typer.Exit(0)
+    def extract(
+        files: list[str] = typer.Argument(..., help="Article text files (UTF-8), or - for stdin."),
+        jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per file (default)."),
+        processes: int = typer.Option(0, "--processes", help="Parser processes; 0 = automatic."),
+    ) -> None:
+        """Print who said what in each article: one JSON object per file."""
+        from briefings.engine import Engine
+        from briefings.nlp import ModelNotInstalledError, load_model
+
+        loaded: list[LoadedFile] = []
+        failed = 0
+        for path in files:
+            try:
+                loaded.append(LoadedFile(path, read_article(path)))
+            except ArticleFileError as exc:
+                failed += 1
+                _fail(path, str(exc))
+                print(json.dumps({"file": path, "error": str(exc), "statements": []}))
+        if loaded:
+            try:
+                nlp = load_model()
+            except ModelNotInstalledError as exc:
+                _fail("model", str(exc))
+                raise typer.Exit(2) from None
+            engine = Engine(nlp)
+            n_process = processes or (
+                min(2, os.cpu_count() or 1) if len(loaded) >= PARALLEL_FROM else 1
+            )
+            results = engine.extract_many([f.article for f in loaded], n_process=n_process)
+            out = sys.stdout
+            for item, statements in zip(loaded, results, strict=True):
+                record = {"file": item.path, "statements": [s.to_dict() for s in statements]}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if failed:
+            raise typer.Exit(1)
+
+    @app.command()
+    def digest(
+        file: str = typer.Argument(..., help="An article text file, or - for stdin."),
+    ) -> None:
+        """Print the who-said-what briefing of one article, as it reads in chat."""
+        from briefings.condense import condense
+        from briefings.engine import Engine
+        from briefings.nlp import ModelNotInstalledError, load_model
+        from briefings.render import render_text
+
+        try:
+            article = read_article(file)
+        except ArticleFileError as exc:
+            _fail(file, str(exc))
+            raise typer.Exit(1) from None
+        try:
+            nlp = load_model()
+        except ModelNotInstalledError as exc:
+            _fail("model", str(exc))
+            raise typer.Exit(2) from None
+        statements = Engine(nlp).extract(article)
+        typer.echo(render_text(article, condense(statements)))

@@ -1,14 +1,22 @@
-"""The who-said-what engine: an article in, statements out. (Being written: API is stable.)"""
+"""The who-said-what engine: an article in, statements out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from briefings.models import Actor, Article, Statement
+from briefings.models import Actor, Article, Span, Stance, Statement
+from briefings.quotes import Attribution, extract_attributions, find_quotes
+from briefings.resolve import ActorFinder
+from briefings.speakers import PersonIndex, ResolvedSpeaker, resolve_speaker
+from briefings.stance import IssueModel, stance_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
+
+# Longer texts are cut before parsing: the model's memory grows with the text.
+MAX_CHARS = 200_000
 
 
 class Engine:
@@ -16,12 +24,73 @@ class Engine:
 
     def __init__(self, nlp: Language, aliases: Mapping[str, Actor] | None = None) -> None:
         self.nlp = nlp
-        self.aliases = dict(aliases or {})
+        self.actors = ActorFinder(aliases)
 
     def extract(self, article: Article) -> list[Statement]:
+        """The statements of one article."""
         return self.extract_many([article])[0]
 
     def extract_many(
         self, articles: Iterable[Article], n_process: int = 1, batch_size: int = 16
     ) -> list[list[Statement]]:
-        return [[] for _ in articles]
+        """The statements of many articles, parsed as one stream (in parallel when asked)."""
+        items = list(articles)
+        texts = [a.text[:MAX_CHARS] for a in items]
+        docs = self.nlp.pipe(texts, n_process=n_process, batch_size=batch_size)
+        return [self.statements(doc, article) for doc, article in zip(docs, items, strict=True)]
+
+    def statements(self, doc: Doc, article: Article) -> list[Statement]:
+        """Attributions of a parsed article, with names, actors and stances resolved."""
+        text = doc.text
+        quotes = find_quotes(text)
+        found = extract_attributions(doc, quotes)
+        inside = [False] * (len(text) + 1)
+        for quote in quotes:
+            for pos in range(quote.start, quote.end):
+                inside[pos] = True
+        persons = PersonIndex(doc, inside)
+        when = article.published.date() if article.published else None
+        issue = IssueModel.from_article(doc, article.title)
+        resolved: list[tuple[int, ResolvedSpeaker]] = []
+        out: list[Statement] = []
+        for att in found:
+            head = doc[att.speaker_token]
+            speaker = resolve_speaker(head, att.speaker, persons, resolved)
+            resolved.append((att.content[0], speaker))
+            actor, role = self.actors.find(speaker, when)
+            out.append(_statement(text, att, speaker, actor, role, stance_of(doc, att, issue)))
+        return out
+
+
+def _span(text: str, chars: tuple[int, int]) -> Span:
+    return Span(chars[0], chars[1], text[chars[0] : chars[1]])
+
+
+def _statement(
+    text: str,
+    att: Attribution,
+    speaker: ResolvedSpeaker,
+    actor: Actor | None,
+    role: str | None,
+    stance: Stance,
+) -> Statement:
+    return Statement(
+        speaker=_span(text, att.speaker),
+        speaker_name=speaker.name,
+        role=role,
+        actor=actor,
+        cue=_span(text, att.cue) if att.cue else None,
+        content=_span(text, att.content),
+        kind=att.kind,
+        stance=stance,
+        parts=tuple(_span(text, p) for p in att.parts),
+    )
+
+
+def spans_verbatim(text: str, statements: Sequence[Statement]) -> bool:
+    """Whether every span of every statement is the exact text at its offsets."""
+    for st in statements:
+        spans = [st.speaker, st.content, *st.parts] + ([st.cue] if st.cue else [])
+        if any(text[s.start : s.end] != s.text for s in spans):
+            return False
+    return True

@@ -92,6 +92,16 @@ class Statement:
     content: Span  # the verbatim quoted or reported words
     kind: Kind
     stance: Stance = Stance.UNCLEAR
+    # A quote split by its attribution ("“A,” she said, “B.”"): every piece, in order,
+    # ``content`` being the first. Empty for a single piece.
+    parts: tuple[Span, ...] = ()
+
+    @property
+    def words(self) -> str:
+        """The reported words, pieces of a split quote joined by an ellipsis."""
+        if not self.parts:
+            return self.content.text
+        return " … ".join(part.text for part in self.parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``newsbrief extract --jsonl`` (a contract)."""
@@ -104,6 +114,7 @@ class Statement:
             "content": self.content.to_dict(),
             "kind": self.kind.value,
             "stance": self.stance.value,
+            "parts": [part.to_dict() for part in self.parts],
         }
 
     @classmethod
@@ -117,6 +128,7 @@ class Statement:
             content=Span.from_dict(data["content"]),
             kind=Kind(data["kind"]),
             stance=Stance(data.get("stance", "unclear")),
+            parts=tuple(Span.from_dict(p) for p in data.get("parts") or ()),
         )
 
 

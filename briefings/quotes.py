@@ -1,0 +1,456 @@
+"""Find attributions in a parsed article: direct, indirect and mixed speech.
+
+Pure functions over a spaCy ``Doc``. Offsets are character offsets into ``doc.text``.
+The approach: every reporting verb outside quotation marks with a source as subject
+(or an "according to X") yields a statement whose content is its clausal complement;
+quotation marks that the complement touches turn it direct (the whole quote, over
+sentence boundaries) or mixed; quotes that no verb claims are tied to the nearest
+cue in their sentence, or continue the previous speaker's quote in the paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from briefings.lexicon import (
+    FIRST_SECOND_PERSON,
+    MENTAL_VERBS,
+    NON_SOURCE_SUBJECTS,
+    OBJECT_FORMS,
+    PREP_FORMS,
+    PREP_VERBS,
+    SPEECH_FORMS,
+)
+from briefings.models import Kind
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+OPENING = "\u201c"
+CLOSING = "\u201d"
+STRAIGHT = '"'
+QUOTE_CHARS = frozenset((OPENING, CLOSING, STRAIGHT))
+_PARAGRAPH = re.compile(r"[^\n]+")
+_TRIM = " \t\n,;:.—–-"
+_SUBJECT_DEPS = frozenset(("nsubj",))
+_MENTION_LEFT_DEPS = frozenset(
+    ("compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct", "cc")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A stretch between quotation marks; ``start``/``end`` include the marks."""
+
+    start: int
+    end: int
+    paragraph: int
+    open_ended: bool = False  # runs to the paragraph's end (a quote continued in the next one)
+
+    @property
+    def inner(self) -> tuple[int, int]:
+        return (self.start + 1, self.end - (0 if self.open_ended else 1))
+
+
+@dataclass(slots=True)
+class Attribution:
+    """One raw finding, before names and actors are resolved."""
+
+    speaker: tuple[int, int]
+    speaker_token: int  # index of the mention's head token in the doc
+    cue: tuple[int, int] | None
+    content: tuple[int, int]
+    kind: Kind
+    parts: list[tuple[int, int]] = field(default_factory=list)
+    quote_ids: set[int] = field(default_factory=set)
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """Pair quotation marks paragraph by paragraph.
+
+    An unbalanced mark costs at most its own paragraph: a paragraph that opens with
+    a quote and never closes it is the common multi-paragraph convention and runs to
+    its end; any other stray mark is ignored.
+    """
+    quotes: list[Quote] = []
+    for number, para in enumerate(_PARAGRAPH.finditer(text)):
+        base = para.start()
+        body = para.group()
+        opened: int | None = None
+        found: list[Quote] = []
+        for offset, char in enumerate(body):
+            if char not in QUOTE_CHARS:
+                continue
+            pos = base + offset
+            if char == OPENING or (char == STRAIGHT and opened is None):
+                if opened is not None and char == OPENING:
+                    # Two openings in a row: the first was stray (or a nested quote).
+                    opened = pos
+                    continue
+                opened = pos
+            elif opened is not None:
+                if pos - opened > 1:
+                    found.append(Quote(opened, pos + 1, number))
+                opened = None
+        if opened is not None and not body[: opened - base].strip():
+            end = base + len(body.rstrip())
+            if end - opened > 1:
+                found.append(Quote(opened, end, number, open_ended=True))
+        quotes.extend(found)
+    return quotes
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past spaces and clause punctuation at both ends."""
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    return start, end
+
+
+def _strip_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    start, end = _trim(text, start, end)
+    while start < end and text[start] in QUOTE_CHARS:
+        start += 1
+    while end > start and text[end - 1] in QUOTE_CHARS:
+        end -= 1
+    return _trim(text, start, end)
+
+
+class _Index:
+    """Which characters lie inside quotes, and which quote."""
+
+    def __init__(self, doc: Doc, quotes: list[Quote]) -> None:
+        self.quotes = quotes
+        self.owner = [-1] * (len(doc.text) + 1)
+        for qid, quote in enumerate(quotes):
+            for pos in range(quote.start, quote.end):
+                self.owner[pos] = qid
+        self.paragraph_of = [0] * (len(doc.text) + 1)
+        for number, para in enumerate(_PARAGRAPH.finditer(doc.text)):
+            for pos in range(para.start(), para.end() + 1):
+                self.paragraph_of[pos] = number
+
+    def inside(self, token: Token) -> bool:
+        return self.owner[token.idx] >= 0
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        seen: list[int] = []
+        for pos in range(start, end):
+            qid = self.owner[pos]
+            if qid >= 0 and qid not in seen:
+                seen.append(qid)
+        return seen
+
+
+def _span_chars(tokens: Iterable[Token]) -> tuple[int, int]:
+    toks = list(tokens)
+    start = min(t.idx for t in toks)
+    end = max(t.idx + len(t.text) for t in toks)
+    return start, end
+
+
+def _subtree_chars(token: Token) -> tuple[int, int]:
+    return token.left_edge.idx, token.right_edge.idx + len(token.right_edge.text)
+
+
+def mention_span(token: Token) -> tuple[int, int]:
+    """The source mention around its head: titles, names, possessors; not clauses."""
+    start = token.i
+    for child in token.lefts:
+        if child.dep_ in _MENTION_LEFT_DEPS:
+            start = min(start, child.left_edge.i)
+    doc = token.doc
+    end = token.i + 1
+    # "Donald Trump's" and "U.S." style trailing pieces
+    while end < len(doc) and doc[end].dep_ in ("case",) and doc[end].head == token:
+        end += 1
+    while start < token.i and doc[start].is_punct:
+        start += 1
+    span = doc[start:end]
+    return span.start_char, span.end_char
+
+
+def _subject(verb: Token, depth: int = 0) -> Token | None:
+    """The source of a reporting verb, following participles and relatives up."""
+    for child in verb.children:
+        if child.dep_ in _SUBJECT_DEPS:
+            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if depth >= 2:
+        return None
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
+        return _subject(verb.head, depth + 1)
+    if verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head
+    if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head
+    return None
+
+
+def _acceptable_source(subject: Token, index: _Index) -> bool:
+    if index.inside(subject):
+        return False
+    low = subject.lower_
+    if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
+        return False
+    return subject.pos_ in ("PROPN", "NOUN", "PRON") or subject.ent_type_ != ""
+
+
+def _cue_chars(verb: Token, extra: Token | None = None) -> tuple[int, int]:
+    tokens = [verb]
+    if extra is not None:
+        tokens.append(extra)
+    return _span_chars(tokens)
+
+
+def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
+    """The words a reporting verb reports, and the particle that joins the cue, if any."""
+    lower = verb.lower_
+    children = list(verb.children)
+    for child in children:
+        if child.dep_ == "ccomp" and child.i > verb.i - 60:
+            return _subtree_chars(child), None
+    verb_base = SPEECH_FORMS.get(lower) or OBJECT_FORMS.get(lower) or PREP_FORMS.get(lower)
+    if verb_base in MENTAL_VERBS:
+        return None
+    # "urged his supporters to visit ..." : object and infinitive together
+    xcomps = [c for c in children if c.dep_ == "xcomp" and c.i > verb.i]
+    objects = [c for c in children if c.dep_ in ("dobj", "obj") and c.i > verb.i]
+    if xcomps and objects and lower in SPEECH_FORMS:
+        start = _subtree_chars(objects[0])[0]
+        return (start, _subtree_chars(xcomps[0])[1]), None
+    if lower in PREP_FORMS:
+        wanted = PREP_VERBS.get(PREP_FORMS[lower], ())
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ in wanted and child.i > verb.i:
+                objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+                if objs:
+                    return _subtree_chars(objs[0]), child
+    if lower in OBJECT_FORMS and objects:
+        return _subtree_chars(objects[0]), None
+    return None
+
+
+def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    for token in doc:
+        if token.lower_ != "according" or index.inside(token):
+            continue
+        nxt = token.nbor(1) if token.i + 1 < len(doc) else None
+        if nxt is None or nxt.lower_ != "to":
+            continue
+        objs = [c for c in nxt.children if c.dep_ == "pobj"]
+        if not objs:
+            continue
+        source = objs[0]
+        sent = token.sent
+        phrase_start = token.idx
+        phrase_end = source.right_edge.idx + len(source.right_edge.text)
+        before = _trim(doc.text, sent.start_char, phrase_start)
+        after = _trim(doc.text, phrase_end, sent.end_char)
+        content = before if before[1] - before[0] >= after[1] - after[0] else after
+        if content[1] - content[0] < 8:
+            continue
+        yield Attribution(
+            speaker=mention_span(source),
+            speaker_token=source.i,
+            cue=_span_chars([token, nxt]),
+            content=content,
+            kind=Kind.INDIRECT,
+        )
+
+
+def _apply_quotes(att: Attribution, text: str, index: _Index) -> None:
+    """Make an attribution direct or mixed according to the quotes its content touches."""
+    qids = index.overlapping(*att.content)
+    if not qids:
+        return
+    start, end = att.content
+    if len(qids) == 1:
+        quote = index.quotes[qids[0]]
+        inner = quote.inner
+        outside = text[start : max(start, quote.start)] + text[min(end, quote.end) : end]
+        if len(outside.strip(_TRIM + "".join(QUOTE_CHARS))) <= 2:
+            att.content = _strip_marks(text, *inner)
+            att.kind = Kind.DIRECT
+            att.quote_ids = {qids[0]}
+            return
+    # mixed: keep the reported clause, widened to hold each quote it touches whole
+    for qid in qids:
+        quote = index.quotes[qid]
+        start, end = min(start, quote.start), max(end, quote.end)
+    att.content = _trim(text, start, end)
+    att.kind = Kind.MIXED
+    att.quote_ids = set(qids)
+
+
+def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    for token in doc:
+        low = token.lower_
+        if not token.tag_.startswith("VB"):
+            continue
+        if low not in SPEECH_FORMS and low not in OBJECT_FORMS and low not in PREP_FORMS:
+            continue
+        if index.inside(token) or token.dep_ == "amod":
+            continue
+        if any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
+            continue
+        subject = _subject(token)
+        if subject is None or not _acceptable_source(subject, index):
+            continue
+        found = _complement(token)
+        if found is None:
+            continue
+        (start, end), particle = found
+        start, end = _trim(doc.text, start, end)
+        if end - start < 3:
+            continue
+        speaker = mention_span(subject)
+        if speaker[0] < end and start < speaker[1]:
+            continue  # the parse folded the source into its own content
+        yield Attribution(
+            speaker=speaker,
+            speaker_token=subject.i,
+            cue=_cue_chars(token, particle),
+            content=(start, end),
+            kind=Kind.INDIRECT,
+        )
+
+
+def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | None:
+    """A reporting verb with a source in the quote's own sentence(s), nearest first."""
+    first = doc.char_span(quote.start, quote.start + 1, alignment_mode="expand")
+    last = doc.char_span(quote.end - 1, quote.end, alignment_mode="expand")
+    if first is None or last is None:
+        return None
+    sentences: list[Span] = []
+    for sent in (first[0].sent, last[0].sent):
+        if sent not in sentences:
+            sentences.append(sent)
+    best: tuple[int, Token, Token] | None = None
+    for sent in sentences:
+        for token in sent:
+            if token.lower_ not in SPEECH_FORMS or index.inside(token):
+                continue
+            if not token.tag_.startswith("VB") or SPEECH_FORMS[token.lower_] in MENTAL_VERBS:
+                continue
+            subject = _subject(token)
+            if subject is None or not _acceptable_source(subject, index):
+                continue
+            if index.paragraph_of[token.idx] != quote.paragraph:
+                continue
+            distance = min(abs(token.idx - quote.start), abs(token.idx - quote.end))
+            if best is None or distance < best[0]:
+                best = (distance, token, subject)
+    return None if best is None else (best[1], best[2])
+
+
+def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[Attribution]:
+    """Every attribution in ``doc``, in text order, at most one per content."""
+    text = doc.text
+    quotes = find_quotes(text) if quotes is None else quotes
+    index = _Index(doc, quotes)
+    found: list[Attribution] = []
+    for att in _verb_attributions(doc, index):
+        _apply_quotes(att, text, index)
+        found.append(att)
+    for att in _according_to(doc, index):
+        _apply_quotes(att, text, index)
+        found.append(att)
+    found = _dedupe(found)
+
+    claimed: set[int] = set()
+    for att in found:
+        claimed |= att.quote_ids
+    by_quote: dict[int, Attribution] = {}
+    for att in found:
+        for qid in att.quote_ids:
+            by_quote[qid] = att
+
+    for qid, quote in enumerate(quotes):
+        if qid in claimed:
+            continue
+        inner = _strip_marks(text, *quote.inner)
+        if inner[1] - inner[0] < 2 or len(text[inner[0] : inner[1]].split()) < 4:
+            continue  # a scare quote or a title, not speech
+        previous = by_quote.get(qid - 1)
+        if previous is not None and _continues(text, quotes[qid - 1], quote, previous):
+            previous.parts.append(inner)
+            by_quote[qid] = previous
+            claimed.add(qid)
+            continue
+        cue = _nearest_cue(doc, quote, index)
+        if cue is None:
+            continue
+        verb, subject = cue
+        att = Attribution(
+            speaker=mention_span(subject),
+            speaker_token=subject.i,
+            cue=_cue_chars(verb),
+            content=inner,
+            kind=Kind.DIRECT,
+            quote_ids={qid},
+        )
+        found.append(att)
+        by_quote[qid] = att
+        claimed.add(qid)
+    for att in found:
+        if att.parts:
+            att.parts.insert(0, att.content)
+    found.sort(key=lambda a: a.content[0])
+    return found
+
+
+def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) -> bool:
+    """Does ``quote`` carry on the speech of the quote just before it?
+
+    True for a quote split by its attribution ("“A,” he said. “B.”") and for a
+    paragraph that is nothing but a quote following a quoted paragraph.
+    """
+    if previous.kind is not Kind.DIRECT:
+        return False
+    between = text[before.end : quote.start]
+    if before.paragraph == quote.paragraph:
+        if previous.cue is None or not (before.end <= previous.cue[0] < quote.start):
+            return False
+        return len(between) < 80 and "\n" not in between
+    if quote.paragraph == before.paragraph + 1:
+        para_start = text.rfind("\n", 0, quote.start) + 1
+        return not text[para_start : quote.start].strip()
+    return False
+
+
+def _dedupe(found: list[Attribution]) -> list[Attribution]:
+    """Keep one attribution per content.
+
+    When two contents overlap, the inner one wins if its cue stands inside the other's
+    content ("..., Macron added, France 24 reported": Macron speaks, not the outlet);
+    otherwise the longer content wins.
+    """
+
+    def length(att: Attribution) -> int:
+        return att.content[1] - att.content[0]
+
+    def inside(att: Attribution, other: Attribution) -> bool:
+        return att.cue is not None and other.content[0] <= att.cue[0] < other.content[1]
+
+    found.sort(key=lambda a: -length(a))
+    kept: list[Attribution] = []
+    for att in found:
+        clash: Attribution | None = None
+        for other in kept:
+            s = max(att.content[0], other.content[0])
+            e = min(att.content[1], other.content[1])
+            if e > s and (e - s) / max(min(length(att), length(other)), 1) >= 0.5:
+                clash = other
+                break
+        if clash is None:
+            kept.append(att)
+        elif inside(att, clash) and not inside(clash, att):
+            kept[kept.index(clash)] = att
+    return kept

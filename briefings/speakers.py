@@ -1,0 +1,199 @@
+"""From a source mention to a person or body: names across the article, pronouns, titles.
+
+"Scholz" resolves to the "Olaf Scholz" named earlier; "he" to the last man who
+spoke or was named; the words around a name ("German Chancellor", ", Sweden's
+prime minister,", "of Sweden") are kept as the mention's context for its actor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from briefings.lexicon import PERSONAL_PRONOUNS
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+TITLE_WORDS = frozenset(
+    """
+    mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. lt col president
+    chancellor minister premier king queen prince pope senator governor mayor secretary
+    spokesman spokeswoman spokesperson ambassador general admiral chairman chairwoman chair
+    leader prime foreign defence defense interior finance deputy vice sir lord lady dame
+    representative congressman congresswoman commissioner director chief head envoy
+    """.split()
+)
+FEMALE = frozenset("she her hers herself".split())
+MALE = frozenset("he him his himself".split())
+_FEMALE_TITLES = frozenset("mrs mrs. ms ms. queen lady dame spokeswoman chairwoman".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person named in the article: full name, where first named, and the words around."""
+
+    name: str
+    first: int  # character offset of the first mention
+    context: tuple[str, ...]  # title phrases seen around any of its mentions
+    female: bool | None
+
+
+def _clean_name(ent: Span) -> str:
+    words = [t for t in ent if t.lower_ not in TITLE_WORDS and not t.is_punct]
+    while words and words[-1].lower_ in ("'s", "’s"):
+        words.pop()
+    return " ".join(t.text for t in words)
+
+
+def context_of(token: Token) -> list[str]:
+    """Title words around a name: left modifiers, appositions, "of Sweden"."""
+    doc = token.doc
+    pieces: list[str] = []
+    left = [t for t in token.subtree if t.i < token.i and t.ent_type_ != "PERSON"]
+    if left:
+        start = min(t.i for t in left)
+        # Only the contiguous run up to the name (drop leading determiners of a clause).
+        run = doc[start : token.i]
+        words = [t.text for t in run if t.ent_iob_ == "O" or t.ent_type_ != "PERSON"]
+        if words:
+            pieces.append(" ".join(words))
+    for child in token.rights:
+        if child.dep_ == "appos":
+            pieces.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
+        elif child.dep_ == "prep" and child.lower_ in ("of", "from"):
+            pieces.append(doc[child.i : child.right_edge.i + 1].text)
+    if token.dep_ == "appos":
+        head = token.head
+        pieces.append(doc[head.left_edge.i : head.i + 1].text)
+    return [p for p in pieces if p.strip()]
+
+
+class PersonIndex:
+    """The people an article names, so a surname or pronoun finds its full name."""
+
+    def __init__(self, doc: Doc, inside_quote: list[bool]) -> None:
+        self.doc = doc
+        self.persons: dict[str, Person] = {}
+        self.mentions: list[tuple[int, str]] = []  # (offset, full name) in text order
+        surnames: dict[str, str] = {}
+        names: list[tuple[int, str, list[str], bool | None]] = []
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or inside_quote[ent.start_char]:
+                continue
+            name = _clean_name(ent)
+            if not name:
+                continue
+            female = None
+            before = doc[ent.start - 1] if ent.start > 0 else None
+            if before is not None and before.lower_ in _FEMALE_TITLES:
+                female = True
+            names.append((ent.start_char, name, context_of(ent.root), female))
+        # Longest names first so that "Scholz" maps to "Olaf Scholz".
+        for _, name, _, _ in sorted(names, key=lambda n: -len(n[1].split())):
+            parts = name.split()
+            if len(parts) > 1:
+                surnames.setdefault(parts[-1].lower(), name)
+        self.surnames = surnames
+        for offset, name, context, female in names:
+            full = self.full_name(name)
+            known = self.persons.get(full)
+            if known is None:
+                self.persons[full] = Person(full, offset, tuple(context), female)
+            else:
+                self.persons[full] = Person(
+                    full,
+                    known.first,
+                    known.context + tuple(c for c in context if c not in known.context),
+                    known.female if known.female is not None else female,
+                )
+            self.mentions.append((offset, full))
+        self.mentions.sort()
+
+    def full_name(self, name: str) -> str:
+        parts = name.split()
+        if len(parts) == 1:
+            return self.surnames.get(parts[0].lower(), name)
+        return name
+
+    def last_before(self, offset: int) -> str | None:
+        found = None
+        for pos, name in self.mentions:
+            if pos >= offset:
+                break
+            found = name
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSpeaker:
+    name: str
+    person: Person | None
+    context: tuple[str, ...]  # title phrases of this mention, then of the person's others
+    mention_text: str
+
+
+def _entity_of(token: Token) -> Span | None:
+    for ent in token.doc.ents:
+        if ent.start <= token.i < ent.end:
+            return ent
+    return None
+
+
+def resolve_speaker(
+    token: Token,
+    mention: tuple[int, int],
+    index: PersonIndex,
+    previous: list[tuple[int, ResolvedSpeaker]],
+) -> ResolvedSpeaker:
+    """Name the source whose mention head is ``token``.
+
+    ``previous`` holds the speakers resolved so far (offset, speaker), in text order.
+    """
+    doc = token.doc
+    text = doc.text[mention[0] : mention[1]]
+    low = token.lower_
+    if low in PERSONAL_PRONOUNS and token.pos_ == "PRON":
+        return _resolve_pronoun(token, index, previous, text)
+    ent = _entity_of(token)
+    if ent is not None and ent.label_ == "PERSON":
+        name = index.full_name(_clean_name(ent))
+        person = index.persons.get(name)
+        context = tuple(context_of(token)) + (person.context if person else ())
+        return ResolvedSpeaker(name, person, context, text)
+    if token.pos_ == "PROPN" and token.ent_type_ in ("", "PERSON"):
+        name = index.full_name(token.text)
+        person = index.persons.get(name)
+        if person is not None:
+            return ResolvedSpeaker(name, person, tuple(context_of(token)) + person.context, text)
+    name = text
+    if name[:1].isupper() and doc[token.left_edge.i].lower_ in ("the", "a", "an"):
+        name = name[0].lower() + name[1:]
+    return ResolvedSpeaker(name, None, tuple(context_of(token)), text)
+
+
+def _resolve_pronoun(
+    token: Token,
+    index: PersonIndex,
+    previous: list[tuple[int, ResolvedSpeaker]],
+    text: str,
+) -> ResolvedSpeaker:
+    low = token.lower_
+    offset = token.idx
+    if low in ("they", "them"):
+        for _, speaker in reversed(previous):
+            if speaker.person is None and speaker.name.lower() not in PERSONAL_PRONOUNS:
+                return ResolvedSpeaker(speaker.name, None, speaker.context, text)
+        return ResolvedSpeaker(text, None, (), text)
+    want_female = low in FEMALE
+    # The last person who spoke, if recent; else the last person named.
+    for pos, speaker in reversed(previous):
+        if offset - pos > 1500:
+            break
+        if speaker.person is not None and speaker.person.female in (None, want_female):
+            return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
+    name = index.last_before(offset)
+    if name is not None:
+        person = index.persons[name]
+        return ResolvedSpeaker(name, person, person.context, text)
+    return ResolvedSpeaker(text, None, (), text)
