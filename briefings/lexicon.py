@@ -93,7 +93,7 @@ PREP_FORMS: dict[str, str] = _forms(set(PREP_VERBS))
 
 # Nouns that stand for a source without being one ("the report said" is fine, "the idea said" is not).
 NON_SOURCE_SUBJECTS = frozenset(
-    "it this that there which what these those something nothing everything".split()
+    "it this there what these those something nothing everything".split()
 )
 FIRST_SECOND_PERSON = frozenset("i we you me us".split())
 PERSONAL_PRONOUNS = frozenset("he she they him her them".split())

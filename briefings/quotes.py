@@ -176,25 +176,31 @@ def mention_span(token: Token) -> tuple[int, int]:
 
 
 def _subject(verb: Token, depth: int = 0) -> Token | None:
-    """The source of a reporting verb, following participles and relatives up."""
+    """The source of a reporting verb, following participles and conjuncts up.
+
+    A relative pronoun ("who said") is itself the mention; its antecedent names it.
+    """
     for child in verb.children:
         if child.dep_ in _SUBJECT_DEPS:
-            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
-                return verb.head
             return child
     if depth >= 2:
         return None
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
-        return _subject(verb.head, depth + 1)
-    if verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
-        return verb.head
-    if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("NOUN", "PROPN"):
-        return verb.head
+    head = verb.head
+    if verb.dep_ in ("advcl", "xcomp") and verb.tag_ == "VBG" and head.pos_ in ("VERB", "AUX"):
+        return _subject(head, depth + 1)
+    if verb.dep_ == "conj" and head.pos_ == "VERB" and head.lower_ in SPEECH_FORMS:
+        return _subject(head, depth + 1)
+    if verb.dep_ == "acl" and verb.tag_ == "VBG" and head.pos_ in ("NOUN", "PROPN"):
+        return head
     return None
 
 
 def _acceptable_source(subject: Token, index: _Index) -> bool:
     if index.inside(subject):
+        return False
+    if subject.tag_ in ("WP", "WDT") and subject.head.dep_ not in ("relcl", "acl"):
+        return False
+    if subject.ent_type_ in ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
         return False
     low = subject.lower_
     if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
@@ -362,7 +368,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
     for att in _according_to(doc, index):
         _apply_quotes(att, text, index)
         found.append(att)
-    found = _dedupe(found)
+    found = _dedupe(found, doc)
 
     claimed: set[int] = set()
     for att in found:
@@ -425,7 +431,7 @@ def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) ->
     return False
 
 
-def _dedupe(found: list[Attribution]) -> list[Attribution]:
+def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     """Keep one attribution per content.
 
     When two contents overlap, the inner one wins if its cue stands inside the other's
@@ -433,11 +439,18 @@ def _dedupe(found: list[Attribution]) -> list[Attribution]:
     otherwise the longer content wins.
     """
 
+    def pronoun_at(i: int) -> bool:
+        return doc[i].pos_ == "PRON"
+
     def length(att: Attribution) -> int:
         return att.content[1] - att.content[0]
 
     def inside(att: Attribution, other: Attribution) -> bool:
-        return att.cue is not None and other.content[0] <= att.cue[0] < other.content[1]
+        """Is ``att`` reported within ``other`` under a name of its own?"""
+        if att.cue is None or not other.content[0] <= att.cue[0] < other.content[1]:
+            return False
+        # "Tanner said he thinks ...": the pronoun's attribution belongs to the named source.
+        return not pronoun_at(att.speaker_token)
 
     found.sort(key=lambda a: -length(a))
     kept: list[Attribution] = []

@@ -152,6 +152,10 @@ def resolve_speaker(
     """
     doc = token.doc
     text = doc.text[mention[0] : mention[1]]
+    if token.tag_ in ("WP", "WDT") and token.head.dep_ in ("relcl", "acl"):
+        antecedent = token.head.head
+        named = resolve_speaker(antecedent, (antecedent.idx, antecedent.idx), index, previous)
+        return ResolvedSpeaker(named.name, named.person, named.context, text)
     low = token.lower_
     if low in PERSONAL_PRONOUNS and token.pos_ == "PRON":
         return _resolve_pronoun(token, index, previous, text)
