@@ -1,0 +1,350 @@
+"""Polling RSS and Atom feeds: conditional GET, capped download, safe parsing, full text.
+
+``FeedPoller.poll_many`` polls many feeds with bounded concurrency and yields each result as it
+completes; a failing feed becomes a failed ``PollResult`` with a reason and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import hashlib
+import logging
+import re
+import xml.sax
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from bot.errors import FetchError, UnsafeURLError
+from bot.ingest.backoff import parse_retry_after
+from bot.ingest.fetch import HTTPStatusFailure, download
+from bot.ingest.fulltext import fetch_article, html_to_text, outlet_from_url
+from bot.ingest.models import FeedState, FetchedItem, PollResult
+
+log = logging.getLogger(__name__)
+
+FULL_TEXT_MIN_CHARS = 1000
+"""Feed content shorter than this is taken for a summary, and the page is fetched instead."""
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_PARSE_IN_THREAD_BYTES = 128 * 1024  # small feeds parse faster inline than via a thread hop
+
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
+)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_ENTITY = re.compile(rb"<!ENTITY", re.I)
+
+
+class FeedFormatError(FetchError):
+    """The body was fetched but is not a feed we can (or will) read."""
+
+
+@dataclass
+class ParsedFeed:
+    """The feedparser result we use: the feed's title and its entries."""
+
+    title: str
+    entries: list[Any] = field(default_factory=list)
+    version: str = ""
+
+
+def _declares_entities(body: bytes) -> bool:
+    """True when the document has a DOCTYPE with ENTITY declarations, in any common encoding.
+
+    Entity declarations are how billion-laughs and external-entity attacks work; feeds have no
+    need for them, so such documents are refused before any XML parser sees them.
+    """
+    for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        if "<!DOCTYPE".encode(encoding) in body and "<!ENTITY".encode(encoding) in body:
+            return True
+    return bool(_DOCTYPE.search(body) and _ENTITY.search(body))
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True when the body starts like an HTML page (after a BOM, whitespace and comments)."""
+    return bool(_HTML_START.match(body[:4096].removeprefix(b"\xef\xbb\xbf")))
+
+
+def _describe_bozo(exc: object) -> str:
+    if isinstance(exc, xml.sax.SAXParseException):
+        return (
+            f"malformed XML: line {exc.getLineNumber()}, column {exc.getColumnNumber()}: "
+            f"{exc.getMessage()}"
+        )
+    return f"malformed XML: {exc}" if str(exc) else "malformed XML"
+
+
+def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> ParsedFeed:
+    """Parse RSS or Atom bytes with feedparser; raises FeedFormatError with a clear reason."""
+    import feedparser
+
+    if not body.strip():
+        raise FeedFormatError("not a feed: the response was empty")
+    if _declares_entities(body):
+        raise FeedFormatError("entity expansion refused: the document declares XML entities")
+    headers = {"content-location": url} if url else {}
+    if content_type:
+        headers["content-type"] = content_type
+    try:
+        result = feedparser.parse(
+            body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+        )
+    except Exception as exc:  # feedparser is lenient, but hostile input must never crash a poll
+        log.warning("feedparser crashed on %s: %r", url, exc)
+        raise FeedFormatError(f"could not parse the feed ({type(exc).__name__})") from exc
+    entries = list(result.get("entries") or [])
+    version = str(result.get("version") or "")
+    bozo = result.get("bozo_exception") if result.get("bozo") else None
+    if not entries:
+        if looks_like_html(body) and not version:
+            raise FeedFormatError("not a feed: got HTML")
+        if isinstance(bozo, xml.sax.SAXException):
+            raise FeedFormatError(_describe_bozo(bozo))
+        if not version:
+            raise FeedFormatError("not a feed: no RSS or Atom elements found")
+    elif bozo is not None:
+        log.info("feed %s is not well-formed (%s); kept what could be read", url, bozo)
+    title = str(result.get("feed", {}).get("title") or "").strip()
+    return ParsedFeed(title=title, entries=entries, version=version)
+
+
+def _entry_text(entry: Any) -> str:
+    """The longest text the entry carries: its content blocks or its summary."""
+    candidates = [str(c.get("value") or "") for c in entry.get("content") or []]
+    candidates.append(str(entry.get("summary") or ""))
+    texts = [html_to_text(c) for c in candidates if c]
+    return max(texts, key=len, default="")
+
+
+def _entry_title(entry: Any) -> str:
+    title = str(entry.get("title") or "")
+    detail = entry.get("title_detail") or {}
+    if "html" in str(detail.get("type") or ""):
+        return html_to_text(title).replace("\n", " ")
+    return " ".join(title.split())
+
+
+def _entry_published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None
+
+
+def entry_to_item(entry: Any, *, base_url: str, outlet: str) -> FetchedItem:
+    """A feed entry as an item: ``text`` is what the feed carries (maybe only a summary)."""
+    link = str(entry.get("link") or "").strip()
+    link = urljoin(base_url, link) if link else ""
+    title = _entry_title(entry)
+    text = _entry_text(entry)
+    guid = str(entry.get("id") or "").strip() or link
+    if not guid:
+        guid = "sha256:" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+    return FetchedItem(
+        guid=guid,
+        url=link,
+        title=title,
+        published=_entry_published(entry),
+        outlet=outlet,
+        text=text,
+    )
+
+
+class FeedPoller:
+    """Polls feeds through one HTTP client; see the module docstring.
+
+    ``skip_item(guid, url)``, when given, tells the poller which items the caller already has,
+    so their pages are not fetched again. ``clock`` gives the time for Retry-After dates.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        concurrency: int = 32,
+        max_bytes: int = 10_000_000,
+        fetch_full_text: bool = True,
+        page_max_bytes: int = 5_000_000,
+        page_concurrency: int = 16,
+        max_items: int = 100,
+        total_timeout: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+        skip_item: Callable[[str, str], bool] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.client = client
+        self.concurrency = concurrency
+        self.max_bytes = max_bytes
+        self.fetch_full_text = fetch_full_text
+        self.page_max_bytes = page_max_bytes
+        self.max_items = max_items
+        self.total_timeout = total_timeout
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._skip_item = skip_item
+        self._page_slots = asyncio.Semaphore(page_concurrency)
+
+    async def poll_many(self, feeds: Sequence[FeedState]) -> AsyncIterator[PollResult]:
+        """Poll every enabled feed, at most ``concurrency`` at a time; yield results as they
+        complete. Disabled feeds are skipped."""
+        waiting = iter([feed for feed in feeds if not feed.disabled])
+        running: set[asyncio.Task[PollResult]] = set()
+
+        def start_more() -> None:
+            while len(running) < self.concurrency:
+                feed = next(waiting, None)
+                if feed is None:
+                    return
+                running.add(asyncio.create_task(self.poll(feed), name=f"poll {feed.url}"))
+
+        start_more()
+        try:
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                running.difference_update(done)
+                start_more()
+                for task in done:
+                    yield task.result()
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def poll(self, feed: FeedState) -> PollResult:
+        """Poll one feed. Never raises for the feed's own faults: they become a failed result."""
+        try:
+            return await self._poll(feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("polling %s failed unexpectedly", feed.url)
+            return self._failed(feed, f"internal error while polling ({type(exc).__name__})")
+
+    def _failed(self, feed: FeedState, reason: str, retry_after: float | None = None) -> PollResult:
+        # Keep the old validators: a failure says nothing about the feed's last good version.
+        return PollResult(
+            url=feed.url,
+            status="failed",
+            items=[],
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            error=reason,
+            retry_after=retry_after,
+        )
+
+    async def _poll(self, feed: FeedState) -> PollResult:
+        headers = {"Accept": FEED_ACCEPT}
+        if feed.etag:
+            headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            headers["If-Modified-Since"] = feed.last_modified
+        try:
+            response = await download(
+                self.client,
+                feed.url,
+                max_bytes=self.max_bytes,
+                headers=headers,
+                total_timeout=self.total_timeout,
+            )
+        except HTTPStatusFailure as exc:
+            retry_after = None
+            if exc.status_code in (429, 503):
+                retry_after = parse_retry_after(exc.headers.get("retry-after"), self._clock())
+            log.info("feed %s failed: %s", feed.url, exc)
+            return self._failed(feed, str(exc), retry_after)
+        except (FetchError, UnsafeURLError) as exc:
+            log.info("feed %s failed: %s", feed.url, exc)
+            return self._failed(feed, str(exc))
+
+        etag = response.headers.get("etag") or None
+        last_modified = response.headers.get("last-modified") or None
+        if response.status_code == 304:
+            # Not modified: nothing to parse. Servers may omit the validators on a 304.
+            return PollResult(
+                url=feed.url,
+                status="not_modified",
+                etag=etag or feed.etag,
+                last_modified=last_modified or feed.last_modified,
+            )
+
+        content_type = response.headers.get("content-type", "")
+        try:
+            if len(response.body) > _PARSE_IN_THREAD_BYTES:
+                parsed = await asyncio.to_thread(
+                    parse_feed, response.body, url=response.url, content_type=content_type
+                )
+            else:
+                parsed = parse_feed(response.body, url=response.url, content_type=content_type)
+        except FeedFormatError as exc:
+            log.info("feed %s failed: %s", feed.url, exc)
+            return self._failed(feed, str(exc))
+
+        outlet = parsed.title or outlet_from_url(response.url)
+        items = await self._items(parsed, base_url=response.url, outlet=outlet)
+        return PollResult(
+            url=feed.url,
+            status="ok",
+            items=items,
+            etag=etag,
+            last_modified=last_modified,
+            feed_title=parsed.title,
+        )
+
+    async def _items(self, parsed: ParsedFeed, *, base_url: str, outlet: str) -> list[FetchedItem]:
+        drafts: list[FetchedItem] = []
+        seen: set[str] = set()
+        for entry in parsed.entries[: self.max_items]:
+            item = entry_to_item(entry, base_url=base_url, outlet=outlet)
+            if item.guid in seen:
+                continue
+            seen.add(item.guid)
+            if self._skip_item is not None and self._skip_item(item.guid, item.url):
+                continue
+            drafts.append(item)
+        completed = await asyncio.gather(*(self._complete(item) for item in drafts))
+        return [item for item in completed if item is not None]
+
+    async def _complete(self, item: FetchedItem) -> FetchedItem | None:
+        """Fill in the full text from the page when the feed gave only a summary.
+
+        A page that cannot be read leaves the summary in place; an item with no text at all is
+        dropped (the next poll tries again).
+        """
+        if (
+            self.fetch_full_text
+            and len(item.text) < FULL_TEXT_MIN_CHARS
+            and urlsplit(item.url).scheme in ("http", "https")
+        ):
+            try:
+                async with self._page_slots:
+                    page = await fetch_article(
+                        self.client,
+                        item.url,
+                        max_bytes=self.page_max_bytes,
+                        total_timeout=self.total_timeout,
+                    )
+            except (FetchError, UnsafeURLError) as exc:
+                log.info("article page %s not read (%s); keeping the feed's summary", item.url, exc)
+            else:
+                if len(page.text) > len(item.text):
+                    item.text = page.text
+                item.title = item.title or page.title
+                item.published = item.published or page.published
+        if not item.text.strip():
+            log.info("item %s has no text; skipped", item.url or item.guid)
+            return None
+        return item

@@ -1,0 +1,46 @@
+"""The data that ingestion hands to its callers: feed state in, poll results and items out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass
+class FeedState:
+    """What the poller needs to know about a feed: its URL and the validators of the last fetch."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    disabled: bool = False
+
+
+@dataclass
+class FetchedItem:
+    """One article: ``text`` is the full article text (extracted from the page when the feed
+    carried only a summary; the summary itself when the page could not be read)."""
+
+    guid: str
+    url: str
+    title: str
+    published: datetime | None
+    outlet: str
+    text: str
+
+
+@dataclass
+class PollResult:
+    """The outcome of polling one feed. ``error`` is a reason fit for a user when status is
+    "failed"; ``retry_after`` is in seconds, from a 429/503 Retry-After header."""
+
+    url: str
+    status: Literal["ok", "not_modified", "failed"]
+    items: list[FetchedItem] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    feed_title: str = ""
