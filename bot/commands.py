@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -344,6 +344,53 @@ def feed_line(feed: FeedStatus) -> str:
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip() if value else "never"
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, in order, nothing lost: cut at a
+    line break, else a space (the one whitespace character cut at is dropped), else
+    anywhere but inside an ``&entity;`` or after an escaping backslash."""
+    if limit < 16:
+        raise ValueError("limit too small to split text sensibly")
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = window.rfind("\n")
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut >= limit // 2:
+            pieces.append(rest[:cut])
+            rest = rest[cut + 1 :]
+            continue
+        cut = limit
+        amp = window.rfind("&", limit - 10)
+        if amp > 0 and ";" not in window[amp:]:
+            cut = amp
+        while cut > 1 and rest[cut - 1] == "\\":
+            cut -= 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def pack(parts: Sequence[str], limit: int, sep: str = "\n") -> list[str]:
+    """Join ``parts`` with ``sep`` into as few chunks of at most ``limit`` characters as
+    possible, keeping their order; a part longer than ``limit`` is split on its own."""
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        for piece in split_text(part, limit) if len(part) > limit else [part]:
+            candidate = f"{current}{sep}{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 # --- dispatch --------------------------------------------------------------------------

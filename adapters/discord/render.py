@@ -1,0 +1,209 @@
+"""Replies and briefings as Discord messages: pure functions, embeds as plain dicts.
+
+Every limit of Discord is respected (see the constants); what does not fit one embed
+or one message is split across more, in order, with nothing dropped. All article text
+is markdown-escaped and has its mentions broken (a zero-width space after "@"), in
+addition to ``allowed_mentions=none`` on every send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from discord.utils import escape_markdown
+
+from bot.commands import (
+    Reply,
+    ReplyKind,
+    feed_line,
+    format_date,
+    pack,
+    shorten,
+    split_text,
+    stance_summary,
+    status_lines,
+)
+from bot.service import StanceResult, StanceStatement
+from briefings.models import Briefing, Bullet, StoryBrief
+
+CONTENT = 2000
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+AUTHOR = 256
+EMBED_TOTAL = 6000
+EMBEDS_PER_MESSAGE = 10
+URL_MAX = 2048
+STANCE_WORDS = 300  # a /stance line shows this much of the words, then "…"
+COLOUR = 0x2B6CB0
+ERROR_COLOUR = 0xC53030
+
+Embed = dict[str, Any]
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})", re.IGNORECASE)
+_ROLE_OR_USER = re.compile(r"<([@#])")
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    """One message to send: content and up to ten embeds."""
+
+    content: str = ""
+    embeds: tuple[Embed, ...] = field(default_factory=tuple)
+    ephemeral: bool = False
+
+
+def neutralise(text: str) -> str:
+    """Break "@everyone", "@here" and <@id>/<@&id>/<#id> so text can never ping."""
+    text = _MENTION.sub("@\u200b\\1", text)
+    return _ROLE_OR_USER.sub("<\u200b\\1", text)
+
+
+def clean(text: str) -> str:
+    """Article (or user) text made inert: markdown escaped, mentions broken."""
+    return neutralise(escape_markdown(text))
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL fit for an embed or a masked link; None for anything else."""
+    url = url.strip()
+    if not re.match(r"https?://[^\s/]+", url, re.IGNORECASE) or len(url) > URL_MAX:
+        return None
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
+
+
+def _link(text: str, url: str) -> str:
+    target = safe_url(url)
+    label = clean(text).replace("[", "(").replace("]", ")")
+    return f"[{label}]({target})" if target else label
+
+
+def embed_size(embed: Embed) -> int:
+    """The characters Discord counts toward the 6000 of a message."""
+    size = len(embed.get("title", "")) + len(embed.get("description", ""))
+    size += len(embed.get("footer", {}).get("text", ""))
+    size += len(embed.get("author", {}).get("name", ""))
+    for item in embed.get("fields", ()):
+        size += len(item.get("name", "")) + len(item.get("value", ""))
+    return size
+
+
+def _embeds(
+    title: str,
+    parts: Sequence[str],
+    *,
+    url: str | None = None,
+    footer: str = "",
+    colour: int = COLOUR,
+) -> list[Embed]:
+    """One embed per description chunk; later ones are titled as continuations."""
+    title = shorten(title, EMBED_TITLE - 12)
+    footer = shorten(footer, FOOTER)
+    # Title and footer count too: keep each embed well inside 6000.
+    limit = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(title) - len(footer) - 20)
+    chunks = pack(parts, limit, sep="\n") or [""]
+    embeds: list[Embed] = []
+    for n, chunk in enumerate(chunks, start=1):
+        embed: Embed = {"title": title if n == 1 else f"{title} (cont. {n})", "color": colour}
+        if chunk:
+            embed["description"] = chunk
+        if url:
+            embed["url"] = url
+        if footer:
+            embed["footer"] = {"text": footer}
+        embeds.append(embed)
+    return embeds
+
+
+def _messages(
+    embeds: Sequence[Embed], content: str = "", ephemeral: bool = False
+) -> list[DiscordMessage]:
+    """Embeds packed in order into messages of at most 10 embeds and 6000 characters."""
+    messages: list[DiscordMessage] = []
+    batch: list[Embed] = []
+    size = 0
+    for embed in embeds:
+        grows = embed_size(embed)
+        if batch and (len(batch) == EMBEDS_PER_MESSAGE or size + grows > EMBED_TOTAL):
+            messages.append(
+                DiscordMessage(content if not messages else "", tuple(batch), ephemeral)
+            )
+            batch, size = [], 0
+        batch.append(embed)
+        size += grows
+    if batch or not messages:
+        messages.append(DiscordMessage(content if not messages else "", tuple(batch), ephemeral))
+    return messages
+
+
+def bullet_line(bullet: Bullet) -> str:
+    """**Germany** · Anna Weber, Chancellor: “words” (supports)"""
+    who = bullet.speaker_name if not bullet.role else f"{bullet.speaker_name}, {bullet.role}"
+    head = f"**{clean(bullet.label)}**"
+    if who and bullet.speaker_name != bullet.label:
+        head += f" · {clean(who)}"
+    elif bullet.role:
+        head += f", {clean(bullet.role)}"
+    stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
+    return f"{head}: “{clean(bullet.text)}”{stance}"
+
+
+def story_embeds(story: StoryBrief) -> list[Embed]:
+    footer = " · ".join(p for p in (story.outlet, format_date(story.published)) if p)
+    lines = [bullet_line(b) for b in story.bullets] or ["(no statements)"]
+    return _embeds(
+        clean(story.title) or "Untitled story", lines, url=safe_url(story.url), footer=footer
+    )
+
+
+def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
+    """A briefing as channel messages: its title as content, one embed per story."""
+    embeds = [e for story in briefing.stories for e in story_embeds(story)]
+    heading = f"**{clean(shorten(briefing.title, 200))}**"
+    if briefing.generated:
+        heading += f" · {format_date(briefing.generated)}"
+    if not embeds:
+        return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
+    return _messages(embeds, content=heading)
+
+
+def stance_line(st: StanceStatement) -> str:
+    """One statement: who, when, where (a link), then the words verbatim, trimmed."""
+    who = f"**{clean(st.speaker_name)}**" + (f", {clean(st.role)}" if st.role else "")
+    source = _link(st.outlet or "source", st.url)
+    words = clean(shorten(st.text, STANCE_WORDS))
+    return f"{who} · {format_date(st.published)} · {source}\n“{words}”"
+
+
+def render_stance(result: StanceResult, ephemeral: bool = False) -> list[DiscordMessage]:
+    lines = [stance_line(s) for s in result.statements] or ["No statements found."]
+    embeds = _embeds(clean(stance_summary(result)), lines)
+    return _messages(embeds, ephemeral=ephemeral)
+
+
+def _text_messages(text: str, ephemeral: bool) -> list[DiscordMessage]:
+    return [DiscordMessage(chunk, (), ephemeral) for chunk in split_text(text, CONTENT)]
+
+
+def render_reply(reply: Reply) -> list[DiscordMessage]:
+    """A command's reply as one or more messages (follow-ups when more than one)."""
+    eph = reply.ephemeral
+    if reply.kind is ReplyKind.STANCE and reply.stance is not None:
+        return render_stance(reply.stance, eph)
+    if reply.kind is ReplyKind.BRIEFING and reply.briefing is not None:
+        return [DiscordMessage(m.content, m.embeds, eph) for m in render_briefing(reply.briefing)]
+    if reply.kind is ReplyKind.STATUS and reply.status is not None:
+        lines = [clean(line) for line in status_lines(reply.status)]
+        return _messages(_embeds("Briefing status", lines), ephemeral=eph)
+    if reply.kind is ReplyKind.FEEDS and reply.feeds:
+        lines = [clean(feed_line(f)) for f in reply.feeds]
+        return _messages(_embeds(clean(reply.text), lines), ephemeral=eph)
+    if reply.kind is ReplyKind.ERROR:
+        return _text_messages("⚠️ " + clean(reply.text), eph)
+    return _text_messages(clean(reply.text), eph)

@@ -1,0 +1,170 @@
+"""Replies and briefings as Slack Block Kit messages: pure functions, blocks as dicts.
+
+Slack's limits are respected (50 blocks a message, 3000 characters a section text,
+150 a header); larger content is split across messages in order, nothing dropped.
+All article text is escaped (&, <, >) so it can never form <!channel>, <!here> or
+<@U123>, and "@channel"-style words get a zero-width space as defence in depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.commands import (
+    Reply,
+    ReplyKind,
+    feed_line,
+    format_date,
+    pack,
+    shorten,
+    stance_summary,
+    status_lines,
+)
+from bot.service import StanceResult, StanceStatement
+from briefings.models import Briefing, Bullet, StoryBrief
+
+BLOCKS_PER_MESSAGE = 50
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+CONTEXT_TEXT = 3000
+FALLBACK_TEXT = 3000  # the notification text; Slack truncates at 40,000
+STANCE_WORDS = 300
+
+Block = dict[str, Any]
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One message: the fallback ``text`` and its blocks."""
+
+    text: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    ephemeral: bool = False
+
+
+def escape(text: str) -> str:
+    """Slack's control characters escaped, broadcast words broken: inert text."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u200b\\1", text)
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL fit for <url|label>; None for anything else."""
+    url = url.strip()
+    if not re.match(r"https?://[^\s/|<>]+", url, re.IGNORECASE):
+        return None
+    return escape(url).replace("|", "%7C").replace(" ", "%20")
+
+
+def link(label: str, url: str) -> str:
+    target = safe_url(url)
+    return f"<{target}|{escape(label)}>" if target else escape(label)
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": shorten(text, HEADER_TEXT)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def sections(lines: Sequence[str]) -> list[Block]:
+    """Lines packed into as few sections as fit 3000 characters each."""
+    return [section(chunk) for chunk in pack(lines, SECTION_TEXT, sep="\n")]
+
+
+def _messages(blocks: Sequence[Block], text: str, ephemeral: bool = False) -> list[SlackMessage]:
+    """Blocks in order, at most 50 a message; the fallback text says which part it is."""
+    batches = [
+        blocks[i : i + BLOCKS_PER_MESSAGE] for i in range(0, len(blocks), BLOCKS_PER_MESSAGE)
+    ]
+    text = shorten(text, FALLBACK_TEXT - 20)
+    if len(batches) <= 1:
+        return [SlackMessage(text, tuple(blocks), ephemeral)]
+    total = len(batches)
+    return [
+        SlackMessage(f"{text} ({n}/{total})", tuple(batch), ephemeral)
+        for n, batch in enumerate(batches, start=1)
+    ]
+
+
+def bullet_line(bullet: Bullet) -> str:
+    """*Germany* · Anna Weber, Chancellor: “words” (supports)"""
+    who = bullet.speaker_name if not bullet.role else f"{bullet.speaker_name}, {bullet.role}"
+    head = f"*{escape(bullet.label)}*"
+    if who and bullet.speaker_name != bullet.label:
+        head += f" · {escape(who)}"
+    elif bullet.role:
+        head += f", {escape(bullet.role)}"
+    stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
+    return f"• {head}: “{escape(bullet.text)}”{stance}"
+
+
+def story_blocks(story: StoryBrief) -> list[Block]:
+    title = story.title or "Untitled story"
+    where = " · ".join(p for p in (escape(story.outlet), format_date(story.published)) if p)
+    blocks = [section(f"*{link(shorten(title, 500), story.url)}*\n{where}")]
+    blocks.extend(sections([bullet_line(b) for b in story.bullets] or ["(no statements)"]))
+    return blocks
+
+
+def render_briefing(briefing: Briefing) -> list[SlackMessage]:
+    """A briefing as channel messages: a header, then each story with its bullets."""
+    title = briefing.title
+    if briefing.generated:
+        title += f" · {format_date(briefing.generated)}"
+    blocks: list[Block] = [header(escape(title))]
+    if not briefing.stories:
+        blocks.append(section("Nothing new since the last briefing."))
+    for n, story in enumerate(briefing.stories):
+        if n:
+            blocks.append({"type": "divider"})
+        blocks.extend(story_blocks(story))
+    return _messages(blocks, escape(title))
+
+
+def stance_line(st: StanceStatement) -> str:
+    """*Anna Weber*, Chancellor · 2024-05-04 · <url|Outlet>\n> “words…”"""
+    who = f"*{escape(st.speaker_name)}*" + (f", {escape(st.role)}" if st.role else "")
+    source = link(st.outlet or "source", st.url)
+    words = escape(shorten(st.text, STANCE_WORDS))
+    return f"{who} · {format_date(st.published)} · {source}\n> “{words}”"
+
+
+def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMessage]:
+    summary = escape(stance_summary(result))
+    blocks: list[Block] = [section(f"*{summary}*")]
+    lines = [stance_line(s) for s in result.statements] or ["No statements found."]
+    blocks.extend(sections(lines))
+    return _messages(blocks, summary, ephemeral)
+
+
+def render_reply(reply: Reply) -> list[SlackMessage]:
+    """A command's reply as one or more messages."""
+    eph = reply.ephemeral
+    if reply.kind is ReplyKind.STANCE and reply.stance is not None:
+        return render_stance(reply.stance, eph)
+    if reply.kind is ReplyKind.BRIEFING and reply.briefing is not None:
+        return [SlackMessage(m.text, m.blocks, eph) for m in render_briefing(reply.briefing)]
+    if reply.kind is ReplyKind.STATUS and reply.status is not None:
+        blocks = [
+            section("*Briefing status*"),
+            *sections([escape(s) for s in status_lines(reply.status)]),
+        ]
+        return _messages(blocks, "Briefing status", eph)
+    if reply.kind is ReplyKind.FEEDS and reply.feeds:
+        lines = [escape(feed_line(f)) for f in reply.feeds]
+        return _messages([section(escape(reply.text)), *sections(lines)], escape(reply.text), eph)
+    text = escape(reply.text)
+    if reply.kind is ReplyKind.ERROR:
+        text = ":warning: " + text
+    return _messages(sections([text]), shorten(text, FALLBACK_TEXT - 20), eph)

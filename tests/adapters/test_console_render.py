@@ -1,0 +1,47 @@
+"""Console rendering: golden outputs of plain terminal text."""
+
+from __future__ import annotations
+
+from adapters.console.render import render_briefing, render_reply, render_stance
+from bot.commands import Reply, ReplyKind
+from tests.fakes.service import make_briefing, sample_service
+
+
+def test_golden_briefing() -> None:
+    assert render_briefing(make_briefing(actors=2, quote_chars=40, stories=2)) == (
+        "═══ Morning briefing · 2024-05-06 ═══\n"
+        "\n"
+        "Story 00: ministers meet on energy (The Example Herald · 2024-05-06)\n"
+        "  https://news.example.org/story/0\n"
+        "  • Country 000 · Speaker 000, Foreign Minister: “Quote 000: the talks on energy and"
+        " trade end”\n"
+        "\n"
+        "Story 01: ministers meet on energy (The Example Herald · 2024-05-06)\n"
+        "  https://news.example.org/story/1\n"
+        "  • Country 001 · Speaker 001, Foreign Minister: “Quote 001: the talks on energy and"
+        " trade end”"
+    )
+
+
+async def test_golden_stance() -> None:
+    assert render_stance(await sample_service().stance("germany")) == (
+        "Germany: 2 statements, 2024-05-02 to 2024-05-04 (1 opposes, 1 supports)"
+        " · matched as country\n"
+        "- Anna Weber, Chancellor · 2024-05-04 · The Example Herald"
+        " <https://news.example.org/2024/05/04/story>\n"
+        "  “Energy prices must come down before any new levy.”\n"
+        "- Anna Weber, Chancellor · 2024-05-02 · The Example Herald"
+        " <https://news.example.org/2024/05/02/story>\n"
+        "  “We will keep the power grid stable this winter.”"
+    )
+
+
+def test_terminal_escape_sequences_in_article_text_are_dropped() -> None:
+    briefing = make_briefing(actors=1, quote_chars=40, extra="\x1b[2J\x07")
+    assert "\x1b" not in render_briefing(briefing) and "\x07" not in render_briefing(briefing)
+
+
+def test_errors_are_marked() -> None:
+    assert render_reply(Reply(ReplyKind.ERROR, "Days must be 1-3650.")) == (
+        "error: Days must be 1-3650."
+    )
