@@ -74,6 +74,42 @@ def looks_like_html(body: bytes) -> bool:
     return bool(_HTML_START.match(body[:4096].removeprefix(b"\xef\xbb\xbf")))
 
 
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.:-]+)["']""")
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
+_GENUINE_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _repair_utf8(body: bytes, content_type: str) -> bytes:
+    """Replace invalid bytes in a document that is UTF-8 apart from a few bad bytes.
+
+    feedparser would otherwise re-decode the whole document in a guessed 8-bit encoding and
+    garble every genuine non-ASCII character. Documents with no valid UTF-8 multi-byte sequence
+    at all (really Latin-1/CP-1252) and documents declaring another encoding are left alone.
+    """
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body
+    declared = _CHARSET.search(content_type)
+    xml_declared = _XML_ENCODING.match(body[:200].removeprefix(b"\xef\xbb\xbf"))
+    for found in (
+        declared.group(1) if declared else None,
+        xml_declared.group(1).decode("ascii") if xml_declared else None,
+    ):
+        if found and found.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="replace")
+        if _GENUINE_NON_ASCII.search(text):
+            return text.encode("utf-8")
+    return body
+
+
+def _looks_like_markup(body: bytes) -> bool:
+    head = body[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith((b"<", b"\xff\xfe", b"\xfe\xff"))
+
+
 def _describe_bozo(exc: object) -> str:
     if isinstance(exc, xml.sax.SAXParseException):
         return (
@@ -91,6 +127,7 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> ParsedF
         raise FeedFormatError("not a feed: the response was empty")
     if _declares_entities(body):
         raise FeedFormatError("entity expansion refused: the document declares XML entities")
+    body = _repair_utf8(body, content_type)
     headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type
@@ -107,6 +144,8 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> ParsedF
     if not entries:
         if looks_like_html(body) and not version:
             raise FeedFormatError("not a feed: got HTML")
+        if not version and not _looks_like_markup(body):
+            raise FeedFormatError("not a feed: no RSS or Atom elements found")
         if isinstance(bozo, xml.sax.SAXException):
             raise FeedFormatError(_describe_bozo(bozo))
         if not version:

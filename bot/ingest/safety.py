@@ -38,12 +38,12 @@ _METADATA = frozenset(
         ipaddress.ip_address("100.100.100.200"),
     }
 )
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
 # Ranges that `is_global` lets through on some Python versions but are not reachable public hosts.
 _EXTRA_BLOCKED = tuple(
     ipaddress.ip_network(net)
     for net in (
         "0.0.0.0/8",
-        "100.64.0.0/10",
         "192.0.0.0/24",
         "198.18.0.0/15",
         "224.0.0.0/4",
@@ -78,6 +78,8 @@ def address_problem(address: str | IPAddress) -> str | None:
     except ValueError:
         return "not an IP address"
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # the socket really talks IPv4 to the mapped address
+            return address_problem(ip.ipv4_mapped)
         inner = _embedded_ipv4(ip)
         if inner is not None:
             problem = address_problem(inner)
@@ -85,13 +87,15 @@ def address_problem(address: str | IPAddress) -> str | None:
                 return problem
     if ip in _METADATA:
         return "a cloud metadata address"
+    if ip in _SHARED:
+        return "a carrier-grade NAT address"
     checks = (
         (ip.is_unspecified, "an unspecified address"),
         (ip.is_loopback, "a loopback address"),
         (ip.is_link_local, "a link-local address"),
         (ip.is_multicast, "a multicast address"),
-        (ip.is_private, "a private address"),
         (ip.is_reserved, "a reserved address"),
+        (ip.is_private, "a private address"),
     )
     for failed, reason in checks:
         if failed:
@@ -127,13 +131,19 @@ def check_public_url(url: str, *, allow_private: bool = True) -> None:
     del port
     if allow_private:
         return
-    if host.rstrip(".").lower() == "localhost" or host.rstrip(".").lower().endswith(".localhost"):
+    if _is_localhost_name(host):
         raise UnsafeURLError(f"refused {url!r}: {host} is a loopback address")
     literal = _parse_ip_literal(host)
     if literal is not None:
         problem = address_problem(literal)
         if problem is not None:
             raise UnsafeURLError(f"refused {url!r}: {host} is {problem}")
+
+
+def _is_localhost_name(host: str) -> bool:
+    """True for "localhost" and its subdomains: always loopback (RFC 6761), whatever DNS says."""
+    name = host.rstrip(".").lower()
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def _parse_ip_literal(host: str) -> IPAddress | None:
@@ -184,6 +194,8 @@ class SafeNetworkBackend(httpcore.AsyncNetworkBackend):
     async def resolve_checked(self, host: str, port: int) -> list[str]:
         """Resolve ``host`` and return its addresses, or raise UnsafeURLError if any is refused."""
         literal = _parse_ip_literal(host)
+        if not self.allow_private and _is_localhost_name(host):
+            raise UnsafeURLError(f"refused: {host} is a loopback address")
         if literal is not None:
             addresses = [str(literal)]
         else:
