@@ -7,11 +7,23 @@ and keyword arguments with defaults, but not change what is here.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.ports import ChannelRef
-from briefings.models import Actor, Briefing, Kind, Stance
+from bot.errors import NotFoundError, UnknownActorError, UserInputError
+from bot.ports import ChannelRef, Publisher
+from bot.store.db import SQLITE_BEGIN
+from bot.store.lookup import ActorLookup
+from bot.store.repository import Repository, StoredStatement
+from briefings.models import Actor, Briefing, Kind, Stance, StoryBrief
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +130,338 @@ class Service:
 
     async def status(self, channel: ChannelRef) -> ChannelStatus:
         raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------------
+# The implementation over the store. Everything below may grow; the contract above may not.
+
+
+_SCHEDULE_WORDS = re.compile(
+    r"^(?P<when>daily|weekdays|weekends|hourly)(?:\s+(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?)?$"
+)
+
+
+def parse_schedule(schedule: str, timezone: str) -> str:
+    """A cron expression from "daily 08:00", "weekdays 7:30", "hourly" or a 5-field cron;
+    raises ``UserInputError`` on anything else or an unknown time zone."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    zone = parse_timezone(timezone)
+    text = " ".join(schedule.strip().lower().split())
+    words = _SCHEDULE_WORDS.match(text)
+    if words:
+        hour = int(words["h"] or 0)
+        minute = int(words["m"] or 0)
+        if hour > 23 or minute > 59:
+            raise UserInputError(f"{schedule!r} is not a time of day")
+        days = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
+        if words["when"] == "hourly":
+            cron = f"{minute if words['h'] is None else 0} * * * *"
+        else:
+            cron = f"{minute} {hour} * * {days[words['when']]}"
+    else:
+        cron = text
+    if len(cron.split()) != 5:
+        raise UserInputError(
+            f'{schedule!r} is not a schedule: use a cron expression ("0 8 * * *") or "daily 08:00"'
+        )
+    try:
+        CronTrigger.from_crontab(cron, timezone=zone)
+    except ValueError as exc:
+        raise UserInputError(f"{schedule!r} is not a valid cron expression: {exc}") from None
+    return cron
+
+
+def parse_timezone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserInputError(f"unknown time zone {timezone!r} (e.g. Europe/Berlin)") from None
+
+
+def cron_trigger(cron: str, timezone: str) -> Any:
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+
+
+def latest_slot(cron: str, timezone: str, after: datetime, now: datetime) -> datetime | None:
+    """The last time the schedule fired in (``after``, ``now``], or None. Looks back through
+    widening windows so a minutely schedule after long downtime costs few steps."""
+    trigger = cron_trigger(cron, timezone)
+    for window in (timedelta(hours=2), timedelta(days=2), timedelta(days=32), timedelta(days=367)):
+        start = max(after, now - window)
+        slot: datetime | None = None
+        fire = trigger.get_next_fire_time(None, start + timedelta(microseconds=1))
+        while fire is not None and fire <= now:
+            slot = fire
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if slot is not None:
+            return slot.astimezone(UTC)
+        if start == after:
+            return None
+    return None
+
+
+def next_slot(cron: str, timezone: str, now: datetime) -> datetime | None:
+    fire = cron_trigger(cron, timezone).get_next_fire_time(None, now)
+    return fire.astimezone(UTC) if fire is not None else None
+
+
+def _feed_status(feed: Any) -> FeedStatus:
+    return FeedStatus(
+        url=feed.url,
+        title=feed.title or "",
+        last_polled=feed.last_polled,
+        last_error=feed.last_error,
+        failures=feed.failures,
+        disabled=feed.disabled,
+    )
+
+
+def build_briefing(stored: Sequence[StoredStatement], title: str, now: datetime) -> Briefing:
+    """Statements grouped by story (article) and, through ``condense``, by actor."""
+    from briefings.condense import condense
+
+    by_article: dict[int, list[StoredStatement]] = {}
+    for item in stored:
+        by_article.setdefault(item.article_id, []).append(item)
+    stories: list[StoryBrief] = []
+    for items in by_article.values():
+        bullets = condense([item.statement for item in items])
+        if not bullets:
+            continue
+        first = items[0]
+        stories.append(
+            StoryBrief(
+                title=first.title,
+                url=first.url,
+                outlet=first.outlet,
+                published=first.published,
+                bullets=tuple(bullets),
+            )
+        )
+    return Briefing(title=title, stories=tuple(stories), generated=now)
+
+
+class StoreService(Service):
+    """The use cases over the repository. Database calls run in worker threads."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        *,
+        now: Callable[[], datetime] | None = None,
+        allow_private_networks: bool = False,
+    ) -> None:
+        self.repo = repo
+        self.now = now or (lambda: datetime.now(UTC))
+        self.allow_private_networks = allow_private_networks
+        self._lookup: ActorLookup | None = None
+        # Called with (channel, cron or None, timezone) when a schedule changes (the scheduler).
+        self.on_schedule_change: Callable[[ChannelRef, str | None, str], None] | None = None
+
+    # ----------------------------------------------------------------- actors
+
+    async def lookup(self) -> ActorLookup:
+        if self._lookup is None:
+            self._lookup = await asyncio.to_thread(self._build_lookup)
+        return self._lookup
+
+    def _build_lookup(self) -> ActorLookup:
+        return ActorLookup(self.repo.actors(), self.repo.aliases())
+
+    def forget_actors(self) -> None:
+        """Drop the cached name index (after ingestion taught new names)."""
+        self._lookup = None
+
+    async def stance(
+        self,
+        name: str,
+        topic: str | None = None,
+        since: timedelta | None = None,
+        limit: int = 20,
+    ) -> StanceResult:
+        if not name.strip():
+            raise UserInputError("give an actor: a country, organisation or person")
+        lookup = await self.lookup()
+        match = lookup.find(name)
+        if match is None:
+            # Names learned since the index was built (another process may have ingested).
+            self.forget_actors()
+            lookup = await self.lookup()
+            match = lookup.find(name)
+        if match is None:
+            raise UnknownActorError(name.strip(), lookup.suggestions(name))
+        after = self.now() - since if since is not None else None
+        rows, counts = await asyncio.to_thread(
+            self.repo.stance_statements,
+            match.actor.id,
+            since=after,
+            topic=topic or None,
+            limit=max(1, limit),
+        )
+        statements = tuple(
+            StanceStatement(
+                text=row.statement.content.text,
+                speaker_name=row.statement.speaker_name,
+                role=row.statement.role,
+                actor=row.statement.actor or match.actor,
+                kind=row.statement.kind,
+                stance=row.statement.stance,
+                published=row.published,
+                outlet=row.outlet,
+                url=row.url,
+                title=row.title,
+            )
+            for row in rows
+        )
+        summary = StanceSummary(counts.total, counts.first, counts.last, dict(counts.stances))
+        return StanceResult(match.actor, summary, statements, match.matched_as)
+
+    async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
+        return (await self.lookup()).names(prefix, limit)
+
+    # --------------------------------------------------------------- channels
+
+    async def briefing_now(self, channel: ChannelRef) -> Briefing:
+        def build() -> Briefing:
+            with self.repo.sessions() as session:
+                stored, _ = self.repo.new_statements(session, channel)
+            return build_briefing(stored, self.briefing_title(channel), self.now())
+
+        return await asyncio.to_thread(build)
+
+    def briefing_title(self, channel: ChannelRef) -> str:
+        return f"Briefing for {channel.channel}, {self.now():%Y-%m-%d %H:%M} UTC"
+
+    async def deliver(
+        self, channel: ChannelRef, slot: datetime, publisher: Publisher
+    ) -> Briefing | None:
+        """Claim ``slot`` for the channel and publish its briefing, in one transaction: the
+        delivery row commits only after the publisher returned, and the unique (channel,
+        slot) constraint makes a second claimer (another process) back off. Returns the
+        briefing, or None when the slot was already taken. An empty briefing is recorded,
+        not posted."""
+        now = self.now()
+        repo = self.repo
+        session = repo.sessions()
+        if repo.dialect == "sqlite":
+            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        try:
+            claimed = await asyncio.to_thread(repo.claim_slot, session, channel, slot, now)
+            if not claimed:
+                await asyncio.to_thread(session.rollback)
+                log.info("slot %s of %s was delivered already", slot.isoformat(), channel)
+                return None
+            stored, high = await asyncio.to_thread(repo.new_statements, session, channel)
+            briefing = build_briefing(stored, self.briefing_title(channel), now)
+            if briefing.stories:
+                await publisher.publish(channel, briefing)
+            status = "delivered" if briefing.stories else "empty"
+
+            def finish() -> None:
+                repo.finish_delivery(
+                    session,
+                    channel,
+                    slot,
+                    last_article_id=high,
+                    stories=len(briefing.stories),
+                    status=status,
+                    now=now,
+                )
+                session.commit()
+
+            await asyncio.to_thread(finish)
+            log.info("%s briefing for %s (%d stories)", status, channel, len(briefing.stories))
+            return briefing
+        except BaseException:
+            await asyncio.to_thread(session.rollback)
+            raise
+        finally:
+            await asyncio.to_thread(session.close)
+
+    async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
+        """Deliver the channel's latest schedule slot that has passed and was not delivered
+        (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
+        row = await asyncio.to_thread(self.repo.channel, channel)
+        if row is None or not row.schedule:
+            return None
+        last = await asyncio.to_thread(self.repo.latest_slot, channel)
+        after = max(row.created, last) if last is not None else row.created
+        slot = latest_slot(row.schedule, row.timezone, after, self.now())
+        if slot is None:
+            return None
+        return await self.deliver(channel, slot, publisher)
+
+    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+        if schedule.strip().lower() in ("off", "none", "never"):
+            parse_timezone(timezone)
+            await asyncio.to_thread(self.repo.set_schedule, channel, None, timezone, self.now())
+            if self.on_schedule_change:
+                self.on_schedule_change(channel, None, timezone)
+            return "off"
+        cron = parse_schedule(schedule, timezone)
+        zone = timezone.strip() or "UTC"
+        await asyncio.to_thread(self.repo.set_schedule, channel, cron, zone, self.now())
+        if self.on_schedule_change:
+            self.on_schedule_change(channel, cron, zone)
+        return cron
+
+    async def list_topics(self, channel: ChannelRef) -> tuple[str, ...]:
+        row = await asyncio.to_thread(self.repo.channel, channel)
+        return tuple(row.topics or []) if row else ()
+
+    async def add_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
+        topics = list(await self.list_topics(channel))
+        for word in words:
+            topic = " ".join(word.split()).casefold()
+            if not topic:
+                continue
+            if not re.search(r"\w", topic):
+                raise UserInputError(f"{word!r} has no word to search for")
+            if len(topic) > 100:
+                raise UserInputError("a topic is at most 100 characters")
+            if topic not in topics:
+                topics.append(topic)
+        await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
+        return tuple(topics)
+
+    async def remove_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
+        drop = {" ".join(w.split()).casefold() for w in words}
+        topics = [t for t in await self.list_topics(channel) if t not in drop]
+        await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
+        return tuple(topics)
+
+    async def add_feed(self, channel: ChannelRef, url: str) -> FeedStatus:
+        from bot.ingest import check_public_url
+
+        url = url.strip()
+        check_public_url(url, allow_private=self.allow_private_networks)
+        feed = await asyncio.to_thread(self.repo.subscribe_feed, channel, url, self.now())
+        return _feed_status(feed)
+
+    async def remove_feed(self, channel: ChannelRef, url: str) -> None:
+        removed = await asyncio.to_thread(self.repo.unsubscribe_feed, channel, url.strip())
+        if not removed:
+            raise NotFoundError(f"this channel has no feed {url.strip()!r}")
+
+    async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
+        feeds = await asyncio.to_thread(self.repo.channel_feeds, channel)
+        return tuple(_feed_status(feed) for feed in feeds)
+
+    async def status(self, channel: ChannelRef) -> ChannelStatus:
+        row = await asyncio.to_thread(self.repo.channel, channel)
+        feeds = await self.list_feeds(channel)
+        last = await asyncio.to_thread(self.repo.last_delivery, channel)
+        schedule = row.schedule if row else None
+        timezone = row.timezone if row else "UTC"
+        return ChannelStatus(
+            channel=channel,
+            feeds=feeds,
+            topics=tuple(row.topics or []) if row else (),
+            schedule=schedule,
+            timezone=timezone,
+            next_delivery=next_slot(schedule, timezone, self.now()) if schedule else None,
+            last_delivery=last.delivered if last else None,
+        )

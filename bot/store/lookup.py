@@ -1,0 +1,169 @@
+"""Finding an actor from what a user types: a country name, code or demonym, an
+organisation, a person's name or a learned alias, exactly or fuzzily (rapidfuzz).
+
+Country names come from the engine's gazetteer (``briefings.actors.load_gazetteer``) when
+it is installed, else from pycountry and countrynames.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.store.repository import AliasEntry, normalise_name
+from briefings.models import Actor
+
+log = logging.getLogger(__name__)
+
+# A fuzzy match is taken as the answer only above this score (0-100): typos, not guesses.
+ACCEPT_SCORE = 86
+SUGGEST_SCORE = 55
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    actor: Actor
+    matched_as: str  # "country", "organisation", "person: Olaf Scholz", "alias"
+    name: str  # the name that matched
+
+
+class _Gazetteer:
+    """The two calls we need from the engine's gazetteer, whichever provides them."""
+
+    def __init__(
+        self, resolve: Callable[[str], Actor | None], names: Iterable[tuple[str, Actor]]
+    ) -> None:
+        self.resolve = resolve
+        self.entries = list(names)
+
+
+@cache
+def gazetteer() -> _Gazetteer:
+    """The engine's gazetteer when it exists, else one built from pycountry/countrynames."""
+    try:
+        module: Any = importlib.import_module("briefings.actors")
+        loaded = module.load_gazetteer()
+        return _Gazetteer(loaded.resolve, list(loaded.names()))
+    except (ImportError, AttributeError):
+        log.debug("briefings.actors.load_gazetteer not available; using pycountry")
+    return _fallback_gazetteer()
+
+
+def _fallback_gazetteer() -> _Gazetteer:
+    import countrynames
+    import pycountry
+
+    by_code: dict[str, Actor] = {}
+    names: list[tuple[str, Actor]] = []
+    for country in pycountry.countries:
+        display = getattr(country, "common_name", None) or country.name
+        actor = Actor(country.alpha_2, display, "", "country")
+        by_code[country.alpha_2] = actor
+        for name in {
+            display,
+            country.name,
+            getattr(country, "official_name", None),
+            country.alpha_2,
+            country.alpha_3,
+        }:
+            if name:
+                names.append((name, actor))
+
+    def resolve(text: str) -> Actor | None:
+        code = countrynames.to_code(text)
+        return by_code.get(code) if code else None
+
+    return _Gazetteer(resolve, names)
+
+
+class ActorLookup:
+    """An index of every name an actor goes by, built from the gazetteer and the store."""
+
+    def __init__(self, actors: Sequence[Actor], aliases: Sequence[AliasEntry]) -> None:
+        self._exact: dict[str, Match] = {}
+        self._gazetteer = gazetteer()
+        known = {actor.id: actor for actor in actors}
+        for name, actor in self._gazetteer.entries:
+            self._add(name, Match(known.get(actor.id, actor), actor.kind, name))
+        for actor in actors:
+            self._add(actor.name, Match(actor, actor.kind, actor.name))
+            self._add(actor.id, Match(actor, actor.kind, actor.id))
+        for alias in aliases:
+            how = f"person: {alias.speaker_name}" if alias.speaker_name else "alias"
+            self._add(alias.name, Match(alias.actor, how, alias.name))
+        self._keys = list(self._exact)
+
+    def _add(self, name: str, match: Match) -> None:
+        key = normalise_name(name)
+        if key and key not in self._exact:
+            self._exact[key] = match
+
+    def find(self, query: str) -> Match | None:
+        """The actor ``query`` names: exactly, by the gazetteer's rules, or a close spelling."""
+        key = normalise_name(query)
+        if not key:
+            return None
+        if key in self._exact:
+            return self._exact[key]
+        actor = self._gazetteer.resolve(query.strip())
+        if actor is not None:
+            found = self._exact.get(normalise_name(actor.id))
+            return Match(found.actor if found else actor, actor.kind, query.strip())
+        if len(key) < 4:
+            return None
+        best = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=ACCEPT_SCORE)
+        if best is None:
+            return None
+        return self._exact[best[0]]
+
+    def suggestions(self, query: str, limit: int = 5) -> list[str]:
+        """The names closest to ``query``, one per actor, best first."""
+        key = normalise_name(query)
+        if not key:
+            return []
+        found = process.extract(key, self._keys, scorer=fuzz.WRatio, limit=limit * 8)
+        out: list[str] = []
+        seen: set[str] = set()
+        for name, score, _ in found:
+            if score < SUGGEST_SCORE:
+                break
+            match = self._exact[name]
+            if match.actor.id in seen:
+                continue
+            seen.add(match.actor.id)
+            out.append(match.actor.name if len(match.name) <= 3 else match.name)
+            if len(out) == limit:
+                break
+        return out
+
+    def names(self, prefix: str, limit: int = 25) -> list[str]:
+        """Names for autocomplete: those starting with ``prefix`` first, then close ones."""
+        key = normalise_name(prefix)
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def take(match: Match) -> None:
+            label = match.actor.name if len(match.name) <= 3 else match.name
+            if label not in seen:
+                seen.add(label)
+                out.append(label)
+
+        for name in sorted(self._keys):
+            if len(out) >= limit:
+                return out
+            if not key or name.startswith(key):
+                take(self._exact[name])
+        if key and len(out) < limit:
+            for name, _score, _ in process.extract(
+                key, self._keys, scorer=fuzz.WRatio, limit=limit * 2
+            ):
+                if len(out) >= limit:
+                    break
+                take(self._exact[name])
+        return out

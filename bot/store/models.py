@@ -1,0 +1,208 @@
+"""Tables of the bot: feeds, articles, statements, actors, aliases, channels, deliveries.
+
+Times are stored as naive UTC (``UTCDateTime``) so SQLite and PostgreSQL agree, and come
+back timezone-aware. Full-text search lives outside the ORM (FTS5 table on SQLite, a
+generated ``tsvector`` column on PostgreSQL); the migration creates it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        when = datetime.fromisoformat(value) if isinstance(value, str) else value
+        assert isinstance(when, datetime)
+        return when.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Feed(Base):
+    """A polled feed and its fetch state (conditional GET, backoff, why it failed)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_polled: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Article(Base):
+    """One stored article, deduplicated by GUID, canonical URL and content hash."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    guid: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    outlet: Mapped[str] = mapped_column(String(500), default="")
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Actor(Base):
+    """A country (ISO alpha-2 id) or an organisation."""
+
+    __tablename__ = "actors"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="country")
+
+
+class Alias(Base):
+    """A name that stands for an actor: learned from text ("Scholz" → DE) or configured."""
+
+    __tablename__ = "aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    norm: Mapped[str] = mapped_column(String(300), unique=True)  # casefolded lookup key
+    name: Mapped[str] = mapped_column(String(300))  # as written
+    actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id"))
+    source: Mapped[str] = mapped_column(String(20), default="learned")
+    speaker_name: Mapped[str] = mapped_column(String(300), default="")  # the person it names
+    evidence: Mapped[str] = mapped_column(String(500), default="")
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Statement(Base):
+    """Who said what, with its spans; ``published`` is copied from the article for fast
+    newest-first queries per actor; ``data`` keeps the engine's full JSON shape."""
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        Index("ix_statements_actor_published", "actor_id", "published", "id"),
+        Index("ix_statements_speaker_norm", "speaker_norm"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("actors.id"))
+    actor_evidence: Mapped[str] = mapped_column(String(500), default="")
+    speaker_name: Mapped[str] = mapped_column(String(300))
+    speaker_norm: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    stance: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    content_start: Mapped[int] = mapped_column(Integer)
+    content_end: Mapped[int] = mapped_column(Integer)
+    speaker_text: Mapped[str] = mapped_column(String(500))
+    speaker_start: Mapped[int] = mapped_column(Integer)
+    speaker_end: Mapped[int] = mapped_column(Integer)
+    cue_text: Mapped[str | None] = mapped_column(String(500))
+    cue_start: Mapped[int | None] = mapped_column(Integer)
+    cue_end: Mapped[int | None] = mapped_column(Integer)
+    published: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    article: Mapped[Article] = relationship(back_populates="statements")
+
+
+class Channel(Base):
+    """A channel subscription: where briefings go, what they cover, and when."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channels_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(50))
+    workspace: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(200))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    schedule: Mapped[str | None] = mapped_column(String(200))  # cron expression
+    timezone: Mapped[str] = mapped_column(String(100), default="UTC")
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    feeds: Mapped[list[Feed]] = relationship(secondary="channel_feeds", order_by="Feed.id")
+
+
+class ChannelFeed(Base):
+    __tablename__ = "channel_feeds"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Delivery(Base):
+    """One briefing posted (or claimed) for a channel's schedule slot: unique per slot, so
+    the row that claims a slot is the proof it was delivered once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("channel_id", "slot", name="uq_deliveries_slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    slot: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_article_id: Mapped[int] = mapped_column(Integer, default=0)
+    stories: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="delivered")

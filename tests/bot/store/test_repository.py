@@ -1,0 +1,290 @@
+"""The repository on SQLite and on a real PostgreSQL: schema, dedup, aliases, stance queries
+with full-text topics, feed state, channel settings and the slot claim."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bot.ports import ChannelRef
+from bot.store import Repository, canonical_url
+from bot.store.repository import learnable_names
+from briefings.models import Actor, Kind, Stance
+from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
+
+CHANNEL = ChannelRef("console", "local", "news")
+
+SCHOLZ_TEXT = (
+    'German Chancellor Olaf Scholz said: "We will not send more tanks this winter." '
+    "The remarks came as tariffs on steel imports were debated in Brussels."
+)
+MACRON_TEXT = (
+    "French President Emmanuel Macron said that Europe must build its own defence industry. "
+    "He spoke at a summit on energy prices."
+)
+
+
+def scholz_statements(body: str = SCHOLZ_TEXT) -> list:
+    return [
+        statement(
+            body,
+            "German Chancellor Olaf Scholz",
+            "We will not send more tanks this winter.",
+            name="Olaf Scholz",
+            actor=GERMANY,
+            role="Chancellor",
+            stance=Stance.OPPOSES,
+        )
+    ]
+
+
+def test_migrations_run_at_every_start_without_harm(database_url: str) -> None:
+    for _ in range(2):
+        with opened(database_url) as (engine, repo):
+            with engine.connect() as conn:
+                version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            assert version == "0001"
+            assert repo.article_count() == 0
+
+
+def test_an_article_and_its_statements_round_trip(repo: Repository) -> None:
+    stored = repo.store_article(
+        article(SCHOLZ_TEXT, guid="g1", url="https://news.example/a"), scholz_statements(), T0
+    )
+    assert stored is not None and stored[1] == 1
+    rows, counts = repo.stance_statements("DE")
+    assert counts.total == 1 and counts.stances == {"opposes": 1}
+    got = rows[0].statement
+    assert got == scholz_statements()[0]
+    assert SCHOLZ_TEXT[got.content.start : got.content.end] == got.content.text
+    assert rows[0].url == "https://news.example/a"
+    assert rows[0].published == T0
+    assert repo.actor("DE") == Actor("DE", "Germany", "", "country")
+
+
+@pytest.mark.parametrize(
+    ("guid", "url", "body"),
+    [
+        ("g1", "https://other.example/x", "Entirely different words about something else."),
+        (None, "https://NEWS.example/a/?utm_source=rss#top", "Other words again, nothing alike."),
+        (None, "", SCHOLZ_TEXT.upper().replace(" ", "   ")),
+    ],
+    ids=["same-guid", "same-canonical-url", "same-content"],
+)
+def test_duplicates_are_refused(repo: Repository, guid: str | None, url: str, body: str) -> None:
+    first = article(SCHOLZ_TEXT, guid="g1", url="https://news.example/a")
+    assert repo.store_article(first, scholz_statements(), T0) is not None
+    assert repo.is_duplicate(guid, url, body)
+    assert repo.store_article(article(body, guid=guid, url=url), [], T0) is None
+    assert repo.article_count() == 1
+    assert repo.statement_count() == 1
+
+
+def test_a_new_article_is_not_a_duplicate(repo: Repository) -> None:
+    repo.store_article(article(SCHOLZ_TEXT, guid="g1", url="https://news.example/a"), [], T0)
+    assert not repo.is_duplicate("g2", "https://news.example/b", MACRON_TEXT)
+    assert repo.store_article(article(MACRON_TEXT, guid="g2"), [], T0) is not None
+    assert repo.article_count() == 2
+
+
+def test_names_tied_to_an_actor_by_the_text_are_learned(repo: Repository) -> None:
+    repo.store_article(article(SCHOLZ_TEXT), scholz_statements(), T0)
+    aliases = repo.engine_aliases()
+    assert set(aliases) == {"Olaf Scholz", "Scholz"}
+    assert aliases["Scholz"].id == "DE"
+    assert aliases["Scholz"].evidence.startswith("alias")
+    entry = next(a for a in repo.aliases() if a.name == "Scholz")
+    assert entry.speaker_name == "Olaf Scholz"
+
+
+def test_names_from_curated_facts_are_only_looked_up_not_learned(repo: Repository) -> None:
+    body = "Olaf Scholz said the budget would be balanced next year."
+    fact = Actor("DE", "Germany", "fact: head of government 2021-12-08..2025-05-06")
+    found = statement(
+        body,
+        "Olaf Scholz",
+        "the budget would be balanced next year",
+        actor=fact,
+        kind=Kind.INDIRECT,
+    )
+    repo.store_article(article(body), [found], T0)
+    assert repo.engine_aliases() == {}
+    assert [(a.name, a.source) for a in repo.aliases()] == [("Olaf Scholz", "person")]
+
+
+def test_descriptions_are_not_names() -> None:
+    assert learnable_names("Olaf Scholz") == ["Olaf Scholz", "Scholz"]
+    assert learnable_names("Ursula von der Leyen") == ["Ursula von der Leyen", "Leyen"]
+    assert learnable_names("the Kremlin") == []
+    assert learnable_names("a spokesperson") == []
+    assert learnable_names("Scholz") == []
+
+
+def test_stance_is_newest_first_with_counts_and_since(repo: Repository) -> None:
+    bodies = [f'Olaf Scholz said: "Point number {i} stands." More text follows.' for i in range(5)]
+    for i, body in enumerate(bodies):
+        st = statement(
+            body,
+            "Olaf Scholz",
+            f"Point number {i} stands.",
+            actor=GERMANY,
+            stance=Stance.SUPPORTS if i % 2 else Stance.OPPOSES,
+        )
+        repo.store_article(article(body, published=T0 + timedelta(days=i)), [st], T0)
+    rows, counts = repo.stance_statements("DE", limit=3)
+    assert [r.statement.content.text for r in rows] == [
+        "Point number 4 stands.",
+        "Point number 3 stands.",
+        "Point number 2 stands.",
+    ]
+    assert counts.total == 5
+    assert counts.stances == {"opposes": 3, "supports": 2}
+    assert counts.first == T0 and counts.last == T0 + timedelta(days=4)
+    rows, counts = repo.stance_statements("DE", since=T0 + timedelta(days=3))
+    assert counts.total == 2 and len(rows) == 2
+    assert repo.stance_statements("FR")[1].total == 0
+
+
+def test_topics_filter_by_full_text_search(repo: Repository) -> None:
+    repo.store_article(article(SCHOLZ_TEXT, title="Scholz on tanks"), scholz_statements(), T0)
+    other = 'Olaf Scholz said: "The harvest was good." Farmers were pleased.'
+    repo.store_article(
+        article(other, title="Farming"),
+        [statement(other, "Olaf Scholz", "The harvest was good.", actor=GERMANY)],
+        T0 + timedelta(hours=1),
+    )
+    # Stemming: "tariff" finds "tariffs"; the title is searched too.
+    assert [r.statement.content.text for r in repo.stance_statements("DE", topic="tariff")[0]] == [
+        "We will not send more tanks this winter."
+    ]
+    assert len(repo.stance_statements("DE", topic="Farming")[0]) == 1
+    assert repo.stance_statements("DE", topic="steel imports")[1].total == 1
+    assert repo.stance_statements("DE", topic="submarines")[1].total == 0
+    # Search syntax in user input is only words: no error, no injection.
+    assert repo.stance_statements("DE", topic='tariffs" OR "harvest')[1].total == 0
+    assert repo.stance_statements("DE", topic="***")[1].total == 0
+
+
+def test_feed_state_backs_off_and_disables(repo: Repository) -> None:
+    url = "https://feeds.example/rss"
+    repo.add_feed(url, T0)
+    repo.add_feed(url, T0)  # adding twice is harmless
+    assert [f.url for f in repo.due_feeds(T0)] == [url]
+    repo.record_poll(url, now=T0, ok=False, error="HTTP 500", next_attempt=T0 + timedelta(hours=1))
+    assert repo.due_feeds(T0 + timedelta(minutes=30)) == []
+    assert [f.url for f in repo.due_feeds(T0 + timedelta(hours=1))] == [url]
+    feed = repo.feed(url)
+    assert feed is not None and feed.failures == 1 and feed.last_error == "HTTP 500"
+    repo.record_poll(url, now=T0, ok=True, etag='"v2"', last_modified="Wed, 01 May 2024")
+    feed = repo.feed(url)
+    assert feed is not None and feed.failures == 0 and feed.last_error is None
+    assert feed.etag == '"v2"'
+    repo.record_poll(url, now=T0, ok=False, error="gone", disable=True)
+    assert repo.due_feeds(T0 + timedelta(days=9)) == []
+    assert repo.remove_feed(url) and repo.feeds() == []
+    assert not repo.remove_feed(url)
+
+
+def test_channel_settings(repo: Repository) -> None:
+    repo.subscribe_feed(CHANNEL, "https://a.example/rss", T0)
+    repo.subscribe_feed(CHANNEL, "https://b.example/rss", T0)
+    repo.subscribe_feed(CHANNEL, "https://a.example/rss", T0)
+    assert [f.url for f in repo.channel_feeds(CHANNEL)] == [
+        "https://a.example/rss",
+        "https://b.example/rss",
+    ]
+    assert repo.unsubscribe_feed(CHANNEL, "https://a.example/rss")
+    assert not repo.unsubscribe_feed(CHANNEL, "https://a.example/rss")
+    repo.set_topics(CHANNEL, ["energy", "steel imports"], T0)
+    repo.set_schedule(CHANNEL, "0 8 * * *", "Europe/Berlin", T0)
+    row = repo.channel(CHANNEL)
+    assert row is not None
+    assert (row.topics, row.schedule, row.timezone) == (
+        ["energy", "steel imports"],
+        "0 8 * * *",
+        "Europe/Berlin",
+    )
+    assert repo.channel(ChannelRef("slack", "T1", "C1")) is None
+
+
+def test_new_statements_follow_the_channels_feeds_topics_and_last_delivery(
+    repo: Repository,
+) -> None:
+    feed = repo.subscribe_feed(CHANNEL, "https://a.example/rss", T0)
+    other = repo.add_feed("https://b.example/rss", T0)
+    first = repo.store_article(article(SCHOLZ_TEXT, feed_id=feed.id), scholz_statements(), T0)
+    body = MACRON_TEXT
+    macron = statement(
+        body,
+        "French President Emmanuel Macron",
+        "Europe must build its own defence industry",
+        name="Emmanuel Macron",
+        actor=FRANCE,
+        cue="said that",
+        kind=Kind.INDIRECT,
+    )
+    repo.store_article(article(body, feed_id=other.id), [macron], T0)
+    with repo.sessions() as session:
+        found, high = repo.new_statements(session, CHANNEL)
+    assert [s.statement.speaker_name for s in found] == ["Olaf Scholz"]
+    assert first is not None and high >= first[0]
+    # Topics narrow it; a delivery moves the high-water mark.
+    repo.set_topics(CHANNEL, ["energy"], T0)
+    with repo.sessions() as session:
+        assert repo.new_statements(session, CHANNEL)[0] == []
+    repo.set_topics(CHANNEL, ["tanks", "energy"], T0)
+    with repo.transaction() as session:
+        assert repo.claim_slot(session, CHANNEL, T0, T0)
+        repo.finish_delivery(
+            session, CHANNEL, T0, last_article_id=high, stories=1, status="delivered", now=T0
+        )
+    with repo.sessions() as session:
+        assert repo.new_statements(session, CHANNEL)[0] == []
+    later = 'NATO Secretary General said: "More tanks are needed." He spoke in Brussels.'
+    repo.store_article(
+        article(later, feed_id=feed.id),
+        [statement(later, "NATO Secretary General", "More tanks are needed.", actor=NATO)],
+        T0,
+    )
+    with repo.sessions() as session:
+        assert [s.statement.actor for s in repo.new_statements(session, CHANNEL)[0]] == [NATO]
+
+
+def test_a_slot_is_claimed_once_even_by_concurrent_claimers(repo: Repository) -> None:
+    repo.ensure_channel(CHANNEL, T0)
+    outcome: list[bool] = []
+    first = repo.sessions()
+    if repo.dialect == "sqlite":
+        from bot.store.db import SQLITE_BEGIN
+
+        first.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    assert repo.claim_slot(first, CHANNEL, T0, T0)
+
+    def second_claimer() -> None:
+        with repo.transaction() as session:
+            outcome.append(repo.claim_slot(session, CHANNEL, T0, T0))
+
+    thread = threading.Thread(target=second_claimer)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "the second claimer must wait for the first transaction"
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert outcome == [False]
+    assert repo.delivery_count(CHANNEL) == 1
+    with repo.transaction() as session:
+        assert repo.claim_slot(session, CHANNEL, T0 + timedelta(days=1), T0)
+    assert repo.delivery_count(CHANNEL) == 2
+
+
+def test_canonical_urls() -> None:
+    assert canonical_url("HTTPS://News.Example:443/a/b/?utm_medium=x&id=3#c") == (
+        "https://news.example/a/b?id=3"
+    )
+    assert canonical_url("http://news.example:8080/") == "http://news.example:8080/"
+    assert canonical_url("file:///tmp/a.txt") is None
+    assert canonical_url("") is None
