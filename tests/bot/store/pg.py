@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import os
 import pwd
 import shutil
@@ -20,6 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -37,13 +37,13 @@ def _free_port() -> int:
 
 
 def _bin_dir() -> str:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
         path = shutil.which("initdb")
         if path is None:
             raise Unavailable("no PostgreSQL server binaries (initdb) and no " + ENV)
-        return os.path.dirname(path)
-    return os.path.dirname(found[-1])
+        return str(Path(path).parent)
+    return str(found[-1].parent)
 
 
 def _as_user(args: list[str], user: str | None) -> list[str]:
@@ -72,7 +72,7 @@ def server_url() -> str:
     root = tempfile.mkdtemp(prefix="newsbrief-pg-")
     if user is not None:
         os.chown(root, entry.pw_uid, entry.pw_gid)
-    data = os.path.join(root, "data")
+    data = str(Path(root) / "data")
     port = _free_port()
     run = {"capture_output": True, "text": True, "timeout": 120, "check": False}
     init = subprocess.run(

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bot.ports import ChannelRef
 from bot.store import Repository, canonical_url
 from bot.store.repository import learnable_names
-from briefings.models import Actor, Kind, Stance
+from briefings.models import Actor, Kind, Stance, Statement
 from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
 
 CHANNEL = ChannelRef("console", "local", "news")
@@ -27,7 +27,7 @@ MACRON_TEXT = (
 )
 
 
-def scholz_statements(body: str = SCHOLZ_TEXT) -> list:
+def scholz_statements(body: str = SCHOLZ_TEXT) -> list[Statement]:
     return [
         statement(
             body,
