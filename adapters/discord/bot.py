@@ -1,0 +1,313 @@
+"""The Discord adapter: slash commands in, neutral requests through ``bot.commands``,
+rendered replies and briefings out. Nothing here knows what a stance is.
+
+- app_commands: ``/stance``, ``/briefing now|schedule|topics|feeds|status``,
+  ``/newsbrief help``, synced at start (to one guild for development, else globally);
+- the manager check is made in code (Manage Channels in that channel, from the
+  resolved permissions Discord sends with each interaction);
+- every send carries ``AllowedMentions.none()`` (and the client's default is the same);
+- no privileged intents; ``AutoShardedClient`` when shards are asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.render import DiscordMessage, render_briefing, render_reply
+from bot.commands import MANAGER_COMMANDS, CommandRequest, Reply, handle
+from bot.errors import ConfigurationError, PublishError
+from bot.ports import ChannelRef
+from bot.service import Service
+from briefings.models import Briefing
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+NO_MENTIONS = discord.AllowedMentions.none()
+# Replies everyone in the channel sees; the rest (configuration, errors) are ephemeral.
+PUBLIC = frozenset({"stance", "briefing now"})
+AUTOCOMPLETE_CHOICES = 25
+
+
+def intents() -> discord.Intents:
+    """Only the guilds intent: slash commands need no message content and no members."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+def _embeds(message: DiscordMessage) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in message.embeds]
+
+
+def channel_ref(interaction: discord.Interaction[Any]) -> ChannelRef:
+    guild = str(interaction.guild_id) if interaction.guild_id else "dm"
+    return ChannelRef(PLATFORM, guild, str(interaction.channel_id))
+
+
+def is_manager(interaction: discord.Interaction[Any]) -> bool:
+    """Manage Channels in this channel (overwrites included), as Discord resolved it."""
+    return interaction.guild_id is not None and interaction.permissions.manage_channels
+
+
+class CommandRunner:
+    """Turns one interaction into a neutral request and sends the rendered reply."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def run(
+        self, interaction: discord.Interaction[Any], name: str, options: Mapping[str, str]
+    ) -> None:
+        request = CommandRequest(
+            name,
+            {k: v for k, v in options.items() if v},
+            channel_ref(interaction),
+            str(interaction.user.id),
+            is_manager=is_manager(interaction),
+        )
+        if name in MANAGER_COMMANDS and not request.is_manager:
+            # A refusal needs no service: answer at once, ephemeral, nothing changes.
+            await self._respond_now(interaction, await handle(self.service, request))
+            return
+        public = name in PUBLIC
+        # The service may pass Discord's 3-second limit (database, NLP): defer first.
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        reply = await handle(self.service, request)
+        messages = render_reply(reply)
+        if public and reply.ephemeral:
+            # The "thinking" placeholder is public; an error must not be. Replace it.
+            await interaction.delete_original_response()
+        for message in messages:
+            await interaction.followup.send(
+                content=message.content or "",
+                embeds=_embeds(message),
+                ephemeral=reply.ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def _respond_now(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        first, *rest = render_reply(reply)
+        await interaction.response.send_message(
+            content=first.content or None,
+            embeds=_embeds(first),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        for message in rest:
+            await interaction.followup.send(
+                content=message.content or "",
+                embeds=_embeds(message),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def actor_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete of actor names; a failure shows no choices rather than an error."""
+        try:
+            names = await self.service.actor_names(current.strip(), limit=AUTOCOMPLETE_CHOICES)
+        except Exception:
+            log.exception("actor autocomplete failed for %r", current)
+            return []
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names][:25]
+
+
+def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -> None:
+    """Register the slash commands (names are a contract) on ``tree``."""
+
+    @app_commands.command(name="stance", description="What an actor has said, newest first")
+    @app_commands.describe(
+        actor="A country, organisation or person (e.g. Germany, NATO, Scholz)",
+        topic="Only statements about this topic",
+        days="Only the last N days",
+    )
+    async def stance(
+        interaction: discord.Interaction[Any],
+        actor: str,
+        topic: str | None = None,
+        days: int | None = None,
+    ) -> None:
+        options = {"actor": actor, "topic": topic or "", "days": str(days) if days else ""}
+        await runner.run(interaction, "stance", options)
+
+    @stance.autocomplete("actor")
+    async def stance_actor(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await runner.actor_choices(current)
+
+    briefing = app_commands.Group(
+        name="briefing", description="This channel's news briefings", guild_only=True
+    )
+    topics = app_commands.Group(name="topics", description="What briefings cover", parent=briefing)
+    feeds = app_commands.Group(
+        name="feeds", description="Where the news comes from", parent=briefing
+    )
+
+    @briefing.command(name="now", description="Post this channel's briefing of what is new")
+    async def briefing_now(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "briefing now", {})
+
+    @briefing.command(name="schedule", description="When briefings arrive")
+    @app_commands.describe(
+        schedule='A cron expression ("0 8 * * 1-5") or "daily 08:00"',
+        timezone="An IANA time zone, e.g. Europe/Berlin (default UTC)",
+    )
+    async def briefing_schedule(
+        interaction: discord.Interaction[Any], schedule: str, timezone: str = "UTC"
+    ) -> None:
+        await runner.run(
+            interaction, "briefing schedule", {"schedule": schedule, "timezone": timezone}
+        )
+
+    @briefing.command(name="status", description="Feeds, last polls, failures, next delivery")
+    async def briefing_status(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "briefing status", {})
+
+    @topics.command(name="add", description="Add topic words")
+    async def topics_add(interaction: discord.Interaction[Any], words: str) -> None:
+        await runner.run(interaction, "briefing topics add", {"words": words})
+
+    @topics.command(name="remove", description="Remove topic words")
+    async def topics_remove(interaction: discord.Interaction[Any], words: str) -> None:
+        await runner.run(interaction, "briefing topics remove", {"words": words})
+
+    @topics.command(name="list", description="List the topics")
+    async def topics_list(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "briefing topics list", {})
+
+    @feeds.command(name="add", description="Subscribe this channel to a feed")
+    async def feeds_add(interaction: discord.Interaction[Any], url: str) -> None:
+        await runner.run(interaction, "briefing feeds add", {"url": url})
+
+    @feeds.command(name="remove", description="Unsubscribe this channel from a feed")
+    async def feeds_remove(interaction: discord.Interaction[Any], url: str) -> None:
+        await runner.run(interaction, "briefing feeds remove", {"url": url})
+
+    @feeds.command(name="list", description="List this channel's feeds")
+    async def feeds_list(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "briefing feeds list", {})
+
+    newsbrief = app_commands.Group(name="newsbrief", description="About this bot")
+
+    @newsbrief.command(name="help", description="What the commands do")
+    async def newsbrief_help(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "newsbrief help", {})
+
+    tree.add_command(stance)
+    tree.add_command(briefing)
+    tree.add_command(newsbrief)
+
+    @tree.error
+    async def on_tree_error(
+        interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        # bot.commands already turned expected failures into replies: this is a bug or a
+        # failed send. Log it with its traceback; the user gets a generic line if possible.
+        log.error("discord command failed", exc_info=error)
+        text = "Something went wrong on our side. It has been logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.warning("could not tell the user about the failure")
+
+
+class _NewsbriefMixin:
+    """Tree, command registration and sync-at-start shared by both client classes."""
+
+    tree: app_commands.CommandTree[Any]
+    sync_guild_id: int | None
+
+    def _setup(self, service: Service, guild_id: int | None) -> None:
+        self.tree = app_commands.CommandTree(self)
+        self.sync_guild_id = guild_id
+        build_commands(self.tree, CommandRunner(service))
+
+    async def setup_hook(self) -> None:
+        """Sync the commands: to the development guild at once, or globally."""
+        try:
+            if self.sync_guild_id:
+                guild = discord.Object(id=self.sync_guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), self.sync_guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d global commands", len(synced))
+        except discord.HTTPException as exc:
+            log.error("could not sync slash commands (%s): they may be stale", exc.status)
+
+
+class NewsbriefClient(_NewsbriefMixin, discord.Client):
+    def __init__(self, service: Service, *, guild_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **kwargs)
+        self._setup(service, guild_id)
+
+
+class NewsbriefShardedClient(_NewsbriefMixin, discord.AutoShardedClient):
+    def __init__(self, service: Service, *, guild_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **kwargs)
+        self._setup(service, guild_id)
+
+
+def build_client(
+    service: Service, *, guild_id: int | None = None, shards: int | None = None
+) -> discord.Client:
+    """The Discord client for ``service``: sharded when ``shards`` is given."""
+    if shards:
+        return NewsbriefShardedClient(service, guild_id=guild_id, shard_count=shards)
+    return NewsbriefClient(service, guild_id=guild_id)
+
+
+class DiscordPublisher:
+    """Posts briefings to Discord channels through the client's REST connection."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        guild_id = int(channel.workspace) if channel.workspace.isdigit() else None
+        target = self.client.get_partial_messageable(int(channel.channel), guild_id=guild_id)
+        for message in render_briefing(briefing):
+            try:
+                await target.send(
+                    content=message.content or None,
+                    embeds=_embeds(message),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.HTTPException as exc:
+                raise PublishError(
+                    f"Discord refused the briefing for {channel}: HTTP {exc.status} {exc.text}"
+                ) from exc
+
+
+async def login(client: discord.Client, token: str) -> None:
+    """Log in over REST (this also syncs the commands); a wrong token fails fast."""
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise ConfigurationError(
+            "Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."
+        ) from None
+
+
+async def run_client(client: discord.Client, token: str) -> None:
+    """Log in and stay connected to the gateway until closed."""
+    await login(client, token)
+    try:
+        await client.connect(reconnect=True)
+    finally:
+        if not client.is_closed():
+            await client.close()

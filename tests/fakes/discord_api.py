@@ -1,0 +1,346 @@
+"""A local fake of Discord's REST API (aiohttp.web on 127.0.0.1, port 0).
+
+The real discord.py client talks to it once ``discord.http.Route.BASE`` points here.
+It records every request, answers with realistic payloads, and checks what Discord
+would check: the token, every embed and message limit, and (for our safety rule)
+that each message is sent with ``allowed_mentions`` parsing nothing. A violation is
+answered with 400 and kept in ``violations`` so a test sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+API = "/api/v10"
+APP_ID = 400000000000000001
+BOT_ID = 400000000000000002
+OWNER_ID = 400000000000000003
+TIMESTAMP = "2024-05-06T09:30:00.000000+00:00"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class RateLimit:
+    method: str
+    pattern: re.Pattern[str]
+    retry_after: float
+    remaining: int = 1
+
+
+def _user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(uid),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "flags": 0,
+        "public_flags": 0,
+    }
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON exactly as Discord labels it: discord.py only parses ``application/json``."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def embed_violations(payload: dict[str, Any]) -> list[str]:
+    """What Discord's API would refuse in a message payload (limits as documented)."""
+    problems: list[str] = []
+    content = payload.get("content") or ""
+    if len(content) > 2000:
+        problems.append(f"content {len(content)} > 2000")
+    embeds = payload.get("embeds") or []
+    if len(embeds) > 10:
+        problems.append(f"{len(embeds)} embeds > 10")
+    total = 0
+    for embed in embeds:
+        limits = {"title": 256, "description": 4096}
+        for key, limit in limits.items():
+            if len(embed.get(key, "")) > limit:
+                problems.append(f"embed {key} {len(embed[key])} > {limit}")
+        fields_ = embed.get("fields", [])
+        if len(fields_) > 25:
+            problems.append(f"{len(fields_)} fields > 25")
+        footer = embed.get("footer", {}).get("text", "")
+        author = embed.get("author", {}).get("name", "")
+        if len(footer) > 2048:
+            problems.append("footer > 2048")
+        if len(author) > 256:
+            problems.append("author > 256")
+        size = len(embed.get("title", "")) + len(embed.get("description", ""))
+        size += len(footer) + len(author)
+        for item in fields_:
+            if len(item.get("name", "")) > 256 or len(item.get("value", "")) > 1024:
+                problems.append("field too long")
+            size += len(item.get("name", "")) + len(item.get("value", ""))
+        total += size
+    if total > 6000:
+        problems.append(f"embeds total {total} > 6000")
+    mentions = payload.get("allowed_mentions")
+    if (
+        mentions is None
+        or mentions.get("parse") != []
+        or mentions.get("users")
+        or mentions.get("roles")
+    ):
+        problems.append(f"allowed_mentions would let text ping: {mentions!r}")
+    return problems
+
+
+@dataclass
+class FakeDiscordAPI:
+    """Start with ``await fake.start()``; ``fake.base`` is what Route.BASE should be."""
+
+    token: str = "fake-discord-token"
+    requests: list[Recorded] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    rate_limits: list[RateLimit] = field(default_factory=list)
+    base: str = ""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500000000000000001))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", API + "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}{API}"
+        return self.base
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def rate_limit_once(self, method: str, path_regex: str, retry_after: float = 0.05) -> None:
+        """The next matching request is answered 429 with Retry-After, as Discord does."""
+        self.rate_limits.append(RateLimit(method, re.compile(path_regex), retry_after))
+
+    def matching(self, method: str, path_regex: str) -> list[Recorded]:
+        pattern = re.compile(path_regex)
+        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
+
+    async def wait_for(
+        self, predicate: Callable[[FakeDiscordAPI], bool], timeout: float = 10.0
+    ) -> None:
+        """Wait until the recorded requests satisfy ``predicate`` (a hang fails the test)."""
+
+        async def loop() -> None:
+            while not predicate(self):
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    # --- the API -------------------------------------------------------------------
+
+    def _message(self, channel_id: str, body: dict[str, Any], flags: int = 0) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id,
+            "author": _user(BOT_ID, "newsbrief", bot=True),
+            "content": body.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags | (body.get("flags") or 0),
+            "components": [],
+        }
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        body: Any = None
+        if raw and request.content_type == "application/json":
+            body = json.loads(raw)
+        elif raw:
+            body = raw.decode("utf-8", "replace")
+        self.requests.append(
+            Recorded(request.method, path, dict(request.query), body, dict(request.headers))
+        )
+        self._changed.set()
+        try:
+            return self._answer(request, path, body)
+        finally:
+            self._changed.set()
+
+    def _answer(self, request: web.Request, path: str, body: Any) -> web.StreamResponse:
+        method = request.method
+        for limit in self.rate_limits:
+            if limit.remaining and limit.method == method and limit.pattern.fullmatch(path):
+                limit.remaining -= 1
+                return _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": limit.retry_after,
+                        "global": False,
+                    },
+                    status=429,
+                    headers={
+                        "Retry-After": str(limit.retry_after),
+                        "Via": "1.1 google",
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": str(limit.retry_after),
+                        "X-RateLimit-Bucket": "fakebucket",
+                        "X-RateLimit-Scope": "user",
+                    },
+                )
+        is_webhook = path.startswith(("/webhooks/", "/interactions/"))
+        if not is_webhook and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if method == "GET" and path == "/users/@me":
+            user = _user(BOT_ID, "newsbrief", bot=True)
+            user.update({"verified": True, "mfa_enabled": False})
+            return _json(user)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json(
+                {
+                    "id": str(APP_ID),
+                    "name": "newsbrief",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": _user(OWNER_ID, "owner"),
+                    "verify_key": "00" * 32,
+                    "flags": 0,
+                    "team": None,
+                }
+            )
+        if method == "PUT" and re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path):
+            guild = re.search(r"/guilds/(\d+)/", path)
+            commands = [
+                {
+                    **command,
+                    "id": str(next(self._ids)),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                    "default_member_permissions": command.get("default_member_permissions"),
+                    **({"guild_id": guild.group(1)} if guild else {}),
+                }
+                for command in body
+            ]
+            return _json(commands)
+        if method == "POST" and re.fullmatch(r"/interactions/\d+/[^/]+/callback", path):
+            interaction_id = path.split("/")[2]
+            kind = body.get("type")
+            data = body.get("data") or {}
+            if kind == 4:
+                self._check(data)
+            return _json(
+                {
+                    "interaction": {
+                        "id": interaction_id,
+                        "type": 2,
+                        "response_message_loading": kind == 5,
+                        "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+                    },
+                    "resource": {"type": kind},
+                }
+            )
+        if method == "POST" and re.fullmatch(r"/webhooks/\d+/[^/]+", path):
+            self._check(body)
+            return _json(self._message("0", body))
+        if method in ("DELETE", "PATCH") and re.fullmatch(
+            r"/webhooks/\d+/[^/]+/messages/@original", path
+        ):
+            return (
+                web.Response(status=204) if method == "DELETE" else _json(self._message("0", body))
+            )
+        if method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
+            problems = self._check(body)
+            if problems:
+                return _json({"message": "; ".join(problems), "code": 50035}, status=400)
+            return _json(self._message(path.split("/")[2], body))
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _check(self, payload: dict[str, Any]) -> list[str]:
+        problems = embed_violations(payload)
+        self.violations.extend(problems)
+        return problems
+
+
+def interaction_payload(
+    *,
+    name: str,
+    options: list[dict[str, Any]] | None = None,
+    guild_id: int = 600000000000000001,
+    channel_id: int = 600000000000000002,
+    user_id: int = 600000000000000003,
+    permissions: int = 0,
+    interaction_id: int = 700000000000000001,
+    token: str = "interaction-token",
+    kind: int = 2,
+) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload as the gateway delivers it for a slash command
+    (``kind=4`` for autocomplete); ``permissions`` is the member's resolved bitfield."""
+    return {
+        "id": str(interaction_id),
+        "application_id": str(APP_ID),
+        "type": kind,
+        "data": {"id": "800000000000000001", "name": name, "type": 1, "options": options or []},
+        "guild_id": str(guild_id),
+        "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+        "channel_id": str(channel_id),
+        "channel": {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(guild_id),
+            "name": "news",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        },
+        "member": {
+            "user": _user(user_id, "reader"),
+            "roles": [],
+            "joined_at": TIMESTAMP,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(permissions),
+        },
+        "token": token,
+        "version": 1,
+        "app_permissions": "2147483647",
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(guild_id)},
+        "context": 0,
+        "attachment_size_limit": 8388608,
+    }
