@@ -42,6 +42,15 @@ _HTML_START = re.compile(
 )
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY([^>]*)>", re.I)
+# A general entity whose value is one character reference or a short literal without
+# references: it cannot nest, recurse or point outside the document.
+_SAFE_ENTITY = re.compile(
+    rb"^\s+[A-Za-z_][\w.-]*\s+"
+    rb"""(?:"(?:&#x?[0-9A-Fa-f]{1,6};|[^"&%<]{0,8})"|'(?:&#x?[0-9A-Fa-f]{1,6};|[^'&%<]{0,8})')"""
+    rb"\s*$"
+)
+_MAX_SAFE_ENTITIES = 64
 
 
 class FeedFormatError(FetchError):
@@ -58,15 +67,21 @@ class ParsedFeed:
 
 
 def _declares_entities(body: bytes) -> bool:
-    """True when the document has a DOCTYPE with ENTITY declarations, in any common encoding.
+    """True when the document declares XML entities that could expand or fetch anything.
 
-    Entity declarations are how billion-laughs and external-entity attacks work; feeds have no
-    need for them, so such documents are refused before any XML parser sees them.
+    Entity declarations are how billion-laughs and external-entity attacks work, so such
+    documents are refused before any XML parser sees them. The one harmless use seen in real
+    feeds is kept: a few short literal entities such as ``<!ENTITY nbsp "&#160;">``.
     """
     for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         if "<!DOCTYPE".encode(encoding) in body and "<!ENTITY".encode(encoding) in body:
             return True
-    return bool(_DOCTYPE.search(body) and _ENTITY.search(body))
+    if not (_DOCTYPE.search(body) and _ENTITY.search(body)):
+        return False
+    declarations = _ENTITY_DECLARATION.findall(body)
+    if len(declarations) != len(_ENTITY.findall(body)) or len(declarations) > _MAX_SAFE_ENTITIES:
+        return True
+    return not all(_SAFE_ENTITY.match(declaration) for declaration in declarations)
 
 
 def looks_like_html(body: bytes) -> bool:

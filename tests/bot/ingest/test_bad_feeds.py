@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
+import pytest
 
-from bot.ingest import FeedPoller, FeedState, PollResult
+from bot.ingest import FeedPoller, FeedState, PollResult, parse_feed
+from bot.ingest.feeds import FeedFormatError
 from tests.fakes.feed_server import FeedItem, FeedServer, endless, rss_feed
 
 CAP = 1_000_000
@@ -208,3 +210,36 @@ async def test_entity_declarations_in_utf16_are_refused(
     )
     result = await FeedPoller(client).poll(FeedState(server.url("/laughs16.xml")))
     assert result.error is not None and result.error.startswith("entity expansion refused")
+
+
+def feed_with_doctype(declarations: str) -> bytes:
+    return (
+        '<?xml version="1.0"?>\n'
+        f"<!DOCTYPE rss [\n{declarations}\n]>\n"
+        '<rss version="2.0"><channel><title>Caf&eacute;&nbsp;Daily</title>'
+        "<item><title>One</title><guid>1</guid><description>Words.</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_short_literal_entities_as_real_feeds_use_them_are_allowed() -> None:
+    doc = feed_with_doctype('<!ENTITY nbsp "&#160;">\n<!ENTITY eacute "&#xE9;">')
+    parsed = parse_feed(doc)
+    assert parsed.title == "Caf\u00e9\u00a0Daily"
+    assert len(parsed.entries) == 1
+
+
+@pytest.mark.parametrize(
+    "declarations",
+    [
+        '<!ENTITY a "&#160;">\n<!ENTITY b "&a;&a;&a;">',  # nesting
+        '<!ENTITY big "' + "x" * 100 + '">',  # a long literal multiplies the document
+        '<!ENTITY ext SYSTEM "file:///etc/passwd">',
+        '<!ENTITY % param "&#160;">',
+        '<!ENTITY ext PUBLIC "-//x//y" "http://127.0.0.1:9/x.dtd">',
+        "\n".join(f'<!ENTITY e{n} "x">' for n in range(100)),  # too many
+    ],
+)
+def test_dangerous_entity_declarations_are_refused(declarations: str) -> None:
+    with pytest.raises(FeedFormatError, match="entity expansion refused"):
+        parse_feed(feed_with_doctype(declarations))
