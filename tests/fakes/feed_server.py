@@ -42,6 +42,7 @@ class Route:
     delay: float = 0.0  # seconds to wait before answering
     chunk_delay: float = 0.0  # seconds between chunks of a streamed body
     never_answer: bool = False  # read the request, then say nothing until the server stops
+    hold: threading.Event | None = None  # answer only once the test sets this event
 
 
 @dataclass
@@ -217,6 +218,8 @@ class FeedServer:
             return False
         if route.delay:
             await asyncio.sleep(route.delay)
+        while route.hold is not None and not route.hold.is_set():
+            await asyncio.sleep(0.005)
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.etag:
             headers["ETag"] = route.etag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 
@@ -55,13 +56,18 @@ async def test_concurrency_is_bounded(server: FeedServer) -> None:
 
 
 async def test_results_come_as_they_complete(server: FeedServer, client: httpx.AsyncClient) -> None:
-    [slow] = serve_feeds(server, 1, delay=0.5)
+    hold = threading.Event()
+    [slow] = serve_feeds(server, 1, hold=hold)
+    fast = server.url("/fast.xml")
     server.route("/fast.xml", rss_feed("Fast", [FeedItem("x", "https://e.org/x", content=CONTENT)]))
-    poller = FeedPoller(client, concurrency=2)
-    order = [
-        r.url async for r in poller.poll_many([FeedState(slow), FeedState(server.url("/fast.xml"))])
-    ]
-    assert order == [server.url("/fast.xml"), slow]
+    stream = FeedPoller(client, concurrency=2).poll_many([FeedState(slow), FeedState(fast)])
+    try:
+        assert (await anext(stream)).url == fast  # while the slow feed is still held back
+        hold.set()
+        assert (await anext(stream)).url == slow
+    finally:
+        hold.set()
+        await stream.aclose()
 
 
 async def test_disabled_feeds_are_skipped(server: FeedServer, client: httpx.AsyncClient) -> None:
