@@ -272,11 +272,11 @@ class SafeTransport(httpx.AsyncHTTPTransport):
         verify: bool = True,
     ) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=50)
-        super().__init__(verify=verify, limits=limits, trust_env=False)
         self.backend = SafeNetworkBackend(
             allow_private=allow_private, resolver=resolver, exempt=exempt
         )
-        # Rebuild the pool with our backend (the public constructor takes no backend).
+        # The parent's constructor only builds ``_pool`` and takes no network backend, so the
+        # pool is built here instead (and the parent's request handling is reused as is).
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             max_connections=limits.max_connections,
