@@ -228,3 +228,12 @@ def test_an_empty_but_valid_feed_is_ok() -> None:
     doc = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
     parsed = parse_feed(doc)
     assert (parsed.title, parsed.entries) == ("Quiet", [])
+
+
+async def test_items_per_feed_are_capped(server: FeedServer, client: httpx.AsyncClient) -> None:
+    items = [
+        FeedItem(f"Story {n}", f"https://example.org/{n}", content=LONG_CONTENT) for n in range(30)
+    ]
+    server.route("/many.xml", rss_feed("Many", items))
+    result = await FeedPoller(client, max_items=12).poll(FeedState(server.url("/many.xml")))
+    assert [i.url for i in result.items] == [f"https://example.org/{n}" for n in range(12)]
