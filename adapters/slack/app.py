@@ -1,0 +1,385 @@
+"""The Slack adapter: slash commands in, neutral requests through ``bot.commands``,
+Block Kit out. Nothing here knows what a stance is.
+
+Three ways to run (chosen by the composition root from the settings):
+- Socket Mode (bot token + app token): one workspace, no public URL;
+- HTTP mode, one workspace (bot token + signing secret): requests are signature-checked;
+- HTTP mode with OAuth (signing secret + client id/secret): many workspaces, the
+  installations kept by slack_sdk's SQLAlchemy store in the bot's own database.
+
+Every command is acked at once (Slack allows 3 seconds) and answered after: private
+replies through the command's ``response_url``, public ones with chat.postMessage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import SlackMessage, render_briefing, render_reply
+from bot.commands import CommandRequest, handle
+from bot.errors import ConfigurationError, PublishError
+from bot.ports import ChannelRef
+from bot.service import Service
+from briefings.models import Briefing
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+COMMANDS = ("/stance", "/briefing", "/newsbrief")
+SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+MAX_RETRY_AFTER = 60.0
+
+
+class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit retry handler, honouring a fractional Retry-After exactly
+    (the stock one truncates it to whole seconds and adds up to a second of jitter)."""
+
+    def __init__(self, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("rate-limit retry without a response")
+        state.next_attempt_requested = True
+        wait = 1.0 + random.random()
+        for key, values in response.headers.items():
+            if key.lower() == "retry-after" and values:
+                with contextlib.suppress(ValueError):
+                    wait = min(max(float(values[0]), 0.0), MAX_RETRY_AFTER)
+        log.warning("Slack rate limit on %s: retrying in %.2f s", request.url, wait)
+        await asyncio.sleep(wait)
+        state.increment_current_attempt()
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [RetryAfterHandler()]
+
+
+def web_client(token: str | None = None, *, base_url: str | None = None) -> AsyncWebClient:
+    """A Web API client that waits out 429s as Slack asks."""
+    kwargs: dict[str, Any] = {"token": token, "retry_handlers": retry_handlers()}
+    if base_url:
+        kwargs["base_url"] = base_url
+    return AsyncWebClient(**kwargs)
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code ("not_in_channel"), or the HTTP status when the body was not JSON."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+
+
+def unescape(text: str) -> str:
+    """Slash-command text as typed: Slack escapes &, < and > in it."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+async def is_manager(client: AsyncWebClient, user_id: str, managers: Collection[str]) -> bool:
+    """A workspace admin or owner (users.info), or a user listed in the settings."""
+    if user_id in managers:
+        return True
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.warning("users.info failed for %s: %s", user_id, error_code(exc))
+        return False
+    user = response.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def _post_kwargs(message: SlackMessage) -> dict[str, Any]:
+    # No parsing on Slack's side: escaped text stays text, names are not linked.
+    return {
+        "text": message.text,
+        "blocks": list(message.blocks),
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "link_names": False,
+        "parse": "none",
+    }
+
+
+def register_commands(app: AsyncApp, service: Service, managers: Collection[str] = ()) -> None:
+    """The three slash commands on ``app``: ack first, then the work, then the answer."""
+
+    async def on_command(
+        ack: Callable[..., Awaitable[Any]],
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Callable[..., Awaitable[Any]],
+    ) -> None:
+        await ack()
+        channel = ChannelRef(PLATFORM, command.get("team_id", ""), command.get("channel_id", ""))
+        user_id = command.get("user_id", "")
+        request = CommandRequest.from_text(
+            command.get("command", ""), unescape(command.get("text", "")), channel, user_id
+        )
+        if request.needs_manager:
+            request = replace(request, is_manager=await is_manager(client, user_id, managers))
+        reply = await handle(service, request)
+        messages = render_reply(reply)
+        if reply.ephemeral:
+            for message in messages:
+                await respond(
+                    text=message.text, blocks=list(message.blocks), response_type="ephemeral"
+                )
+            return
+        for message in messages:
+            try:
+                await client.chat_postMessage(channel=channel.channel, **_post_kwargs(message))
+            except SlackApiError as exc:
+                if error_code(exc) not in ("not_in_channel", "channel_not_found"):
+                    raise
+                # The bot is not in this channel: the response URL can still answer it.
+                await respond(
+                    text=message.text, blocks=list(message.blocks), response_type="in_channel"
+                )
+
+    for name in COMMANDS:
+        app.command(name)(on_command)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # bot.commands already turned expected failures into replies: this is a bug or a
+        # failed send. Logged with its traceback; no traceback ever reaches Slack.
+        log.error("slack request failed: %s", body.get("command", "?"), exc_info=error)
+
+
+def build_app(
+    service: Service,
+    *,
+    client: AsyncWebClient | None = None,
+    signing_secret: str | None = None,
+    managers: Collection[str] = (),
+    oauth_settings: AsyncOAuthSettings | None = None,
+) -> AsyncApp:
+    """The bolt app: with ``client`` (carrying the bot token) for one workspace, or with
+    ``oauth_settings`` for many. Socket Mode needs no signing secret."""
+    kwargs: dict[str, Any] = {
+        "signing_secret": signing_secret or "",
+        "request_verification_enabled": bool(signing_secret),
+        "process_before_response": False,
+        "ignoring_self_events_enabled": True,
+        "url_verification_enabled": True,
+    }
+    if oauth_settings is not None:
+        kwargs["oauth_settings"] = oauth_settings
+    else:
+        kwargs["client"] = client
+    app = AsyncApp(**kwargs)
+    if oauth_settings is not None:
+        # Installed workspaces get a client with the same retry behaviour.
+        app.client.retry_handlers.extend(retry_handlers())
+    register_commands(app, service, managers)
+    return app
+
+
+async def check_token(client: AsyncWebClient) -> str:
+    """auth.test at start: a wrong bot token fails fast with one clear line."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        raise ConfigurationError(
+            f"Slack refused the bot token (SLACK_BOT_TOKEN): {error_code(exc)}."
+        ) from None
+    return str(response.get("team_id", ""))
+
+
+class SlackPublisher:
+    """Posts briefings to Slack channels; with OAuth, each workspace with its own token."""
+
+    platform = PLATFORM
+
+    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
+        self.client_for = client_for
+
+    @classmethod
+    def single(cls, client: AsyncWebClient) -> SlackPublisher:
+        async def same(_team: str) -> AsyncWebClient:
+            return client
+
+        return cls(same)
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        client = await self.client_for(channel.workspace)
+        for message in render_briefing(briefing):
+            try:
+                await client.chat_postMessage(channel=channel.channel, **_post_kwargs(message))
+            except SlackApiError as exc:
+                raise PublishError(
+                    f"Slack refused the briefing for {channel}: {error_code(exc)}"
+                ) from exc
+
+
+# --- OAuth: installations in the bot's database ---------------------------------------
+
+
+class ThreadedInstallationStore(AsyncInstallationStore):
+    """slack_sdk's SQLAlchemy installation store (synchronous, on the bot's database URL)
+    used from asyncio through worker threads, so no async database driver is needed."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        await asyncio.to_thread(self.store.save, installation)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await asyncio.to_thread(self.store.save_bot, bot)
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        return await asyncio.to_thread(
+            self.store.find_bot,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        return await asyncio.to_thread(
+            self.store.find_installation,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await asyncio.to_thread(self.store.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        await asyncio.to_thread(
+            self.store.delete_installation,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+        )
+
+
+class ThreadedStateStore(AsyncOAuthStateStore):
+    """slack_sdk's SQLAlchemy OAuth state store, used through worker threads."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        return str(await asyncio.to_thread(self.store.issue, *args, **kwargs))
+
+    async def async_consume(self, state: str) -> bool:
+        return bool(await asyncio.to_thread(self.store.consume, state))
+
+
+def oauth_settings(
+    database_url: str, client_id: str, client_secret: str
+) -> tuple[AsyncOAuthSettings, ThreadedInstallationStore]:
+    """OAuth for many workspaces with installations and states in ``database_url``."""
+    import sqlalchemy
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    engine = sqlalchemy.create_engine(database_url)
+    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    installations.metadata.create_all(engine)
+    states.metadata.create_all(engine)
+    store = ThreadedInstallationStore(installations)
+    settings = AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(SCOPES),
+        installation_store=store,
+        state_store=ThreadedStateStore(states),
+    )
+    return settings, store
+
+
+def installed_client_for(
+    store: AsyncInstallationStore, *, base_url: str | None = None
+) -> Callable[[str], Awaitable[AsyncWebClient]]:
+    """For the publisher: a client with the bot token installed in the workspace."""
+
+    async def client_for(team_id: str) -> AsyncWebClient:
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            raise PublishError(f"newsbrief is not installed in Slack workspace {team_id}.")
+        return web_client(bot.bot_token, base_url=base_url)
+
+    return client_for
+
+
+async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
+    """Connect over Socket Mode and serve until cancelled."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(app, app_token)
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def run_http(app: AsyncApp, host: str, port: int) -> None:
+    """Serve the signed HTTP endpoint (and the OAuth pages) until cancelled."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app.web_app(path="/slack/events", port=port), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("Slack HTTP endpoint on http://%s:%d/slack/events", host, port)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

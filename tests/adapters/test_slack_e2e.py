@@ -1,0 +1,201 @@
+"""The real bolt AsyncApp (HTTP mode, signed requests) against a local fake Slack Web API.
+
+Slash commands are POSTed to the app's own aiohttp endpoint exactly as Slack sends
+them, signed with the signing secret; the app talks back through slack_sdk's real
+AsyncWebClient pointed at the fake, and through the command's response_url.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from adapters.slack.app import SlackPublisher, build_app, check_token, web_client
+from bot.commands import DENIED
+from bot.errors import ConfigurationError
+from bot.ports import ChannelRef
+from tests.fakes.service import FakeService, make_briefing, sample_service
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command, user
+
+SECRET = "fake-signing-secret"
+NEWS = "C0000NEWS"
+
+
+@dataclass
+class SlackBot:
+    url: str
+    session: aiohttp.ClientSession
+    fake: FakeSlackAPI
+
+    async def command(
+        self, command: str, text: str, user_id: str = "U0000READ", secret: str = SECRET
+    ) -> aiohttp.ClientResponse:
+        body, headers = signed_command(
+            secret,
+            command=command,
+            text=text,
+            response_url=self.fake.response_url(),
+            user_id=user_id,
+        )
+        async with self.session.post(self.url, data=body, headers=headers) as response:
+            await response.read()
+            return response
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackAPI]:
+    fake = FakeSlackAPI()
+    fake.users = {
+        "U0000READ": user("U0000READ"),
+        "U0000ADMN": user("U0000ADMN", admin=True),
+        "U0000LIST": user("U0000LIST"),
+    }
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def service() -> FakeService:
+    return sample_service(briefing=make_briefing(actors=3))
+
+
+@pytest.fixture
+async def bot(slack_api: FakeSlackAPI, service: FakeService) -> AsyncIterator[SlackBot]:
+    client = web_client(slack_api.token, base_url=slack_api.base)
+    app = build_app(service, client=client, signing_secret=SECRET, managers=["U0000LIST"])
+    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as session:
+        yield SlackBot(f"http://127.0.0.1:{port}/slack/events", session, slack_api)
+    await runner.cleanup()
+
+
+async def test_a_signed_stance_command_is_acked_then_posted(bot: SlackBot) -> None:
+    response = await bot.command("/stance", "Germany")
+    assert response.status == 200  # the ack, before any work
+    await bot.fake.wait_for(lambda f: bool(f.named("chat.postMessage")))
+    [post] = bot.fake.named("chat.postMessage")
+    assert post.body["channel"] == NEWS
+    assert post.body["text"].startswith("Germany: 2 statements")
+    blocks = post.body["blocks"]
+    assert "Energy prices must come down before any new levy." in blocks[1]["text"]["text"]
+    assert post.headers["Authorization"] == f"Bearer {bot.fake.token}"
+    assert bot.fake.violations == []
+
+
+async def test_a_bad_signature_is_refused(bot: SlackBot, service: FakeService) -> None:
+    response = await bot.command("/stance", "Germany", secret="not-the-secret")
+    assert response.status == 401
+    assert service.calls == [] and bot.fake.calls == []
+
+
+async def test_an_old_timestamp_is_refused(bot: SlackBot, service: FakeService) -> None:
+    body, headers = signed_command(
+        SECRET, command="/stance", text="Germany", response_url="x", timestamp=1_000_000
+    )
+    async with bot.session.post(bot.url, data=body, headers=headers) as response:
+        assert response.status == 401
+    assert service.calls == []
+
+
+async def test_errors_answer_privately_through_the_response_url(bot: SlackBot) -> None:
+    await bot.command("/stance", "Germny")
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    [answer] = bot.fake.named("response_url")
+    assert answer.body["response_type"] == "ephemeral"
+    assert "Did you mean: Germany?" in answer.body["text"]
+    assert not bot.fake.named("chat.postMessage")
+
+
+async def test_non_manager_configuration_is_refused_and_changes_nothing(
+    bot: SlackBot, service: FakeService
+) -> None:
+    await bot.command("/briefing", "topics add gas", user_id="U0000READ")
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    [answer] = bot.fake.named("response_url")
+    assert answer.body["response_type"] == "ephemeral"
+    assert DENIED.split(" (")[0] in answer.body["text"]
+    assert [u.body["user"] for u in bot.fake.named("users.info")] == ["U0000READ"]
+    assert service.calls == [] and service.channels == {}
+
+
+@pytest.mark.parametrize("manager", ["U0000ADMN", "U0000LIST"])
+async def test_manager_configuration_succeeds_and_shows_in_status(
+    bot: SlackBot, service: FakeService, manager: str
+) -> None:
+    await bot.command("/briefing", "topics add gas", user_id=manager)
+    await bot.fake.wait_for(lambda f: len(f.named("response_url")) == 1)
+    assert bot.fake.named("response_url")[0].body["text"] == "Topics: gas"
+    await bot.command("/briefing", "status", user_id="U0000READ")
+    await bot.fake.wait_for(lambda f: len(f.named("response_url")) == 2)
+    status = bot.fake.named("response_url")[1].body
+    assert "Topics: gas" in status["blocks"][1]["text"]["text"]
+    assert service.channels[ChannelRef("slack", TEAM, NEWS)].topics == ["gas"]
+
+
+async def test_slack_escaped_command_text_is_unescaped(bot: SlackBot, service: FakeService) -> None:
+    await bot.command(
+        "/briefing", "feeds add <https://news.example.org/rss?a=1&amp;b=2>", "U0000ADMN"
+    )
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    assert (
+        "add_feed",
+        (ChannelRef("slack", TEAM, NEWS), "https://news.example.org/rss?a=1&b=2"),
+    ) in service.calls
+
+
+async def test_public_reply_falls_back_to_the_response_url_outside_the_channel(
+    bot: SlackBot,
+) -> None:
+    bot.fake.not_in_channel.add(NEWS)
+    await bot.command("/stance", "France")
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    assert bot.fake.named("response_url")[0].body["response_type"] == "in_channel"
+
+
+async def test_briefings_are_posted_with_blocks_within_limits(slack_api: FakeSlackAPI) -> None:
+    briefing = make_briefing(actors=60, quote_chars=1500, stories=2)
+    publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
+    await publisher.publish(ChannelRef("slack", TEAM, NEWS), briefing)
+    posts = slack_api.named("chat.postMessage")
+    assert len(posts) > 1 and slack_api.violations == []
+    text = "\n".join(b["text"]["text"] for p in posts for b in p.body["blocks"] if "text" in b)
+    positions = [text.index(f"Quote {n:03d}:") for n in range(60)]
+    assert positions == sorted(positions)
+    assert all(p.body["unfurl_links"] is False for p in posts)
+
+
+async def test_article_text_pings_no_one(slack_api: FakeSlackAPI) -> None:
+    briefing = make_briefing(actors=1, extra="<!channel> <!here> <@U123> @everyone ")
+    publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
+    await publisher.publish(ChannelRef("slack", TEAM, NEWS), briefing)
+    [post] = slack_api.named("chat.postMessage")
+    assert slack_api.violations == []
+    assert "&lt;!channel&gt;" in post.body["blocks"][2]["text"]["text"]
+    assert "&lt;@U123&gt;" in post.body["blocks"][2]["text"]["text"]
+    assert post.body["link_names"] is False
+
+
+async def test_a_429_is_waited_out_and_the_message_delivered_once(slack_api: FakeSlackAPI) -> None:
+    slack_api.rate_limit_once("chat.postMessage", retry_after="0.05")
+    publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
+    await publisher.publish(ChannelRef("slack", TEAM, NEWS), make_briefing(actors=2))
+    attempts = slack_api.named("chat.postMessage")
+    assert len(attempts) == 2  # refused with 429, then delivered
+    assert attempts[0].body == attempts[1].body
+    assert slack_api.rate_limited["chat.postMessage"][0] == 0
+
+
+async def test_a_wrong_token_fails_fast_with_one_clear_line(slack_api: FakeSlackAPI) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        await check_token(web_client("xoxb-wrong", base_url=slack_api.base))
+    assert str(caught.value) == "Slack refused the bot token (SLACK_BOT_TOKEN): invalid_auth."
+    assert await check_token(web_client(slack_api.token, base_url=slack_api.base)) == TEAM

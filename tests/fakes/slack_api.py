@@ -1,0 +1,233 @@
+"""A local fake of Slack's Web API and response URLs (aiohttp.web on 127.0.0.1, port 0).
+
+slack_sdk's real ``AsyncWebClient(base_url=fake.base)`` talks to it. It records every
+call, answers like Slack (``{"ok": ...}``), and checks what Slack would receive: the
+token, Block Kit limits, and that no text could notify anyone (<!channel>, <!here>,
+<!everyone>, <@U…> or ``link_names``). Problems are kept in ``violations``.
+Also: ``signed_command`` builds a slash-command request signed as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import web
+
+TEAM = "T0000FAKE"
+BOT_USER = "U0000BOT"
+PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+|<!subteam\^")
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for a respond()
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+def block_violations(body: dict[str, Any]) -> list[str]:
+    """What Slack would refuse, or what would ping someone, in a message payload."""
+    problems: list[str] = []
+    blocks = body.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if len(blocks) > 50:
+        problems.append(f"{len(blocks)} blocks > 50")
+    texts = [str(body.get("text") or "")]
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            text = block["text"]["text"]
+            if len(text) > 3000:
+                problems.append(f"section text {len(text)} > 3000")
+            texts.append(text)
+        elif kind == "header":
+            text = block["text"]["text"]
+            if len(text) > 150:
+                problems.append(f"header {len(text)} > 150")
+            texts.append(text)
+        elif kind == "context":
+            texts.extend(e.get("text", "") for e in block["elements"])
+    for text in texts:
+        if PING.search(text):
+            problems.append(f"would notify: {PING.search(text).group(0)!r}")  # type: ignore[union-attr]
+    if str(body.get("link_names", "")).lower() in ("1", "true"):
+        problems.append("link_names would turn @names into mentions")
+    return problems
+
+
+@dataclass
+class FakeSlackAPI:
+    """Start with ``await fake.start()``; ``fake.base`` is the Web API base URL."""
+
+    token: str = "xoxb-fake-slack-token"
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    rate_limited: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (n, after)
+    not_in_channel: set[str] = field(default_factory=set)
+    base: str = ""
+    root: str = ""
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.root = f"http://127.0.0.1:{port}"
+        self.base = f"{self.root}/api/"
+        return self.base
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def response_url(self, key: str = "cmd1") -> str:
+        return f"{self.root}/response/{key}"
+
+    def rate_limit_once(self, method: str, retry_after: str = "0.05") -> None:
+        self.rate_limited[method] = (1, retry_after)
+
+    def named(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(
+        self, predicate: Callable[[FakeSlackAPI], bool], timeout: float = 10.0
+    ) -> None:
+        async def loop() -> None:
+            while not predicate(self):
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
+        raw = await request.read()
+        if request.content_type == "application/json":
+            return dict(json.loads(raw or b"{}"))
+        return dict(parse_qsl(raw.decode()))
+
+    def _record(self, method: str, body: dict[str, Any], request: web.Request) -> None:
+        self.calls.append(Call(method, body, dict(request.headers)))
+        self._changed.set()
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        self.violations.extend(block_violations(body))
+        self._record("response_url", body, request)
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await self._body(request)
+        self._record(method, body, request)
+        count, after = self.rate_limited.get(method, (0, ""))
+        if count:
+            self.rate_limited[method] = (count - 1, after)
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": after}
+            )
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "team_id": TEAM,
+                    "user_id": BOT_USER,
+                    "bot_id": "B0000BOT",
+                    "team": "Fake",
+                    "user": "newsbrief",
+                    "url": "https://fake.slack.com/",
+                }
+            )
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            if user is None:
+                return web.json_response({"ok": False, "error": "user_not_found"})
+            return web.json_response({"ok": True, "user": user})
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            problems = block_violations(body)
+            self.violations.extend(problems)
+            if problems:
+                return web.json_response({"ok": False, "error": "invalid_blocks"})
+            if body.get("channel") in self.not_in_channel:
+                return web.json_response({"ok": False, "error": "not_in_channel"})
+            return web.json_response(
+                {
+                    "ok": True,
+                    "channel": body.get("channel"),
+                    "ts": f"1715000000.{next(self._ts):06d}",
+                }
+            )
+        return web.json_response({"ok": False, "error": "unknown_method"})
+
+
+def user(uid: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
+    return {
+        "id": uid,
+        "team_id": TEAM,
+        "name": uid.lower(),
+        "is_admin": admin,
+        "is_owner": owner,
+        "is_primary_owner": False,
+        "is_bot": False,
+    }
+
+
+def signed_command(
+    secret: str,
+    *,
+    command: str,
+    text: str,
+    response_url: str,
+    user_id: str = "U0000READ",
+    channel_id: str = "C0000NEWS",
+    timestamp: int | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A slash-command POST body and headers, signed with ``secret`` (v0 HMAC-SHA256)."""
+    body = urlencode(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM,
+            "team_domain": "fake",
+            "channel_id": channel_id,
+            "channel_name": "news",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0000APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+    return body, headers
