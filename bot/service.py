@@ -346,10 +346,16 @@ class StoreService(Service):
         now = self.now()
         repo = self.repo
         session = repo.sessions()
-        if repo.dialect == "sqlite":
-            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+
+        def claim() -> bool:
+            # On SQLite the write lock is taken first (waiting here, in a worker thread, while
+            # another delivery holds it), so reading and claiming see one state.
+            if repo.dialect == "sqlite":
+                session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+            return repo.claim_slot(session, channel, slot, now)
+
         try:
-            claimed = await asyncio.to_thread(repo.claim_slot, session, channel, slot, now)
+            claimed = await asyncio.to_thread(claim)
             if not claimed:
                 await asyncio.to_thread(session.rollback)
                 log.info("slot %s of %s was delivered already", slot.isoformat(), channel)

@@ -89,7 +89,11 @@ class ActorLookup:
         self._exact: dict[str, Match] = {}
         self._gazetteer = gazetteer()
         known = {actor.id: actor for actor in actors}
+        people: list[tuple[str, Actor]] = []
         for name, actor in self._gazetteer.entries:
+            if actor.evidence.startswith("fact"):
+                people.append((name, actor))  # office holders: after what the store knows
+                continue
             self._add(name, Match(known.get(actor.id, actor), actor.kind, name))
         for actor in actors:
             self._add(actor.name, Match(actor, actor.kind, actor.name))
@@ -97,7 +101,14 @@ class ActorLookup:
         for alias in aliases:
             how = f"person: {alias.speaker_name}" if alias.speaker_name else "alias"
             self._add(alias.name, Match(alias.actor, how, alias.name))
+        full_names: dict[tuple[str, str], str] = {}
+        for name, actor in people:
+            # The gazetteer lists a person's full name before the surname; both share evidence.
+            full = full_names.setdefault((actor.id, actor.evidence), name)
+            self._add(name, Match(known.get(actor.id, actor), f"person: {full}", name))
         self._keys = list(self._exact)
+        # Codes ("de", "us") match everything partially; suggestions use the longer names.
+        self._long_keys = [key for key in self._keys if len(key) >= 4]
 
     def _add(self, name: str, match: Match) -> None:
         key = normalise_name(name)
@@ -127,17 +138,17 @@ class ActorLookup:
         key = normalise_name(query)
         if not key:
             return []
-        found = process.extract(key, self._keys, scorer=fuzz.WRatio, limit=limit * 8)
+        found = process.extract(key, self._long_keys, scorer=fuzz.WRatio, limit=limit * 8)
         out: list[str] = []
         seen: set[str] = set()
         for name, score, _ in found:
             if score < SUGGEST_SCORE:
                 break
-            match = self._exact[name]
-            if match.actor.id in seen:
+            label = self._exact[name].name
+            if label in seen:
                 continue
-            seen.add(match.actor.id)
-            out.append(match.actor.name if len(match.name) <= 3 else match.name)
+            seen.add(label)
+            out.append(label)
             if len(out) == limit:
                 break
         return out
@@ -161,7 +172,7 @@ class ActorLookup:
                 take(self._exact[name])
         if key and len(out) < limit:
             for name, _score, _ in process.extract(
-                key, self._keys, scorer=fuzz.WRatio, limit=limit * 2
+                key, self._long_keys, scorer=fuzz.WRatio, limit=limit * 2
             ):
                 if len(out) >= limit:
                     break

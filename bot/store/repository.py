@@ -298,8 +298,11 @@ class Repository:
 
     def _ensure_actor(self, session: Session, actor: Actor) -> None:
         if session.get(m.Actor, actor.id) is None:
-            session.add(m.Actor(id=actor.id, name=actor.name, kind=actor.kind))
-            session.flush()
+            try:
+                with session.begin_nested():
+                    session.add(m.Actor(id=actor.id, name=actor.name, kind=actor.kind))
+            except IntegrityError:  # added by a concurrent transaction just now
+                pass
 
     def _learn_aliases(
         self, session: Session, article_id: int, statements: Sequence[Statement], now: datetime
@@ -323,19 +326,21 @@ class Repository:
                 source = "learned" if textual else "person"
                 existing = session.scalar(select(m.Alias).where(m.Alias.norm == norm))
                 if existing is None:
-                    with session.begin_nested():
-                        session.add(
-                            m.Alias(
-                                norm=norm,
-                                name=name,
-                                actor_id=actor.id,
-                                source=source,
-                                speaker_name=statement.speaker_name,
-                                evidence=actor.evidence[:500],
-                                article_id=article_id,
-                                created=now,
-                            )
-                        )
+                    alias = m.Alias(
+                        norm=norm,
+                        name=name,
+                        actor_id=actor.id,
+                        source=source,
+                        speaker_name=statement.speaker_name,
+                        evidence=actor.evidence[:500],
+                        article_id=article_id,
+                        created=now,
+                    )
+                    try:
+                        with session.begin_nested():
+                            session.add(alias)
+                    except IntegrityError:  # learned by a concurrent transaction: first wins
+                        pass
                 elif (
                     existing.source == "person"
                     and source == "learned"
@@ -520,8 +525,13 @@ class Repository:
                 timezone="UTC",
                 created=now,
             )
-            session.add(channel)
-            session.flush()
+            try:
+                with session.begin_nested():
+                    session.add(channel)
+            except IntegrityError:  # created by a concurrent transaction just now
+                found = self._channel(session, ref)
+                assert found is not None
+                return found
         return channel
 
     def ensure_channel(self, ref: ChannelRef, now: datetime) -> None:

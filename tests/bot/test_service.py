@@ -1,0 +1,345 @@
+"""The store-backed Service: /stance lookups, channel settings, briefings and deliveries,
+on SQLite and on a real PostgreSQL, with statements built by hand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.errors import (
+    NotFoundError,
+    PublishError,
+    UnknownActorError,
+    UnsafeURLError,
+    UserInputError,
+)
+from bot.ports import ChannelRef
+from bot.service import StoreService, latest_slot, parse_schedule
+from bot.store import Repository
+from briefings.models import Actor, Briefing, Kind, Stance
+from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
+from tests.bot.store.pg import database_url
+
+__all__ = ["database_url"]
+
+CHANNEL = ChannelRef("console", "local", "news")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class RecordingPublisher:
+    platform = "console"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.published: list[tuple[ChannelRef, Briefing]] = []
+        self.fail = fail
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        if self.fail:
+            raise PublishError("the platform said no")
+        self.published.append((channel, briefing))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(T0 + timedelta(days=10))
+
+
+@pytest.fixture
+def repo(database_url: str) -> Iterator[Repository]:
+    with opened(database_url) as (_engine, repository):
+        yield repository
+
+
+@pytest.fixture
+def service(repo: Repository, clock: Clock) -> StoreService:
+    return StoreService(repo, now=clock)
+
+
+def store_scholz(repo: Repository, days: int = 0, words: str = "We will not send tanks.") -> None:
+    body = f'German Chancellor Olaf Scholz said: "{words}" The debate on tariffs went on.'
+    st = statement(
+        body,
+        "German Chancellor Olaf Scholz",
+        words,
+        name="Olaf Scholz",
+        actor=GERMANY,
+        role="Chancellor",
+        stance=Stance.OPPOSES,
+    )
+    repo.store_article(
+        article(
+            body,
+            title=f"Scholz, day {days}",
+            url=f"https://news.example/{days}",
+            published=T0 + timedelta(days=days),
+        ),
+        [st],
+        T0,
+    )
+
+
+def store_macron(repo: Repository) -> None:
+    body = "French President Emmanuel Macron said that energy prices must fall. More text."
+    st = statement(
+        body,
+        "French President Emmanuel Macron",
+        "energy prices must fall",
+        name="Emmanuel Macron",
+        actor=FRANCE,
+        cue="said that",
+        kind=Kind.INDIRECT,
+        stance=Stance.SUPPORTS,
+    )
+    repo.store_article(
+        article(body, title="Macron on energy", url="https://news.example/m"), [st], T0
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "matched_as"),
+    [
+        ("germany", "country"),
+        ("DE", "country"),
+        ("German", "country"),
+        ("Scholz", "person: Olaf Scholz"),
+        ("olaf scholz", "person: Olaf Scholz"),
+        ("Germny", "country"),
+    ],
+)
+async def test_stance_finds_the_actor_by_any_name(
+    service: StoreService, repo: Repository, query: str, matched_as: str
+) -> None:
+    store_scholz(repo)
+    store_macron(repo)
+    result = await service.stance(query)
+    assert result.actor.id == "DE"
+    assert result.matched_as == matched_as
+    assert [s.speaker_name for s in result.statements] == ["Olaf Scholz"]
+    st = result.statements[0]
+    assert (st.text, st.role, st.kind, st.stance) == (
+        "We will not send tanks.",
+        "Chancellor",
+        Kind.DIRECT,
+        Stance.OPPOSES,
+    )
+    assert (st.outlet, st.url, st.published) == ("Daily Planet", "https://news.example/0", T0)
+
+
+async def test_stance_summary_newest_first_since_and_topic(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    for day in range(4):
+        store_scholz(repo, day, f"Statement number {day} is final.")
+    result = await service.stance("Germany", limit=2)
+    assert [s.text for s in result.statements] == [
+        "Statement number 3 is final.",
+        "Statement number 2 is final.",
+    ]
+    assert result.summary.statements == 4
+    assert (result.summary.first, result.summary.last) == (T0, T0 + timedelta(days=3))
+    assert result.summary.stances == {"opposes": 4}
+    clock.now = T0 + timedelta(days=3, hours=12)
+    assert (await service.stance("Germany", since=timedelta(days=1))).summary.statements == 1
+    assert (await service.stance("Germany", topic="tariff")).summary.statements == 4
+    assert (await service.stance("Germany", topic="fisheries")).summary.statements == 0
+
+
+async def test_a_known_country_without_statements_is_not_unknown(service: StoreService) -> None:
+    result = await service.stance("France")
+    assert result.actor.id == "FR"
+    assert result.summary.statements == 0 and result.statements == ()
+
+
+async def test_an_unknown_name_gives_suggestions(service: StoreService, repo: Repository) -> None:
+    store_scholz(repo)
+    with pytest.raises(UnknownActorError) as caught:
+        await service.stance("Scholzinger")
+    assert "Olaf Scholz" in caught.value.suggestions or "Scholz" in caught.value.suggestions
+    with pytest.raises(UnknownActorError):
+        await service.stance("Qwxz")
+    with pytest.raises(UserInputError):
+        await service.stance("   ")
+
+
+async def test_organisations_are_found(service: StoreService, repo: Repository) -> None:
+    body = 'NATO Secretary General said: "The alliance stands ready." Then he left.'
+    st = statement(body, "NATO Secretary General", "The alliance stands ready.", actor=NATO)
+    repo.store_article(article(body), [st], T0)
+    result = await service.stance("nato")
+    assert result.actor.id == "NATO" and result.summary.statements == 1
+
+
+async def test_actor_names_for_autocomplete(service: StoreService, repo: Repository) -> None:
+    store_scholz(repo)
+    names = await service.actor_names("ger")
+    assert "Germany" in names
+    assert len(await service.actor_names("", limit=5)) == 5
+    assert "Olaf Scholz" in await service.actor_names("olaf")
+
+
+@pytest.mark.parametrize(
+    ("given", "cron"),
+    [
+        ("daily 08:00", "0 8 * * *"),
+        ("daily 7:30", "30 7 * * *"),
+        ("weekdays 06:15", "15 6 * * mon-fri"),
+        ("hourly", "0 * * * *"),
+        ("*/15 * * * *", "*/15 * * * *"),
+    ],
+)
+def test_schedules(given: str, cron: str) -> None:
+    assert parse_schedule(given, "Europe/Berlin") == cron
+
+
+@pytest.mark.parametrize(
+    ("given", "zone"),
+    [
+        ("daily 25:00", "UTC"),
+        ("every tuesday", "UTC"),
+        ("61 * * * *", "UTC"),
+        ("daily 08:00", "Mars/Olympus"),
+    ],
+)
+def test_bad_schedules_are_user_errors(given: str, zone: str) -> None:
+    with pytest.raises(UserInputError):
+        parse_schedule(given, zone)
+
+
+def test_latest_slot_in_the_channels_time_zone() -> None:
+    now = datetime(2024, 5, 3, 7, 30, tzinfo=UTC)  # 09:30 in Berlin
+    after = datetime(2024, 5, 1, tzinfo=UTC)
+    assert latest_slot("0 8 * * *", "Europe/Berlin", after, now) == datetime(
+        2024, 5, 3, 6, 0, tzinfo=UTC
+    )
+    assert latest_slot("0 8 * * *", "UTC", after, now) == datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
+    assert latest_slot("0 8 * * *", "UTC", now - timedelta(minutes=5), now) is None
+    # A minutely schedule after a long downtime: the last minute, found quickly.
+    assert latest_slot("* * * * *", "UTC", after - timedelta(days=300), now) == now
+
+
+async def test_channel_settings_and_status(service: StoreService, clock: Clock) -> None:
+    assert await service.set_schedule(CHANNEL, "daily 08:00", "Europe/Berlin") == "0 8 * * *"
+    assert await service.add_topics(CHANNEL, ["Energy", "steel  imports", "energy"]) == (
+        "energy",
+        "steel imports",
+    )
+    assert await service.remove_topics(CHANNEL, ["ENERGY"]) == ("steel imports",)
+    assert await service.list_topics(CHANNEL) == ("steel imports",)
+    with pytest.raises(UserInputError):
+        await service.add_topics(CHANNEL, ["!!!"])
+    feed = await service.add_feed(CHANNEL, "https://feeds.example/rss")
+    assert feed.url == "https://feeds.example/rss" and feed.failures == 0
+    with pytest.raises(UnsafeURLError):
+        await service.add_feed(CHANNEL, "file:///etc/passwd")
+    with pytest.raises(UnsafeURLError):
+        await service.add_feed(CHANNEL, "http://127.0.0.1/feed")
+    status = await service.status(CHANNEL)
+    assert [f.url for f in status.feeds] == ["https://feeds.example/rss"]
+    assert (status.schedule, status.timezone, status.topics) == (
+        "0 8 * * *",
+        "Europe/Berlin",
+        ("steel imports",),
+    )
+    assert status.next_delivery is not None and status.next_delivery > clock.now
+    assert status.last_delivery is None
+    await service.remove_feed(CHANNEL, "https://feeds.example/rss")
+    with pytest.raises(NotFoundError):
+        await service.remove_feed(CHANNEL, "https://feeds.example/rss")
+    assert await service.list_feeds(CHANNEL) == ()
+    assert await service.set_schedule(CHANNEL, "off", "UTC") == "off"
+    assert (await service.status(CHANNEL)).next_delivery is None
+
+
+async def test_failing_feeds_show_their_reason_in_status(
+    service: StoreService, repo: Repository
+) -> None:
+    await service.add_feed(CHANNEL, "https://feeds.example/rss")
+    repo.record_poll(
+        "https://feeds.example/rss", now=T0, ok=False, error="HTTP 404 Not Found", disable=True
+    )
+    (feed,) = (await service.status(CHANNEL)).feeds
+    assert (feed.last_error, feed.failures, feed.disabled) == ("HTTP 404 Not Found", 1, True)
+
+
+async def test_briefing_groups_by_story_and_actor(service: StoreService, repo: Repository) -> None:
+    store_scholz(repo, 0)
+    store_macron(repo)
+    briefing = await service.briefing_now(CHANNEL)
+    assert [s.title for s in briefing.stories] == ["Scholz, day 0", "Macron on energy"]
+    (bullet,) = briefing.stories[0].bullets
+    assert bullet.actor == GERMANY and "tanks" in bullet.text
+    # briefing_now records nothing: the same briefing again.
+    assert (await service.briefing_now(CHANNEL)).stories == briefing.stories
+
+
+async def test_a_delivery_is_recorded_once_and_moves_on(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    publisher = RecordingPublisher()
+    store_scholz(repo, 0)
+    slot = clock.now
+    delivered = await service.deliver(CHANNEL, slot, publisher)
+    assert delivered is not None and len(delivered.stories) == 1
+    assert await service.deliver(CHANNEL, slot, publisher) is None  # the slot is taken
+    assert len(publisher.published) == 1
+    # Nothing new: the next slot is recorded, not posted.
+    empty = await service.deliver(CHANNEL, slot + timedelta(days=1), publisher)
+    assert empty is not None and empty.stories == ()
+    assert len(publisher.published) == 1
+    store_macron(repo)
+    again = await service.deliver(CHANNEL, slot + timedelta(days=2), publisher)
+    assert again is not None and [s.title for s in again.stories] == ["Macron on energy"]
+    assert (await service.status(CHANNEL)).last_delivery == clock.now
+
+
+async def test_a_failed_publish_leaves_the_slot_free(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    store_scholz(repo)
+    with pytest.raises(PublishError):
+        await service.deliver(CHANNEL, clock.now, RecordingPublisher(fail=True))
+    assert repo.delivery_count(CHANNEL) == 0
+    publisher = RecordingPublisher()
+    assert await service.deliver(CHANNEL, clock.now, publisher) is not None
+    assert len(publisher.published) == 1
+
+
+async def test_concurrent_deliveries_of_one_slot_post_once(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    store_scholz(repo)
+    publisher = RecordingPublisher()
+    results = await asyncio.gather(
+        *(service.deliver(CHANNEL, clock.now, publisher) for _ in range(4))
+    )
+    assert sum(r is not None for r in results) == 1
+    assert len(publisher.published) == 1
+
+
+async def test_missed_slots_are_delivered_once(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 5, 1, 7, 0, tzinfo=UTC)
+    await service.set_schedule(CHANNEL, "daily 08:00", "UTC")
+    store_scholz(repo)
+    publisher = RecordingPublisher()
+    assert await service.deliver_due(CHANNEL, publisher) is None  # before the first slot
+    clock.now = datetime(2024, 5, 4, 12, 0, tzinfo=UTC)  # three slots missed while down
+    first = await service.deliver_due(CHANNEL, publisher)
+    assert first is not None
+    assert await service.deliver_due(CHANNEL, publisher) is None
+    assert len(publisher.published) == 1
+    assert repo.latest_slot(CHANNEL) == datetime(2024, 5, 4, 8, 0, tzinfo=UTC)
+    assert isinstance(first.stories[0].bullets[0].actor, Actor)
