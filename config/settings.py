@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "NEWSBRIEF_SLACK_SIGNING_SECRET"),
     )
     slack_managers: list[str] = Field(default_factory=list)  # user ids allowed to configure
+    # HTTP mode with OAuth (many workspaces): the app's client id and secret.
+    slack_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "NEWSBRIEF_SLACK_CLIENT_ID")
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "NEWSBRIEF_SLACK_CLIENT_SECRET"),
+    )
+    slack_host: str = "0.0.0.0"  # where the HTTP-mode endpoint listens
+    slack_port: int = 3000
 
     @property
     def sqlalchemy_url(self) -> str:
