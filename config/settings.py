@@ -1,4 +1,4 @@
-"""Settings from the environment and a .env file. Only the composition root calls ``load_settings``."""
+"""Settings from the environment and a .env file; only the composition root loads them."""
 
 from __future__ import annotations
 
