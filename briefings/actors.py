@@ -79,9 +79,31 @@ def strip_article(text: str, articles: tuple[str, ...] = ("the ",)) -> str:
     return text
 
 
+# Letters that carry no combining accent, so NFKD leaves them alone.
+_LETTERS = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "æ": "ae",
+        "Æ": "Ae",
+        "œ": "oe",
+        "Œ": "Oe",
+    }
+)
+
+
 def fold(text: str) -> str:
-    """Accents off and casefolded: "Élysée" -> "elysee"."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Accents off and casefolded: "Élysée" -> "elysee", "Løkke" -> "lokke"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -305,22 +327,24 @@ class PeopleIndex:
                     bucket.append(person)
 
     def find(self, name: str, when: date | None) -> Person | None:
-        """The one person ``name`` means as of ``when``; None when unknown or ambiguous."""
+        """The one person ``name`` means as of ``when``; None when unknown or ambiguous.
+
+        A full name matches in or out of office (the date only separates namesakes); a
+        bare surname matches only someone in office on ``when`` (or, without a date, the
+        one person bearing it), and never a surname listed as ambiguous.
+        """
         k = key(name)
         candidates = self.by_name.get(k)
+        by_surname = candidates is None
         if candidates is None:
-            surface = _surface(name)
-            if k in self.ambiguous or not surface[:1].isupper():
+            if k in self.ambiguous or not _surface(name)[:1].isupper():
                 return None
             candidates = self.by_surname.get(k)
         if not candidates:
             return None
-        if len(candidates) == 1:
-            return candidates[0]
-        if when is None:
-            return None
-        in_office = [p for p in candidates if p.in_office(when)]
-        return in_office[0] if len(in_office) == 1 else None
+        if when is not None and (by_surname or len(candidates) > 1):
+            candidates = [p for p in candidates if p.in_office(when)]
+        return candidates[0] if len(candidates) == 1 else None
 
 
 # ---------------------------------------------------------------------------- the data

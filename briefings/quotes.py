@@ -188,7 +188,7 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     head = verb.head
     if verb.dep_ in ("advcl", "xcomp") and verb.tag_ == "VBG" and head.pos_ in ("VERB", "AUX"):
         return _subject(head, depth + 1)
-    if verb.dep_ == "conj" and head.pos_ == "VERB" and head.lower_ in SPEECH_FORMS:
+    if verb.dep_ == "conj" and head.pos_ == "VERB":
         return _subject(head, depth + 1)
     if verb.dep_ == "acl" and verb.tag_ == "VBG" and head.pos_ in ("NOUN", "PROPN"):
         return head
@@ -316,16 +316,37 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         start, end = _trim(doc.text, start, end)
         if end - start < 3:
             continue
+        cue_token = token
+        inner = _chained_cue(token, end, index)
+        if inner is not None:
+            # "..., Macron added, France 24 reported": Macron speaks, not the outlet.
+            cue_token, subject, particle = inner[0], inner[1], None
         speaker = mention_span(subject)
         if speaker[0] < end and start < speaker[1]:
             continue  # the parse folded the source into its own content
         yield Attribution(
             speaker=speaker,
             speaker_token=subject.i,
-            cue=_cue_chars(token, particle),
+            cue=_cue_chars(cue_token, particle),
             content=(start, end),
             kind=Kind.INDIRECT,
         )
+
+
+def _chained_cue(verb: Token, content_end: int, index: _Index) -> tuple[Token, Token] | None:
+    """A reporting verb with its own subject between the content and ``verb``, if any."""
+    if content_end > verb.idx:
+        return None
+    doc = verb.doc
+    for i in range(verb.i - 1, max(verb.i - 8, -1), -1):
+        token = doc[i]
+        if token.idx < content_end:
+            break
+        if token.lower_ in SPEECH_FORMS and token.tag_.startswith("VB"):
+            subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+            if subject is not None and _acceptable_source(subject, index):
+                return token, subject
+    return None
 
 
 def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | None:
