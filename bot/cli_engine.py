@@ -28,7 +28,7 @@ class LoadedFile:
 
 
 def read_article(path: str, max_bytes: int = MAX_FILE_BYTES) -> Article:
-    """A UTF-8 text file (or ``-`` for standard input) as an article; the first line is its title."""
+    """A UTF-8 text file (or ``-`` for stdin) as an article; the first line is its title."""
     try:
         if path == "-":
             data = sys.stdin.buffer.read(max_bytes + 1)
@@ -65,7 +65,7 @@ def _fail(path: str, reason: str) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def extract(
-        files: list[str] = typer.Argument(..., help="Article text files (UTF-8), or - for stdin."),
+        files: list[str] = typer.Argument(..., help="Article text files (UTF-8), or - for stdin."),  # noqa: B008
         jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per file (default)."),
         processes: int = typer.Option(0, "--processes", help="Parser processes; 0 = automatic."),
     ) -> None:

@@ -7,27 +7,198 @@ expanded to its forms here once, at import.
 from __future__ import annotations
 
 # Verbs whose clausal complement is reported speech or a stated position.
-SPEECH_VERBS = """
-say tell add note write argue warn claim state insist explain acknowledge announce declare
-suggest ask answer reply respond counter recall allege maintain observe conclude estimate
-find show reveal indicate hint complain caution agree contend charge assert disclose mention
-confirm deny stress emphasize emphasise underscore underline point concede admit predict urge
-promise vow pledge tweet post report testify assure reiterate repeat comment remark propose
-recommend demand vow threaten boast brag lament acknowledge signal affirm contend retort
-explain speculate guess reckon believe think feel fear hope expect doubt worry know contend
-order rule decide determine conclude judge accuse blame praise criticize criticise call urge
-question wonder add continue predict forecast project calculate figure cite quote inform
-advise announce caution clarify highlight stress reassure remind admit confess convince
-complain protest object muse joke quip exclaim shout yell scream whisper mutter murmur
-posit opine proclaim profess aver attest swear guarantee certify specify stipulate
-""".split()
+SPEECH_VERBS = [
+    "say",
+    "tell",
+    "add",
+    "note",
+    "write",
+    "argue",
+    "warn",
+    "claim",
+    "state",
+    "insist",
+    "explain",
+    "acknowledge",
+    "announce",
+    "declare",
+    "suggest",
+    "ask",
+    "answer",
+    "reply",
+    "respond",
+    "counter",
+    "recall",
+    "allege",
+    "maintain",
+    "observe",
+    "conclude",
+    "estimate",
+    "find",
+    "show",
+    "reveal",
+    "indicate",
+    "hint",
+    "complain",
+    "caution",
+    "agree",
+    "contend",
+    "charge",
+    "assert",
+    "disclose",
+    "mention",
+    "confirm",
+    "deny",
+    "stress",
+    "emphasize",
+    "emphasise",
+    "underscore",
+    "underline",
+    "point",
+    "concede",
+    "admit",
+    "predict",
+    "urge",
+    "promise",
+    "vow",
+    "pledge",
+    "tweet",
+    "post",
+    "report",
+    "testify",
+    "assure",
+    "reiterate",
+    "repeat",
+    "comment",
+    "remark",
+    "propose",
+    "recommend",
+    "demand",
+    "vow",
+    "threaten",
+    "boast",
+    "brag",
+    "lament",
+    "acknowledge",
+    "signal",
+    "affirm",
+    "contend",
+    "retort",
+    "explain",
+    "speculate",
+    "guess",
+    "reckon",
+    "believe",
+    "think",
+    "feel",
+    "fear",
+    "hope",
+    "expect",
+    "doubt",
+    "worry",
+    "know",
+    "contend",
+    "order",
+    "rule",
+    "decide",
+    "determine",
+    "conclude",
+    "judge",
+    "accuse",
+    "blame",
+    "praise",
+    "criticize",
+    "criticise",
+    "call",
+    "urge",
+    "question",
+    "wonder",
+    "add",
+    "continue",
+    "predict",
+    "forecast",
+    "project",
+    "calculate",
+    "figure",
+    "cite",
+    "quote",
+    "inform",
+    "advise",
+    "announce",
+    "caution",
+    "clarify",
+    "highlight",
+    "stress",
+    "reassure",
+    "remind",
+    "admit",
+    "confess",
+    "convince",
+    "complain",
+    "protest",
+    "object",
+    "muse",
+    "joke",
+    "quip",
+    "exclaim",
+    "shout",
+    "yell",
+    "scream",
+    "whisper",
+    "mutter",
+    "murmur",
+    "posit",
+    "opine",
+    "proclaim",
+    "profess",
+    "aver",
+    "attest",
+    "swear",
+    "guarantee",
+    "certify",
+    "specify",
+    "stipulate",
+]
 
 # Verbs that take their content as a noun phrase object ("acknowledged disunity").
-OBJECT_VERBS = """
-acknowledge deny dismiss reject criticize criticise condemn denounce welcome praise hail
-demand urge propose announce confirm defend support oppose back endorse blast slam attack
-decry lament question dispute rule downplay cite call pledge promise vow threaten
-""".split()
+OBJECT_VERBS = [
+    "acknowledge",
+    "deny",
+    "dismiss",
+    "reject",
+    "criticize",
+    "criticise",
+    "condemn",
+    "denounce",
+    "welcome",
+    "praise",
+    "hail",
+    "demand",
+    "urge",
+    "propose",
+    "announce",
+    "confirm",
+    "defend",
+    "support",
+    "oppose",
+    "back",
+    "endorse",
+    "blast",
+    "slam",
+    "attack",
+    "decry",
+    "lament",
+    "question",
+    "dispute",
+    "rule",
+    "downplay",
+    "cite",
+    "call",
+    "pledge",
+    "promise",
+    "vow",
+    "threaten",
+]
 
 # Verbs whose "of"/"about"/"against" object carries the content ("warned of a confrontation").
 PREP_VERBS = {
@@ -44,7 +215,9 @@ PREP_VERBS = {
 
 # Speech verbs that also take an indirect object before the clause ("told reporters that").
 # Mental-state verbs are weaker evidence: only counted with a clausal complement.
-MENTAL_VERBS = frozenset("believe think feel fear hope expect doubt worry know wonder".split())
+MENTAL_VERBS = frozenset(
+    ["believe", "think", "feel", "fear", "hope", "expect", "doubt", "worry", "know", "wonder"]
+)
 
 IRREGULAR = {
     "say": ("says", "said", "saying"),
@@ -91,9 +264,9 @@ SPEECH_FORMS: dict[str, str] = _forms(SPEECH_VERBS)
 OBJECT_FORMS: dict[str, str] = _forms(OBJECT_VERBS)
 PREP_FORMS: dict[str, str] = _forms(set(PREP_VERBS))
 
-# Nouns that stand for a source without being one ("the report said" is fine, "the idea said" is not).
+# Subjects that are no source ("the report said" is one; "it said" is not).
 NON_SOURCE_SUBJECTS = frozenset(
-    "it this there what these those something nothing everything".split()
+    ["it", "this", "there", "what", "these", "those", "something", "nothing", "everything"]
 )
-FIRST_SECOND_PERSON = frozenset("i we you me us".split())
-PERSONAL_PRONOUNS = frozenset("he she they him her them".split())
+FIRST_SECOND_PERSON = frozenset(["i", "we", "you", "me", "us"])
+PERSONAL_PRONOUNS = frozenset(["he", "she", "they", "him", "her", "them"])

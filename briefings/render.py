@@ -10,7 +10,7 @@ _STANCE_MARK = {Stance.SUPPORTS: "▲ supports", Stance.OPPOSES: "▼ opposes"}
 
 
 def bullet_line(bullet: Bullet) -> str:
-    """"• Germany — Chancellor Olaf Scholz: “…” (opposes)"."""
+    """ "• Germany — Chancellor Olaf Scholz: “…” (opposes)"."""
     who = f"{bullet.role} {bullet.speaker_name}" if bullet.role else bullet.speaker_name
     head = bullet.label if bullet.label == bullet.speaker_name else f"{bullet.label} — {who}"
     words = f"“{bullet.text}”" if bullet.kind is Kind.DIRECT else bullet.text

@@ -16,17 +16,74 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 TITLE_WORDS = frozenset(
-    """
-    mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. lt col president
-    chancellor minister premier king queen prince pope senator governor mayor secretary
-    spokesman spokeswoman spokesperson ambassador general admiral chairman chairwoman chair
-    leader prime foreign defence defense interior finance deputy vice sir lord lady dame
-    representative congressman congresswoman commissioner director chief head envoy
-    """.split()
+    [
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "dr",
+        "dr.",
+        "sen",
+        "sen.",
+        "rep",
+        "rep.",
+        "gov",
+        "gov.",
+        "gen",
+        "gen.",
+        "lt",
+        "col",
+        "president",
+        "chancellor",
+        "minister",
+        "premier",
+        "king",
+        "queen",
+        "prince",
+        "pope",
+        "senator",
+        "governor",
+        "mayor",
+        "secretary",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "ambassador",
+        "general",
+        "admiral",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "leader",
+        "prime",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+        "finance",
+        "deputy",
+        "vice",
+        "sir",
+        "lord",
+        "lady",
+        "dame",
+        "representative",
+        "congressman",
+        "congresswoman",
+        "commissioner",
+        "director",
+        "chief",
+        "head",
+        "envoy",
+    ]
 )
-FEMALE = frozenset("she her hers herself".split())
-MALE = frozenset("he him his himself".split())
-_FEMALE_TITLES = frozenset("mrs mrs. ms ms. queen lady dame spokeswoman chairwoman".split())
+FEMALE = frozenset(["she", "her", "hers", "herself"])
+MALE = frozenset(["he", "him", "his", "himself"])
+_FEMALE_TITLES = frozenset(
+    ["mrs", "mrs.", "ms", "ms.", "queen", "lady", "dame", "spokeswoman", "chairwoman"]
+)
 
 
 @dataclass(frozen=True, slots=True)
