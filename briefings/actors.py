@@ -147,6 +147,7 @@ class NameTable:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, _Entry] = {}
+        self._written: dict[str, str] = {}  # every name as written -> actor id
 
     def add(
         self,
@@ -172,6 +173,9 @@ class NameTable:
             caps_only = caps_only and old.caps_only
             capitalised = capitalised or old.capitalised
         self._entries[k] = _Entry(actor_id, name, caps_only, capitalised)
+        if old is not None and old.actor_id != actor_id:
+            self._written = {n: a for n, a in self._written.items() if key(n) != k}
+        self._written[name] = actor_id
 
     def mark_capitalised(self, name: str) -> None:
         """Require a capital initial for ``name`` (a country that is also a word)."""
@@ -196,8 +200,7 @@ class NameTable:
 
     def items(self) -> Iterator[tuple[str, str]]:
         """(name as written in the data, actor id) for every name."""
-        for entry in self._entries.values():
-            yield entry.name, entry.actor_id
+        yield from self._written.items()
 
 
 # ---------------------------------------------------------------------------- people
@@ -794,6 +797,8 @@ class Gazetteer:
         return None
 
     def _is_body(self, text: str) -> bool:
+        """Whether ``text`` names a state body: "foreign ministry", "Ministry of Defence"."""
+        text = re.split(r"\s+of\s+", text, maxsplit=1, flags=re.IGNORECASE)[0]
         words = key(text).split()
         if not words or len(words) > 5:
             return False
