@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NewsbriefError, UserInputError
+from bot.errors import NewsbriefError, NotFoundError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
 from bot.ingest import (
     MAX_FAILURES,
@@ -21,13 +21,14 @@ from bot.ingest import (
     FeedState,
     FetchedItem,
     PollResult,
+    check_public_url,
     make_client,
     next_attempt_delay,
     read_article_file,
 )
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
-from bot.service import StoreService
+from bot.service import FeedStatus, StoreService, feed_status
 from bot.store import NewArticle, Repository, canonical_url, content_hash, models, open_database
 from bot.store.repository import learnable_names, normalise_name
 from briefings.models import Actor, Article, Statement
@@ -303,6 +304,20 @@ class Runtime:
                     aliases = await asyncio.to_thread(self.repo.engine_aliases)
 
     # ---------------------------------------------------------- subscriptions
+
+    async def add_feed(self, url: str, title: str = "") -> FeedStatus:
+        """Poll ``url`` from now on (no channel); refuses URLs that can never be safe."""
+        url = url.strip()
+        check_public_url(url, allow_private=self.settings.allow_private_networks)
+        feed = await asyncio.to_thread(self.repo.add_feed, url, self.now(), title)
+        return feed_status(feed)
+
+    async def remove_feed(self, url: str) -> None:
+        if not await asyncio.to_thread(self.repo.remove_feed, url.strip()):
+            raise NotFoundError(f"no feed {url.strip()!r} is configured")
+
+    async def feeds(self) -> tuple[FeedStatus, ...]:
+        return tuple(feed_status(f) for f in await asyncio.to_thread(self.repo.feeds))
 
     async def subscribe(
         self,

@@ -208,7 +208,7 @@ def next_slot(cron: str, timezone: str, now: datetime) -> datetime | None:
     return fire.astimezone(UTC) if fire is not None else None
 
 
-def _feed_status(feed: Any) -> FeedStatus:
+def feed_status(feed: Any) -> FeedStatus:
     return FeedStatus(
         url=feed.url,
         title=feed.title or "",
@@ -445,7 +445,7 @@ class StoreService(Service):
         url = url.strip()
         check_public_url(url, allow_private=self.allow_private_networks)
         feed = await asyncio.to_thread(self.repo.subscribe_feed, channel, url, self.now())
-        return _feed_status(feed)
+        return feed_status(feed)
 
     async def remove_feed(self, channel: ChannelRef, url: str) -> None:
         removed = await asyncio.to_thread(self.repo.unsubscribe_feed, channel, url.strip())
@@ -454,7 +454,7 @@ class StoreService(Service):
 
     async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
         feeds = await asyncio.to_thread(self.repo.channel_feeds, channel)
-        return tuple(_feed_status(feed) for feed in feeds)
+        return tuple(feed_status(feed) for feed in feeds)
 
     async def status(self, channel: ChannelRef) -> ChannelStatus:
         row = await asyncio.to_thread(self.repo.channel, channel)

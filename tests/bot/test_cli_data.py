@@ -1,0 +1,200 @@
+"""``newsbrief feeds|ingest|stance|brief`` through the real command line (typer's runner),
+on a SQLite database in a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.cli_data import parse_channel
+from bot.errors import UserInputError
+from bot.ports import ChannelRef
+from bot.store import Repository
+from briefings.models import Stance
+from tests.bot.store.factories import GERMANY, T0, article, opened, statement
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NEWSBRIEF_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def repo(data_dir: Path) -> Iterator[Repository]:
+    with opened(f"sqlite:///{data_dir}/newsbrief.db") as (_engine, repository):
+        yield repository
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    assert not isinstance(result.exception, AssertionError), result.exception
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def store_scholz(repo: Repository, words: str = "We will not send more tanks.") -> None:
+    body = f'German Chancellor Olaf Scholz said: "{words}" Talks on tariffs went on.'
+    found = statement(
+        body,
+        "German Chancellor Olaf Scholz",
+        words,
+        name="Olaf Scholz",
+        actor=GERMANY,
+        role="Chancellor",
+        stance=Stance.OPPOSES,
+    )
+    repo.store_article(
+        article(body, title="Scholz on tanks", url="https://news.example/tanks"), [found], T0
+    )
+
+
+def test_channels_are_named_in_full_or_by_a_console_name() -> None:
+    assert parse_channel("slack:T1:C2") == ChannelRef("slack", "T1", "C2")
+    assert parse_channel("#news") == ChannelRef("console", "local", "news")
+    with pytest.raises(UserInputError):
+        parse_channel("a:b")
+
+
+def test_feeds_add_list_remove(data_dir: Path) -> None:
+    assert run("feeds", "add", "https://feeds.example/world.xml")[0] == 0
+    code, out, _ = run("feeds", "add", "https://feeds.example/eu.xml", "--channel", "news")
+    assert code == 0 and "for news" in out
+    code, out, _ = run("feeds", "list")
+    assert "https://feeds.example/world.xml" in out and "https://feeds.example/eu.xml" in out
+    assert "polled never" in out
+    code, out, _ = run("feeds", "list", "--channel", "news")
+    assert "eu.xml" in out and "world.xml" not in out
+    assert run("feeds", "remove", "https://feeds.example/world.xml")[0] == 0
+    assert "world.xml" not in run("feeds", "list")[1]
+    code, _, err = run("feeds", "remove", "https://feeds.example/world.xml")
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_unsafe_feed_urls_are_refused_in_one_line(data_dir: Path) -> None:
+    code, _, err = run("feeds", "add", "file:///etc/passwd")
+    assert code == 1
+    assert "only http and https" in err and "Traceback" not in err
+    code, _, err = run("feeds", "add", "http://169.254.169.254/latest/meta-data")
+    assert code == 1 and "refused" in err
+    assert run("feeds", "list")[1].strip() == "no feeds"
+
+
+def test_feeds_export_and_import_opml(data_dir: Path, tmp_path: Path) -> None:
+    run("feeds", "add", "https://feeds.example/a.xml", "--channel", "news")
+    run("feeds", "add", "https://feeds.example/b.xml", "--channel", "news")
+    run("feeds", "add", "https://feeds.example/c.xml")
+    opml = tmp_path / "news.opml"
+    code, out, _ = run("feeds", "export", str(opml), "--channel", "news")
+    assert code == 0 and "exported 2 feeds" in out
+    assert "a.xml" in opml.read_text() and "c.xml" not in opml.read_text()
+    run("feeds", "remove", "https://feeds.example/a.xml")
+    run("feeds", "remove", "https://feeds.example/b.xml")
+    code, out, _ = run("feeds", "import", str(opml), "--channel", "other")
+    assert code == 0 and "imported 2 feeds" in out
+    listed = run("feeds", "list", "--channel", "other")[1]
+    assert "a.xml" in listed and "b.xml" in listed
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<!DOCTYPE x [<!ENTITY a 'b'>]><opml/>")
+    code, _, err = run("feeds", "import", str(bad))
+    assert code == 1 and "OPML" in err
+
+
+def test_stance_json_is_the_contract(repo: Repository) -> None:
+    store_scholz(repo)
+    code, out, _ = run("stance", "Scholz", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"actor", "summary", "statements"}
+    assert data["actor"]["id"] == "DE" and data["actor"]["name"] == "Germany"
+    assert data["summary"]["statements"] == 1
+    assert data["summary"]["stances"] == {"opposes": 1}
+    (one,) = data["statements"]
+    assert set(one) == {
+        "text",
+        "speaker_name",
+        "role",
+        "actor",
+        "kind",
+        "stance",
+        "published",
+        "outlet",
+        "url",
+    }
+    assert one["text"] == "We will not send more tanks."
+    assert (one["speaker_name"], one["role"], one["kind"], one["stance"]) == (
+        "Olaf Scholz",
+        "Chancellor",
+        "direct",
+        "opposes",
+    )
+    assert one["actor"]["id"] == "DE"
+    assert one["published"] == T0.isoformat()
+    assert one["url"] == "https://news.example/tanks"
+
+
+def test_stance_filters_and_text_output(repo: Repository) -> None:
+    store_scholz(repo)
+    code, out, _ = run("stance", "germany", "--topic", "tariffs")
+    assert code == 0
+    assert "Germany" in out and "1 statements" in out and "We will not send more tanks." in out
+    assert "no statements stored" in run("stance", "DE", "--topic", "weather")[1]
+    assert "no statements stored" in run("stance", "DE", "--since", "7")[1]  # T0 is long ago
+    assert run("stance", "DE", "--since", "0")[0] == 1
+
+
+def test_an_unknown_actor_exits_1_with_suggestions_on_one_line(repo: Repository) -> None:
+    store_scholz(repo)
+    code, out, err = run("stance", "Scholzz-Berlinerz")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Did you mean" in err
+
+
+def test_brief_dry_run_records_nothing_and_brief_records(repo: Repository) -> None:
+    store_scholz(repo)
+    code, out, _ = run("brief", "--channel", "news", "--dry-run")
+    assert code == 0 and "Scholz on tanks" in out and "Germany" in out
+    assert "Scholz on tanks" in run("brief", "--channel", "news", "--dry-run")[1]
+    code, out, _ = run("brief", "--channel", "news")
+    assert code == 0 and "Scholz on tanks" in out
+    assert repo.delivery_count(ChannelRef("console", "local", "news")) == 1
+    code, out, _ = run("brief", "--channel", "news")
+    assert code == 0 and "Nothing new." in out
+
+
+def test_ingest_needs_once_and_something_to_do(data_dir: Path) -> None:
+    code, _, err = run("ingest")
+    assert code == 1 and "--once" in err
+    code, out, err = run("ingest", "--once")
+    assert code == 1 and "no feeds configured" in err
+    assert out.strip() == (
+        "feeds polled: 0, not modified: 0, failed: 0, articles new: 0, statements new: 0"
+    )
+
+
+def test_ingest_files_once_prints_the_summary_and_deduplicates(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "a.txt"
+    first.write_text(
+        "Ministers meet in Brussels\n"
+        'The finance minister said: "We will cut the deficit next year." '
+        "Talks continue on Friday.\n",
+        encoding="utf-8",
+    )
+    missing = tmp_path / "missing.txt"
+    code, out, _ = run("ingest", "--once", str(first), str(missing))
+    assert code == 0
+    assert out.startswith("feeds polled: 0, not modified: 0, failed: 0, articles new: 1,")
+    assert "(1 unreadable)" in out
+    code, out, _ = run("ingest", "--once", str(first))
+    assert code == 0 and "articles new: 0, statements new: 0" in out
