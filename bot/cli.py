@@ -23,7 +23,7 @@ def root() -> None:
     """Who-said-what news briefings for Discord, Slack and the terminal."""
 
 
-for module in cli_engine:
+for module in (cli_engine,):
     module.register(app)
 
 
