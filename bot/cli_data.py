@@ -1,0 +1,343 @@
+"""``newsbrief feeds|ingest|stance|brief``: the stored data from the terminal.
+
+Each command builds the runtime from the settings (this is a composition root), does one
+thing and closes it. Expected failures print one line and exit 1; no traceback reaches
+the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.errors import NewsbriefError, UserInputError
+from bot.ports import ChannelRef
+from bot.runtime import IngestSummary, Runtime, build_runtime
+from bot.service import FeedStatus, StanceResult, StanceStatement
+from briefings.models import Actor, Briefing
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CHANNEL_HELP = 'a channel: "platform:workspace:channel", or a name for the console'
+
+
+def parse_channel(value: str) -> ChannelRef:
+    """ "slack:T1:C2" → that channel; a bare name → a console channel of that name."""
+    value = value.strip()
+    if not value:
+        raise UserInputError("the channel is empty")
+    parts = value.split(":")
+    if len(parts) == 3 and all(parts):
+        return ChannelRef(*parts)
+    if len(parts) == 1:
+        return ChannelRef("console", "local", value.lstrip("#"))
+    raise UserInputError(f"{value!r} is not a channel ({CHANNEL_HELP})")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Build the runtime from the settings, run ``work`` on it, close it; expected errors
+    become one line on stderr and exit status 1."""
+    from config.settings import load_settings
+
+    async def main() -> T:
+        runtime = await build_runtime(load_settings(), {})
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.aclose()
+
+    try:
+        return asyncio.run(main())
+    except NewsbriefError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "undated"
+
+
+def _actor_json(actor: Actor | None) -> dict[str, Any] | None:
+    if actor is None:
+        return None
+    return {"id": actor.id, "name": actor.name, "kind": actor.kind}
+
+
+def stance_json(result: StanceResult) -> dict[str, Any]:
+    """The ``--json`` shape of ``newsbrief stance`` (a contract)."""
+
+    def one(st: StanceStatement) -> dict[str, Any]:
+        return {
+            "text": st.text,
+            "speaker_name": st.speaker_name,
+            "role": st.role,
+            "actor": _actor_json(st.actor),
+            "kind": st.kind.value,
+            "stance": st.stance.value,
+            "published": st.published.isoformat() if st.published else None,
+            "outlet": st.outlet,
+            "url": st.url,
+        }
+
+    summary = result.summary
+    actor = _actor_json(result.actor) or {}
+    actor["matched_as"] = result.matched_as
+    return {
+        "actor": actor,
+        "summary": {
+            "statements": summary.statements,
+            "first": summary.first.isoformat() if summary.first else None,
+            "last": summary.last.isoformat() if summary.last else None,
+            "stances": summary.stances,
+        },
+        "statements": [one(st) for st in result.statements],
+    }
+
+
+def stance_text(result: StanceResult) -> str:
+    summary = result.summary
+    head = f"{result.actor.name} ({result.matched_as or result.actor.kind})"
+    if not summary.statements:
+        return f"{head}: no statements stored."
+    stances = ", ".join(f"{k} {v}" for k, v in sorted(summary.stances.items()))
+    lines = [
+        f"{head}: {summary.statements} statements, {_when(summary.first)} to "
+        f"{_when(summary.last)}; {stances}"
+    ]
+    for st in result.statements:
+        who = st.speaker_name + (f" ({st.role})" if st.role else "")
+        source = ", ".join(x for x in (st.outlet, st.url) if x)
+        lines.append(f"- {_when(st.published)} {who} [{st.stance.value}]: “{st.text}” {source}")
+    return "\n".join(lines)
+
+
+def briefing_text(briefing: Briefing) -> str:
+    """A plain-text briefing for the terminal."""
+    lines = [briefing.title]
+    if not briefing.stories:
+        lines.append("Nothing new.")
+    for story in briefing.stories:
+        source = ", ".join(x for x in (story.outlet, _when(story.published)) if x)
+        lines.append("")
+        lines.append(f"{story.title or story.url} ({source})")
+        if story.url:
+            lines.append(story.url)
+        for bullet in story.bullets:
+            lines.append(f"  • {bullet.label}: {bullet.text}")
+    return "\n".join(lines)
+
+
+def _feed_line(feed: FeedStatus) -> str:
+    state = "disabled" if feed.disabled else ("failing" if feed.failures else "ok")
+    polled = feed.last_polled.strftime("%Y-%m-%d %H:%M") if feed.last_polled else "never"
+    line = f"{feed.url}  [{state}; polled {polled}]"
+    if feed.title:
+        line += f"  {feed.title}"
+    if feed.last_error:
+        line += f"\n    last error ({feed.failures} in a row): {feed.last_error}"
+    return line
+
+
+class _TerminalPublisher:
+    """Brief to the terminal: ``newsbrief brief`` prints what a channel would receive."""
+
+    platform = "console"
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        typer.echo(briefing_text(briefing))
+
+
+def register(app: typer.Typer) -> None:
+    feeds = typer.Typer(help="The feeds polled, and which channel gets them.", no_args_is_help=True)
+    app.add_typer(feeds, name="feeds")
+
+    @feeds.command("add")
+    def feeds_add(
+        url: str,
+        channel: str | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    ) -> None:
+        """Poll a feed (and subscribe a channel to it)."""
+
+        async def work(runtime: Runtime) -> FeedStatus:
+            if channel:
+                return await runtime.service.add_feed(parse_channel(channel), url)
+            return await runtime.add_feed(url)
+
+        feed = run_with_runtime(work)
+        typer.echo(f"added {feed.url}" + (f" for {channel}" if channel else ""))
+
+    @feeds.command("list")
+    def feeds_list(
+        channel: str | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    ) -> None:
+        """The feeds, with their state and last error."""
+
+        async def work(runtime: Runtime) -> tuple[FeedStatus, ...]:
+            if channel:
+                return await runtime.service.list_feeds(parse_channel(channel))
+            return await runtime.feeds()
+
+        found = run_with_runtime(work)
+        if not found:
+            typer.echo("no feeds")
+        for feed in found:
+            typer.echo(_feed_line(feed))
+
+    @feeds.command("remove")
+    def feeds_remove(
+        url: str,
+        channel: str | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    ) -> None:
+        """Stop polling a feed (or only unsubscribe the channel from it)."""
+
+        async def work(runtime: Runtime) -> None:
+            if channel:
+                await runtime.service.remove_feed(parse_channel(channel), url)
+            else:
+                await runtime.remove_feed(url)
+
+        run_with_runtime(work)
+        typer.echo(f"removed {url}")
+
+    @feeds.command("import")
+    def feeds_import(
+        file: Path,
+        channel: str | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    ) -> None:
+        """Add the feeds of an OPML file."""
+        from bot.ingest import parse_opml
+
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+
+        async def work(runtime: Runtime) -> tuple[int, list[str]]:
+            added, refused = 0, []
+            for url, title in parse_opml(data):
+                try:
+                    if channel:
+                        await runtime.service.add_feed(parse_channel(channel), url)
+                    await runtime.add_feed(url, title)
+                    added += 1
+                except UserInputError as exc:
+                    refused.append(str(exc))
+            return added, refused
+
+        added, refused = run_with_runtime(work)
+        for reason in refused:
+            typer.echo(f"skipped: {reason}", err=True)
+        typer.echo(f"imported {added} feeds from {file}")
+
+    @feeds.command("export")
+    def feeds_export(
+        file: Path,
+        channel: str | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    ) -> None:
+        """Write the feeds (of a channel) to an OPML file."""
+        from bot.ingest import write_opml
+
+        async def work(runtime: Runtime) -> tuple[FeedStatus, ...]:
+            if channel:
+                return await runtime.service.list_feeds(parse_channel(channel))
+            return await runtime.feeds()
+
+        found = run_with_runtime(work)
+        title = f"newsbrief feeds for {channel}" if channel else "newsbrief feeds"
+        document = write_opml([(f.url, f.title) for f in found], title)
+        try:
+            file.write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {file}: {exc.strerror or exc}") from None
+        typer.echo(f"exported {len(found)} feeds to {file}")
+
+    @app.command()
+    def ingest(
+        files: Annotated[
+            list[Path] | None, typer.Argument(help="local article files to ingest too")
+        ] = None,
+        once: bool = typer.Option(False, "--once", help="poll every feed once and exit"),
+    ) -> None:
+        """Poll the configured feeds once (and ingest local article files)."""
+        if not once:
+            raise _fail("use `newsbrief ingest --once`; `newsbrief run` polls on a schedule")
+        paths = list(files or [])
+
+        async def work(runtime: Runtime) -> tuple[IngestSummary, int]:
+            feeds = len(await runtime.feeds())
+            if sys.stdout.isatty():
+                from rich.progress import Progress
+
+                with Progress(transient=True) as bar:
+                    task = bar.add_task("ingesting", total=None)
+
+                    def progress(done: int, total: int) -> None:
+                        bar.update(task, completed=done, total=total)
+
+                    return await runtime.ingest_once(paths, progress), feeds
+            return await runtime.ingest_once(paths), feeds
+
+        summary, feeds = run_with_runtime(work)
+        typer.echo(str(summary))
+        if not feeds and not paths:
+            raise _fail("no feeds configured and no files given (`newsbrief feeds add URL`)")
+        if summary.nothing_done:
+            raise typer.Exit(1)
+
+    @app.command()
+    def stance(
+        name: str,
+        topic: str | None = typer.Option(None, "--topic", help="only articles about this"),
+        since: int | None = typer.Option(None, "--since", help="only the last DAYS days"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        limit: int = typer.Option(20, "--limit", help="at most this many statements"),
+    ) -> None:
+        """What an actor (country, organisation, person) has said, newest first."""
+        if since is not None and since <= 0:
+            raise _fail("--since takes a positive number of days")
+        window = timedelta(days=since) if since else None
+
+        async def work(runtime: Runtime) -> StanceResult:
+            return await runtime.service.stance(name, topic=topic, since=window, limit=limit)
+
+        result = run_with_runtime(work)
+        if as_json:
+            typer.echo(json.dumps(stance_json(result), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(stance_text(result))
+
+    @app.command()
+    def brief(
+        channel: str = typer.Option(..., "--channel", help=CHANNEL_HELP),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="only show it; the next briefing starts from the same point"
+        ),
+    ) -> None:
+        """Build a channel's briefing of what is new now, print it and record it."""
+
+        async def work(runtime: Runtime) -> Briefing | None:
+            ref = parse_channel(channel)
+            if dry_run:
+                briefing = await runtime.service.briefing_now(ref)
+                typer.echo(briefing_text(briefing))
+                return briefing
+            delivered = await runtime.service.deliver(ref, runtime.now(), _TerminalPublisher())
+            if delivered is not None and not delivered.stories:
+                typer.echo(briefing_text(delivered))  # recorded, but the publisher saw nothing
+            return delivered
+
+        run_with_runtime(work)
