@@ -1,0 +1,274 @@
+"""The runtime's ingestion against a loopback feed server, with a stand-in engine so the
+storage side is tested on its own: dedup across polls, conditional GET, failing feeds and
+their back-off, names learned from one article applied to the next."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.ingest import MAX_FAILURES, FetchedItem
+from bot.ports import ChannelRef
+from bot.runtime import IngestSummary, Runtime, apply_aliases, build_runtime
+from briefings.models import Actor, Article, Kind, Span, Statement
+from config.settings import load_settings
+from tests.bot.store.pg import database_url
+from tests.fakes.feed_server import FeedItem, FeedServer, article_page, rss_feed
+
+__all__ = ["database_url"]
+
+GERMANY = Actor("DE", "Germany", "title: German Chancellor")
+QUOTE = re.compile(r'(?P<speaker>[A-Z][\w ]*?) said: "(?P<content>[^"]+)"')
+NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+
+
+class PatternExtractor:
+    """Stands in for the engine: `Speaker said: "words"`; "German Chancellor X" is Germany."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.aliases_given: list[dict[str, Actor]] = []
+
+    async def extract(
+        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
+    ) -> list[list[Statement]]:
+        self.aliases_given.append(dict(aliases))
+        out = []
+        for art in articles:
+            self.seen.append(art.title)
+            found = []
+            for match in QUOTE.finditer(art.text):
+                speaker = match["speaker"]
+                name, actor, role = speaker, None, None
+                if speaker.startswith("German Chancellor "):
+                    name, actor, role = (
+                        speaker.removeprefix("German Chancellor "),
+                        GERMANY,
+                        ("Chancellor"),
+                    )
+                found.append(
+                    Statement(
+                        speaker=Span(match.start("speaker"), match.end("speaker"), speaker),
+                        speaker_name=name,
+                        role=role,
+                        actor=actor,
+                        cue=None,
+                        content=Span(
+                            match.start("content"), match.end("content"), match["content"]
+                        ),
+                        kind=Kind.DIRECT,
+                    )
+                )
+            out.append(found)
+        return out
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def extractor() -> PatternExtractor:
+    return PatternExtractor()
+
+
+@pytest.fixture
+async def runtime(
+    database_url: str, tmp_path: Path, clock: Clock, extractor: PatternExtractor
+) -> AsyncIterator[Runtime]:
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
+    rt = await build_runtime(settings, {}, now=clock, extractor=extractor)
+    yield rt
+    await rt.aclose()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as srv:
+        yield srv
+
+
+def page(server: FeedServer, path: str, title: str, *paragraphs: str) -> str:
+    server.route(path, article_page(title, paragraphs), content_type="text/html; charset=utf-8")
+    return server.url(path)
+
+
+def world_feed(server: FeedServer) -> str:
+    first = page(
+        server,
+        "/a/tanks",
+        "Berlin rules out tanks",
+        'German Chancellor Olaf Scholz said: "We will not send more tanks this winter." '
+        "The decision drew criticism from allies in the east.",
+    )
+    second = page(
+        server,
+        "/a/budget",
+        "Budget row",
+        'Scholz said: "The budget stays balanced, whatever the pressure." '
+        "Opposition parties were not convinced by the plan.",
+    )
+    server.route(
+        "/world.xml",
+        rss_feed(
+            "World desk",
+            [
+                FeedItem(
+                    "Berlin rules out tanks",
+                    first,
+                    summary="Tanks.",
+                    guid="w-1",
+                    published=NOW - timedelta(hours=3),
+                ),
+                FeedItem(
+                    "Budget row",
+                    second,
+                    summary="Budget.",
+                    guid="w-2",
+                    published=NOW - timedelta(hours=1),
+                ),
+            ],
+        ),
+        etag='"world-v1"',
+    )
+    return server.url("/world.xml")
+
+
+async def test_ingest_polls_stores_and_learns(
+    runtime: Runtime, server: FeedServer, extractor: PatternExtractor
+) -> None:
+    url = world_feed(server)
+    server.route("/broken.xml", "Internal error", status=500, content_type="text/plain")
+    await runtime.add_feed(url)
+    await runtime.add_feed(server.url("/broken.xml"))
+    calls: list[tuple[int, int]] = []
+    summary = await runtime.ingest_once(progress=lambda done, total: calls.append((done, total)))
+    assert summary == IngestSummary(
+        feeds_polled=2, not_modified=0, failed=1, articles_new=2, statements_new=2
+    )
+    assert calls[0] == (0, 2) and calls[-1] == (2, 2)
+    # "German Chancellor Olaf Scholz" taught that Scholz is Germany: the second article's
+    # bare "Scholz" counts for Germany too.
+    result = await runtime.service.stance("Germany")
+    assert sorted(s.text for s in result.statements) == [
+        "The budget stays balanced, whatever the pressure.",
+        "We will not send more tanks this winter.",
+    ]
+    assert (await runtime.service.stance("Scholz")).actor.id == "DE"
+    # Later batches hand the learned names to the engine itself.
+    later = FetchedItem("l-1", "https://x.example/l", "Later", NOW, "X", 'Scholz said: "Later."')
+    await runtime.ingest_items([later])
+    assert extractor.aliases_given[-1]["Scholz"].id == "DE"
+    assert extractor.aliases_given[-1]["Olaf Scholz"].id == "DE"
+    # The failing feed keeps its reason and waits.
+    (broken,) = [f for f in await runtime.feeds() if f.url.endswith("broken.xml")]
+    assert broken.failures == 1 and broken.last_error and "500" in broken.last_error
+
+
+async def test_a_second_poll_is_conditional_and_stores_nothing_twice(
+    runtime: Runtime, server: FeedServer, extractor: PatternExtractor, clock: Clock
+) -> None:
+    url = world_feed(server)
+    await runtime.add_feed(url)
+    await runtime.ingest_once()
+    again = await runtime.ingest_once()
+    assert again == IngestSummary(feeds_polled=1, not_modified=1)
+    assert server.requests_for("/world.xml")[-1].headers.get("if-none-match") == '"world-v1"'
+    # A changed feed with the same items plus one: only the new one is parsed and stored.
+    third = page(server, "/a/third", "Third", 'An aide said: "Nothing changes." The end came.')
+    server.route(
+        "/world.xml",
+        rss_feed(
+            "World desk",
+            [
+                FeedItem("Third", third, summary="x", guid="w-3"),
+                FeedItem(
+                    "Berlin rules out tanks", server.url("/a/tanks"), summary="Tanks.", guid="w-1"
+                ),
+            ],
+        ),
+        etag='"world-v2"',
+    )
+    extractor.seen.clear()
+    summary = await runtime.ingest_once()
+    assert (summary.articles_new, summary.statements_new) == (1, 1)
+    assert extractor.seen == ["Third"]
+    assert runtime.repo.article_count() == 3
+
+
+async def test_failing_feeds_back_off_and_are_disabled(
+    runtime: Runtime, server: FeedServer, clock: Clock
+) -> None:
+    server.route("/gone.xml", "Not here", status=404, content_type="text/plain")
+    url = server.url("/gone.xml")
+    await runtime.add_feed(url)
+    await runtime.ingest_once()
+    # Backing off: not polled again until the delay has passed.
+    assert (await runtime.ingest_once()).feeds_polled == 0
+    feed = runtime.repo.feed(url)
+    assert feed is not None and feed.next_attempt is not None and feed.next_attempt > clock.now
+    for _ in range(MAX_FAILURES - 1):
+        clock.now += timedelta(days=8)
+        assert (await runtime.ingest_once()).failed == 1
+    (status,) = await runtime.feeds()
+    assert (
+        status.disabled and status.failures == MAX_FAILURES and "404" in (status.last_error or "")
+    )
+    clock.now += timedelta(days=30)
+    assert (await runtime.ingest_once()).feeds_polled == 0
+    # The channels that use it see why.
+    channel = ChannelRef("console", "local", "news")
+    await runtime.subscribe(channel, feeds=[url])
+    (shown,) = (await runtime.service.status(channel)).feeds
+    assert shown.disabled and "404" in (shown.last_error or "")
+
+
+async def test_ingest_items_and_files(runtime: Runtime, tmp_path: Path) -> None:
+    item = FetchedItem(
+        guid="demo-1",
+        url="https://demo.example/1",
+        title="Demo",
+        published=NOW,
+        outlet="Demo Times",
+        text='German Chancellor Olaf Scholz said: "Demo words are here." Then more text.',
+    )
+    assert (await runtime.ingest_items([item, item])).articles_new == 1
+    assert (await runtime.ingest_items([item])).articles_new == 0
+    file = tmp_path / "local.txt"
+    file.write_text('Local news\nA mayor said: "The bridge opens in June." Residents cheered.\n')
+    summary = await runtime.ingest_once([file, tmp_path / "nope.txt"])
+    assert (summary.files, summary.files_failed, summary.articles_new) == (1, 1, 1)
+    assert not summary.nothing_done
+    assert "files: 1 (1 unreadable)" in str(summary)
+
+
+def test_aliases_fill_in_missing_actors_only() -> None:
+    text = 'Scholz said: "Yes." Merz said: "No."'
+    bare = Statement(
+        Span(0, 6, "Scholz"), "Scholz", None, None, None, Span(14, 17, "Yes"), Kind.DIRECT
+    )
+    france = Actor("FR", "France", "title: French President")
+    tied = Statement(
+        Span(20, 24, "Merz"), "Merz", None, france, None, Span(32, 34, "No"), Kind.DIRECT
+    )
+    out = apply_aliases([bare, tied], {"Olaf Scholz": GERMANY, "Scholz": GERMANY, "Merz": GERMANY})
+    assert out[0].actor == GERMANY and out[1].actor == france
+    assert text  # the spans above index this text
