@@ -1,0 +1,174 @@
+"""The scheduler wiring: polling and one briefing job per subscription (its cron, its time
+zone), catch-up of missed slots at start, once, across restarts; schedules changed live."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.ports import ChannelRef
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import POLL_JOB, briefing_job_id
+from briefings.models import Briefing
+from config.settings import Settings, load_settings
+from tests.bot.test_service_runtime import PatternExtractor
+from tests.fakes.feed_server import FeedServer, rss_feed
+
+NEWS = ChannelRef("console", "local", "news")
+DESK = ChannelRef("slack", "T1", "C9")
+CREATED = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.published: list[tuple[ChannelRef, Briefing]] = []
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        self.published.append((channel, briefing))
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait for background jobs (the scheduler runs them on the loop) to get somewhere."""
+    for _ in range(400):
+        if check():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path, allow_private_networks=True)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(CREATED)
+
+
+@pytest.fixture
+def console() -> Recorder:
+    return Recorder("console")
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: Clock, console: Recorder) -> AsyncIterator[Runtime]:
+    rt = await build_runtime(
+        settings, {"console": console}, now=clock, extractor=PatternExtractor()
+    )
+    yield rt
+    await rt.aclose()
+
+
+async def seed(runtime: Runtime) -> None:
+    from bot.ingest import FetchedItem
+
+    await runtime.ingest_items(
+        [
+            FetchedItem(
+                "s-1",
+                "https://news.example/1",
+                "Tanks",
+                CREATED,
+                "Daily Planet",
+                'German Chancellor Olaf Scholz said: "No more tanks." Then he left.',
+            )
+        ]
+    )
+
+
+async def test_jobs_follow_the_subscriptions(runtime: Runtime) -> None:
+    await runtime.subscribe(NEWS, schedule="daily 08:00", timezone="Europe/Berlin")
+    await runtime.subscribe(DESK, schedule="weekdays 07:30", timezone="America/New_York")
+    await runtime.subscribe(ChannelRef("console", "local", "quiet"))  # no schedule, no job
+    runtime.start()
+    jobs = {job.id: job for job in runtime.scheduler.jobs()}
+    assert set(jobs) == {POLL_JOB, briefing_job_id(NEWS), briefing_job_id(DESK)}
+    news = jobs[briefing_job_id(NEWS)].trigger
+    assert str(news.timezone) == "Europe/Berlin"
+    fire = news.get_next_fire_time(None, datetime(2024, 5, 1, 12, 0, tzinfo=UTC))
+    assert fire == datetime(2024, 5, 2, 6, 0, tzinfo=UTC)  # 08:00 in Berlin (CEST)
+    desk = jobs[briefing_job_id(DESK)].trigger
+    saturday = datetime(2024, 5, 4, 12, 0, tzinfo=UTC)
+    assert desk.get_next_fire_time(None, saturday) == datetime(2024, 5, 6, 11, 30, tzinfo=UTC)
+    # A schedule changed while running replaces the job; "off" removes it.
+    await runtime.service.set_schedule(NEWS, "hourly", "UTC")
+    changed = runtime.scheduler.scheduler.get_job(briefing_job_id(NEWS)).trigger
+    assert changed.get_next_fire_time(None, datetime(2024, 5, 1, 12, 10, tzinfo=UTC)) == (
+        datetime(2024, 5, 1, 13, 0, tzinfo=UTC)
+    )
+    await runtime.service.set_schedule(DESK, "off", "UTC")
+    assert runtime.scheduler.scheduler.get_job(briefing_job_id(DESK)) is None
+
+
+async def test_the_poll_job_runs_at_start(runtime: Runtime) -> None:
+    async with FeedServer() as server:
+        server.route("/feed.xml", rss_feed("Empty", []), etag='"e1"')
+        await runtime.add_feed(server.url("/feed.xml"))
+        runtime.start()
+        await eventually(lambda: bool(server.requests_for("/feed.xml")), "the feed is polled")
+        await eventually(
+            lambda: runtime.repo.feed(server.url("/feed.xml")).last_polled is not None,  # type: ignore[union-attr]
+            "the poll is recorded",
+        )
+
+
+async def test_a_briefing_job_publishes_when_it_fires(
+    runtime: Runtime, clock: Clock, console: Recorder
+) -> None:
+    await runtime.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
+    await seed(runtime)
+    runtime.start()
+    await asyncio.sleep(0.05)
+    assert console.published == []  # 06:00: no slot has passed yet
+    clock.now = datetime(2024, 5, 1, 8, 0, 1, tzinfo=UTC)
+    runtime.scheduler.run_now(briefing_job_id(NEWS))
+    await eventually(lambda: len(console.published) == 1, "the briefing is published")
+    channel, briefing = console.published[0]
+    assert channel == NEWS and [s.title for s in briefing.stories] == ["Tanks"]
+
+
+async def test_missed_slots_are_delivered_once_at_start_and_never_again(
+    settings: Settings, clock: Clock, console: Recorder
+) -> None:
+    first = await build_runtime(
+        settings, {"console": console}, now=clock, extractor=PatternExtractor()
+    )
+    await first.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
+    await seed(first)
+    await first.aclose()
+    # Down for three days; two restarts.
+    clock.now = CREATED + timedelta(days=3)
+    for _ in range(2):
+        rt = await build_runtime(
+            settings, {"console": console}, now=clock, extractor=PatternExtractor()
+        )
+        rt.start()
+        await eventually(
+            lambda rt=rt: rt.repo.delivery_count(NEWS) == 1, "the missed slot is claimed"
+        )
+        await asyncio.sleep(0.1)
+        await rt.aclose()
+    assert len(console.published) == 1
+    assert console.published[0][1].stories[0].title == "Tanks"
+
+
+async def test_a_channel_without_a_publisher_is_skipped(runtime: Runtime, clock: Clock) -> None:
+    await runtime.subscribe(DESK, schedule="hourly", timezone="UTC")  # no slack publisher
+    clock.now += timedelta(hours=3)
+    runtime.start()
+    await asyncio.sleep(0.1)
+    assert runtime.repo.delivery_count(DESK) == 0
