@@ -157,9 +157,8 @@ async def test_missed_slots_are_delivered_once_at_start_and_never_again(
             settings, {"console": console}, now=clock, extractor=PatternExtractor()
         )
         rt.start()
-        await eventually(
-            lambda rt=rt: rt.repo.delivery_count(NEWS) == 1, "the missed slot is claimed"
-        )
+        repo = rt.repo
+        await eventually(lambda: repo.delivery_count(NEWS) == 1, "the missed slot is claimed")
         await asyncio.sleep(0.1)
         await rt.aclose()
     assert len(console.published) == 1
