@@ -340,7 +340,8 @@ class PeopleIndex:
         candidates = self.by_name.get(k)
         by_surname = candidates is None
         if candidates is None:
-            if k in self.ambiguous or not _surface(name)[:1].isupper():
+            words = _surface(name).split()
+            if k in self.ambiguous or not words or not words[-1][:1].isupper():
                 return None
             candidates = self.by_surname.get(k)
         if not candidates:

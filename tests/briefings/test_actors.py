@@ -363,6 +363,25 @@ def test_split_title(gaz: Gazetteer, name: str, expected: tuple[str | None, str]
         ("Lula", date(2024, 1, 1), "BR", "President"),
         ("King Charles", date(2023, 1, 1), "GB", "King"),
         ("Charles", date(2023, 1, 1), None, None),  # a monarch's first name alone is no one
+        ("Rutte", date(2020, 1, 1), "NL", "Prime Minister"),
+        ("Rutte", date(2025, 1, 1), "NATO", "Secretary General"),
+        ("Tusk", date(2016, 1, 1), "EU", "European Council President"),
+        ("Tusk", date(2024, 3, 1), "PL", "Prime Minister"),
+        ("Stoltenberg", date(2010, 1, 1), "NO", "Prime Minister"),
+        ("Rasmussen", date(2010, 1, 1), None, None),  # two in office: Danish PM, NATO chief
+        ("Anders Fogh Rasmussen", date(2010, 1, 1), "NATO", "Secretary General"),
+        ("Lars Lokke Rasmussen", date(2016, 1, 1), "DK", "Prime Minister"),
+        ("Orban", date(2020, 1, 1), None, None),  # Viktor Orbán and Ludovic Orban
+        ("Orbán", date(2022, 1, 1), "HU", "Prime Minister"),
+        ("von der Leyen", date(2022, 1, 1), "EU", "Commission President"),
+        ("Guterres", date(1999, 1, 1), "PT", "Prime Minister"),
+        ("Guterres", date(2020, 1, 1), "UN", "Secretary-General"),
+        ("Fico", date(2024, 2, 27), "SK", "Prime Minister"),
+        ("Kristersson", date(2024, 2, 27), "SE", "Prime Minister"),
+        ("Macron", date(2024, 2, 27), "FR", "President"),
+        ("Walesa", date(1992, 1, 1), "PL", "President"),
+        ("Grand Duke Henri", date(2010, 1, 1), "LU", "Grand Duke"),
+        ("Henri", date(2010, 1, 1), None, None),
         ("scholz", date(2024, 2, 27), None, None),  # surnames are capitalised
         ("Michael Jordan", None, None, None),
     ],
