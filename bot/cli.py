@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_data, cli_engine
+from bot import cli_data, cli_engine, cli_run
 
 app = typer.Typer(
     name="newsbrief",
@@ -23,7 +23,7 @@ def root() -> None:
     """Who-said-what news briefings for Discord, Slack and the terminal."""
 
 
-for module in (cli_engine, cli_data):
+for module in (cli_engine, cli_data, cli_run):
     module.register(app)
 
 

@@ -33,7 +33,11 @@ def bullet_line(bullet: Bullet) -> str:
 
 def render_briefing(briefing: Briefing) -> str:
     """Title, then each story (title, outlet, date, link) with its bullets."""
-    title = briefing.title + (f" · {format_date(briefing.generated)}" if briefing.generated else "")
+    title = briefing.title + (
+        f" · {format_date(briefing.generated)}"
+        if briefing.generated and format_date(briefing.generated) not in briefing.title
+        else ""
+    )
     lines = [f"═══ {_printable(title)} ═══"]
     if not briefing.stories:
         lines.append("Nothing new since the last briefing.")

@@ -166,7 +166,7 @@ def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
     """A briefing as channel messages: its title as content, one embed per story."""
     embeds = [e for story in briefing.stories for e in story_embeds(story)]
     heading = f"**{clean(shorten(briefing.title, 200))}**"
-    if briefing.generated:
+    if briefing.generated and format_date(briefing.generated) not in briefing.title:
         heading += f" · {format_date(briefing.generated)}"
     if not embeds:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]

@@ -120,7 +120,7 @@ def story_blocks(story: StoryBrief) -> list[Block]:
 def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     """A briefing as channel messages: a header, then each story with its bullets."""
     title = briefing.title
-    if briefing.generated:
+    if briefing.generated and format_date(briefing.generated) not in briefing.title:
         title += f" · {format_date(briefing.generated)}"
     blocks: list[Block] = [header(escape(title))]
     if not briefing.stories:

@@ -1,0 +1,342 @@
+"""``newsbrief run`` and ``newsbrief demo``: the composition root of the running bot.
+
+This is the one module of ``bot`` that knows the platforms: it reads the settings,
+builds the runtime, starts the adapters the tokens ask for (the console when there
+are none), hands each its ``Publisher`` and stops them all cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import typer
+
+from bot.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from bot.ingest import FetchedItem
+    from bot.ports import Publisher
+    from bot.runtime import Runtime
+    from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_OUTLET = "newsbrief sample wire"
+CONSOLE_SCHEDULE = "daily 08:00"
+
+
+# --- which adapters ------------------------------------------------------------------
+
+
+def plan_adapters(settings: Settings) -> list[str]:
+    """The adapters the settings ask for, in start order: "discord", "slack-socket",
+    "slack-http", "slack-oauth"; ["console"] when no platform is configured.
+    Raises ``ConfigurationError`` for a half-configured Slack."""
+    plan: list[str] = []
+    if settings.discord_token:
+        plan.append("discord")
+    slack_bot, slack_app = settings.slack_bot_token, settings.slack_app_token
+    signing = settings.slack_signing_secret
+    oauth = settings.slack_client_id and settings.slack_client_secret
+    if slack_bot and slack_app:
+        plan.append("slack-socket")
+    elif slack_bot and signing:
+        plan.append("slack-http")
+    elif signing and oauth:
+        plan.append("slack-oauth")
+    elif slack_bot or slack_app or signing:
+        raise ConfigurationError(
+            "Slack needs SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or with "
+            "SLACK_SIGNING_SECRET (HTTP), or SLACK_SIGNING_SECRET with SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (OAuth)."
+        )
+    return plan or ["console"]
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value in the settings, for the log filter."""
+    values = (
+        settings.discord_token,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.slack_client_secret,
+    )
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+# --- running -------------------------------------------------------------------------
+
+
+@dataclass
+class Started:
+    """What the adapters started: their long-running tasks and their cleanups."""
+
+    tasks: list[Awaitable[Any]] = field(default_factory=list)
+    cleanups: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+async def _start_discord(settings: Settings, runtime: Runtime, started: Started) -> None:
+    from adapters.discord.bot import DiscordPublisher, build_client, login
+
+    assert settings.discord_token is not None
+    client = build_client(
+        runtime.service, guild_id=settings.discord_guild_id, shards=settings.discord_shards
+    )
+    started.cleanups.append(client.close)
+    await login(client, settings.discord_token.get_secret_value())  # fails fast
+    runtime.publishers["discord"] = DiscordPublisher(client)
+    started.tasks.append(client.connect(reconnect=True))
+    started.names.append("discord")
+
+
+async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started: Started) -> None:
+    from adapters.slack.app import (
+        SlackPublisher,
+        build_app,
+        check_token,
+        installed_client_for,
+        oauth_settings,
+        run_http,
+        run_socket_mode,
+        web_client,
+    )
+
+    def secret(value: Any) -> str:
+        return str(value.get_secret_value()) if value is not None else ""
+
+    signing = secret(settings.slack_signing_secret) or None
+    managers = list(settings.slack_managers)
+    if kind == "slack-oauth":
+        assert settings.slack_client_id is not None
+        oauth, store = oauth_settings(
+            settings.sqlalchemy_url, settings.slack_client_id, secret(settings.slack_client_secret)
+        )
+        app = build_app(
+            runtime.service, signing_secret=signing, managers=managers, oauth_settings=oauth
+        )
+        runtime.publishers["slack"] = SlackPublisher(installed_client_for(store))
+    else:
+        client = web_client(secret(settings.slack_bot_token))
+        await check_token(client)  # fails fast
+        app = build_app(runtime.service, client=client, signing_secret=signing, managers=managers)
+        runtime.publishers["slack"] = SlackPublisher.single(client)
+    if kind == "slack-socket":
+        started.tasks.append(run_socket_mode(app, secret(settings.slack_app_token)))
+    else:
+        started.tasks.append(run_http(app, settings.slack_host, settings.slack_port))
+    started.names.append(kind)
+
+
+async def _start_console(runtime: Runtime, started: Started, stdin: TextIO, stdout: TextIO) -> None:
+    from adapters.console.bot import CONSOLE_CHANNEL, ConsoleBot, ConsolePublisher
+
+    runtime.publishers["console"] = ConsolePublisher(stdout)
+    status = await runtime.service.status(CONSOLE_CHANNEL)
+    if status.schedule is None:
+        await runtime.subscribe(CONSOLE_CHANNEL, schedule=CONSOLE_SCHEDULE, timezone="UTC")
+    started.tasks.append(ConsoleBot(runtime.service, stdin=stdin, stdout=stdout).run())
+    started.names.append("console")
+
+
+async def run_bot(
+    settings: Settings,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    runtime_factory: Callable[..., Awaitable[Runtime]] | None = None,
+) -> None:
+    """Start the runtime and the adapters; return when one of them ends (the console at
+    end of input) or on cancellation, having stopped everything."""
+    if runtime_factory is None:
+        from bot.runtime import build_runtime
+
+        runtime_factory = build_runtime
+    plan = plan_adapters(settings)
+    publishers: dict[str, Publisher] = {}
+    runtime = await runtime_factory(settings, publishers)
+    started = Started()
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        for kind in plan:
+            if kind == "discord":
+                await _start_discord(settings, runtime, started)
+            elif kind.startswith("slack"):
+                await _start_slack(kind, settings, runtime, started)
+            else:
+                await _start_console(runtime, started, stdin or sys.stdin, stdout or sys.stdout)
+        runtime.start()
+        log.info("newsbrief running: %s", ", ".join(started.names))
+        tasks = [asyncio.ensure_future(t) for t in started.tasks]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # an adapter that crashed is an error, not a quiet exit
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        for cleanup in reversed(started.cleanups):
+            with contextlib.suppress(Exception):
+                await cleanup()
+        for coro in started.tasks:  # never started (a later adapter failed to log in)
+            if asyncio.iscoroutine(coro):
+                coro.close()
+        await runtime.aclose()
+
+
+# --- the demo ------------------------------------------------------------------------
+
+
+def demo_dir() -> Path:
+    """The packaged sample feed (config/demo): an RSS file and its article texts."""
+    return Path(str(resources.files("config") / "demo"))
+
+
+def demo_items(directory: Path | None = None) -> list[FetchedItem]:
+    """The sample feed's items with their full text, read from files (no network)."""
+    import feedparser
+
+    from bot.ingest import FetchedItem
+
+    directory = directory or demo_dir()
+    parsed = feedparser.parse((directory / "feed.xml").read_bytes())
+    items: list[FetchedItem] = []
+    for entry in parsed.entries:
+        guid = str(entry.get("id") or entry.get("guid"))
+        text = (directory / "articles" / f"{guid}.txt").read_text(encoding="utf-8")
+        published: datetime | None = None
+        if entry.get("published"):
+            published = parsedate_to_datetime(str(entry["published"]))
+        items.append(
+            FetchedItem(
+                guid=guid,
+                url=str(entry.get("link", "")),
+                title=str(entry.get("title", "")),
+                published=published,
+                outlet=str(parsed.feed.get("title", DEMO_OUTLET)),
+                text=text,
+            )
+        )
+    return items
+
+
+def stance_candidates(briefing: Any) -> list[str]:
+    """Whom the demo may ask /stance about: the briefing's actors first, then speakers."""
+    bullets = [b for story in briefing.stories for b in story.bullets]
+    names = [b.actor.name for b in bullets if b.actor]
+    names += [b.speaker_name for b in bullets if not b.actor and b.speaker_name[:1].isupper()]
+    return list(dict.fromkeys(names))
+
+
+async def pick_actor(service: Any, briefing: Any) -> str | None:
+    """The first candidate the stance query knows (the first candidate when none is)."""
+    from bot.errors import NewsbriefError
+
+    candidates = stance_candidates(briefing)
+    for name in candidates:
+        try:
+            await service.stance(name, limit=1)
+        except NewsbriefError:
+            continue
+        return name
+    return candidates[0] if candidates else None
+
+
+async def run_demo(
+    out: TextIO,
+    *,
+    data_dir: Path,
+    nlp_processes: int = 0,
+    runtime_factory: Callable[..., Awaitable[Runtime]] | None = None,
+) -> str | None:
+    """Ingest the sample feed into a fresh database in ``data_dir``, print a briefing and
+    the /stance answer for one of its actors. Returns the actor asked about."""
+    from adapters.console.bot import CONSOLE_CHANNEL, ConsolePublisher
+    from adapters.console.render import render_reply
+    from bot.commands import CommandRequest, handle
+    from config.settings import load_settings
+
+    if runtime_factory is None:
+        from bot.runtime import build_runtime
+
+        runtime_factory = build_runtime
+    settings = load_settings(data_dir=data_dir, database_url=None)
+    runtime = await runtime_factory(
+        settings, {"console": ConsolePublisher(out)}, nlp_processes=nlp_processes
+    )
+    try:
+        summary = await runtime.ingest_items(demo_items())
+        out.write(f"Ingested the sample feed: {summary}\n\n")
+        await runtime.subscribe(CONSOLE_CHANNEL)
+        service = runtime.service
+        request = CommandRequest("briefing now", {}, CONSOLE_CHANNEL, "demo", is_manager=True)
+        reply = await handle(service, request)
+        out.write(render_reply(reply) + "\n\n")
+        actor = await pick_actor(service, reply.briefing) if reply.briefing else None
+        out.write(f"> /stance {actor or 'Germany'}\n")
+        stance = CommandRequest("stance", {"actor": actor or "Germany"}, CONSOLE_CHANNEL, "demo")
+        out.write(render_reply(await handle(service, stance)) + "\n")
+        out.flush()
+        return actor
+    finally:
+        await runtime.aclose()
+
+
+# --- the commands ----------------------------------------------------------------------
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    sys.stderr.write(f"newsbrief: {message}\n")
+    return typer.Exit(code)
+
+
+def _setup(settings: Settings) -> None:
+    from config.logging import configure_logging
+
+    configure_logging(settings.log_level, secrets_of(settings))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run() -> None:
+        """Run the bot: Discord and/or Slack when their tokens are set, else the console."""
+        from config.settings import load_settings
+
+        try:
+            settings = load_settings()
+            _setup(settings)
+            asyncio.run(run_bot(settings))
+        except ConfigurationError as exc:
+            raise _fail(str(exc)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("\nnewsbrief: stopped.\n")
+
+    @app.command()
+    def demo(
+        processes: int = typer.Option(0, "--processes", help="NLP processes; 0 = in process."),
+    ) -> None:
+        """Ingest the packaged sample feed (no network), print a briefing and a /stance answer."""
+        from config.settings import load_settings
+
+        try:
+            _setup(load_settings(log_level="WARNING"))
+            with tempfile.TemporaryDirectory(prefix="newsbrief-demo-") as tmp:
+                asyncio.run(run_demo(sys.stdout, data_dir=Path(tmp), nlp_processes=processes))
+        except ConfigurationError as exc:
+            raise _fail(str(exc)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("\nnewsbrief: stopped.\n")

@@ -1,0 +1,234 @@
+"""``newsbrief run`` / ``demo``: which adapters start, clean stops, fail-fast tokens,
+secrets kept out of logs, and the demo end to end (no network)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from adapters.console.bot import CONSOLE_CHANNEL
+from bot.cli_run import demo_items, plan_adapters, run_bot, secrets_of, stance_candidates
+from bot.errors import ConfigurationError
+from bot.ports import ChannelRef, Publisher
+from config.logging import REDACTED, configure_logging, redact
+from config.settings import Settings
+from tests.fakes.discord_api import FakeDiscordAPI
+from tests.fakes.service import FakeService, make_briefing, sample_service
+
+TOKEN_ENV = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
+
+
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(autouse=True)
+def no_tokens_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in TOKEN_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"NEWSBRIEF_{name}", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("values", "plan"),
+    [
+        ({}, ["console"]),
+        ({"DISCORD_TOKEN": "d"}, ["discord"]),
+        ({"SLACK_BOT_TOKEN": "b", "SLACK_APP_TOKEN": "a"}, ["slack-socket"]),
+        ({"SLACK_BOT_TOKEN": "b", "SLACK_SIGNING_SECRET": "s"}, ["slack-http"]),
+        (
+            {"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "i", "SLACK_CLIENT_SECRET": "c"},
+            ["slack-oauth"],
+        ),
+        (
+            {"DISCORD_TOKEN": "d", "SLACK_BOT_TOKEN": "b", "SLACK_APP_TOKEN": "a"},
+            ["discord", "slack-socket"],
+        ),
+    ],
+)
+def test_plan_adapters_from_the_tokens(
+    monkeypatch: pytest.MonkeyPatch, values: dict[str, str], plan: list[str]
+) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    assert plan_adapters(settings()) == plan
+
+
+def test_a_half_configured_slack_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-only")
+    with pytest.raises(ConfigurationError, match="SLACK_APP_TOKEN"):
+        plan_adapters(settings())
+
+
+def test_tokens_are_secret_and_redacted_from_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    discord_token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
+    monkeypatch.setenv("DISCORD_TOKEN", discord_token)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1111-2222-abcdefabcdef")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A111-222-abcdef")
+    loaded = settings()
+    assert discord_token not in repr(loaded) and discord_token not in str(loaded.model_dump())
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    handler = configure_logging("INFO", secrets_of(loaded), stream=stream)
+    try:
+        log = logging.getLogger("tests.redaction")
+        log.info("connecting with %s", discord_token)
+        log.warning("slack said no to xoxb-9999-8888-zzzzzzzzzzzz and %s", "xapp-1-A111-222-abcdef")
+        try:
+            raise RuntimeError(f"Authorization: Bot {discord_token}")
+        except RuntimeError:
+            log.exception("login failed")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        assert root.handlers == handlers
+    text = stream.getvalue()
+    assert discord_token not in text
+    assert "xoxb-" not in text and "xapp-" not in text
+    assert text.count(REDACTED) >= 4
+    assert "login failed" in text and "RuntimeError" in text
+
+
+def test_redact_leaves_ordinary_text_alone() -> None:
+    line = "Germany: 2 statements, 2024-05-02 to 2024-05-04 · https://news.example.org/a.b.c"
+    assert redact(line) == line
+
+
+class FakeRuntime:
+    """What run_bot needs of a Runtime, over the in-memory service."""
+
+    def __init__(self, service: FakeService) -> None:
+        self.service = service
+        self.publishers: dict[str, Publisher] = {}
+        self.started = False
+        self.closed = False
+
+    async def subscribe(
+        self,
+        channel: ChannelRef,
+        *,
+        feeds: Sequence[str] = (),
+        schedule: str | None = None,
+        timezone: str = "UTC",
+    ) -> None:
+        if schedule is not None:
+            await self.service.set_schedule(channel, schedule, timezone)
+
+    def start(self) -> None:
+        self.started = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_run_with_no_tokens_is_the_console_until_end_of_input() -> None:
+    runtime = FakeRuntime(sample_service(briefing=make_briefing(actors=1)))
+
+    async def factory(_settings: Settings, _publishers: Any) -> FakeRuntime:
+        return runtime
+
+    stdout = io.StringIO()
+    await run_bot(
+        settings(), stdin=io.StringIO("/stance France\n"), stdout=stdout, runtime_factory=factory
+    )
+    assert runtime.started and runtime.closed
+    assert "France: 1 statement" in stdout.getvalue()
+    assert set(runtime.publishers) == {"console"}
+    assert runtime.service.channels[CONSOLE_CHANNEL].schedule == "0 8 * * *"
+
+
+@pytest.fixture
+async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordAPI]:
+    fake = FakeDiscordAPI()
+    monkeypatch.setattr(discord.http.Route, "BASE", await fake.start())
+    yield fake
+    await fake.close()
+
+
+async def test_run_with_a_wrong_discord_token_fails_fast_and_cleans_up(
+    monkeypatch: pytest.MonkeyPatch, discord_api: FakeDiscordAPI
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "wrong-token")
+    runtime = FakeRuntime(sample_service())
+
+    async def factory(_settings: Settings, _publishers: Any) -> FakeRuntime:
+        return runtime
+
+    with pytest.raises(ConfigurationError, match="Discord refused the token"):
+        await run_bot(settings(), runtime_factory=factory)
+    assert runtime.closed and not runtime.started
+    assert discord_api.matching("GET", "/users/@me")
+
+
+def test_the_packaged_demo_feed_reads_without_network() -> None:
+    items = demo_items()
+    assert [i.guid for i in items] == ["energy-reserve", "grain-corridor", "climate-fund"]
+    assert all(i.text.strip() and i.published and i.url.startswith("https://") for i in items)
+    assert {i.outlet for i in items} == {"newsbrief sample wire"}
+
+
+def test_stance_candidates_prefer_actors_then_named_speakers() -> None:
+    briefing = make_briefing(actors=2)
+    assert stance_candidates(briefing) == ["Country 000", "Country 001"]
+
+
+def _cli(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in TOKEN_ENV}
+    env.update(
+        {
+            "NEWSBRIEF_DATA_DIR": str(tmp_path / "data"),
+            "NEWSBRIEF_NLP_PROCESSES": "0",
+            # No network: any proxy use would fail rather than leave the machine.
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "HTTP_PROXY": "http://127.0.0.1:9",
+        }
+    )
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("newsbrief")), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_newsbrief_demo_prints_a_briefing_and_a_stance_answer(tmp_path: Path) -> None:
+    result = _cli(["demo"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Ingested the sample feed:" in out and "articles new: 3" in out
+    assert "Leaders split over a shared energy reserve at Lisbon summit" in out
+    assert "\n> /stance " in out
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists(), "the demo leaves no database behind"
+
+
+def test_newsbrief_run_without_tokens_answers_typed_commands_and_exits_at_eof(
+    tmp_path: Path,
+) -> None:
+    result = _cli(["run"], tmp_path, stdin="/newsbrief help\n/briefing status\n")
+    assert result.returncode == 0, result.stderr
+    assert "newsbrief console" in result.stdout
+    assert "/stance <actor> [topic] [days]" in result.stdout
+    assert "Schedule: 0 8 * * * (UTC)" in result.stdout
+    assert "Traceback" not in result.stderr
