@@ -842,8 +842,16 @@ class Gazetteer:
                 continue
             title = self._title_words(head)
             if title is not None:
-                return (title or None), " ".join(rest)
+                return self._with_of_phrase(title or None, " ".join(rest))
         return None, text
+
+    def _with_of_phrase(self, title: str | None, rest: str) -> tuple[str | None, str]:
+        """Move a trailing "of <country>" from the name to the title:
+        ("Prime Minister", "Ulf Kristersson of Sweden") -> ("Prime Minister of Sweden", ...)."""
+        match = re.search(r"\s+of\s+(\S.*)$", rest)
+        if title and match and self._reference(match.group(1)) is not None:
+            return f"{title} of {match.group(1)}", rest[: match.start()]
+        return title, rest
 
     def _title_words(self, words: list[str]) -> str | None:
         """The title ``words`` spell ("" for an honorific), or None when they are no title."""

@@ -325,6 +325,11 @@ def test_role_phrase_without_actor(gaz: Gazetteer, text: str, role: str | None) 
         ("King Charles", ("King", "Charles")),
         ("Secretary of State Antony Blinken", ("Secretary of State", "Antony Blinken")),
         ("Martin Luther King", (None, "Martin Luther King")),
+        (
+            "Prime Minister Ulf Kristersson of Sweden",
+            ("Prime Minister of Sweden", "Ulf Kristersson"),
+        ),
+        ("Bishop Desmond Tutu of Cape Town", ("Bishop", "Desmond Tutu of Cape Town")),
         ("President", (None, "President")),
     ],
 )
@@ -415,6 +420,12 @@ def test_person_evidence(gaz: Gazetteer) -> None:
         ("the Italian government", None, "IT"),
         ("a NATO official", None, "NATO"),
         ("German Chancellor Olaf Scholz", None, "DE"),
+        ("Prime Minister Ulf Kristersson of Sweden", None, "SE"),
+        ("Slovak Prime Minister Robert Fico", None, "SK"),
+        ("French President Emmanuel Macron", date(1990, 1, 1), "FR"),  # the text decides
+        ("Kremlin spokesman Dmitry Peskov", None, "RU"),
+        ("U.S. officials", None, "US"),
+        ("Western officials", None, None),
         ("Olaf Scholz", date(2024, 2, 27), "DE"),
         ("Mr. Scholz", date(2024, 2, 27), "DE"),
         ("Brussels", None, "EU"),
