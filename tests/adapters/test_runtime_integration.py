@@ -1,0 +1,166 @@
+"""The adapters over the real runtime and store (SQLite in a temporary directory): a
+manager configures a Discord channel through the real CommandTree, /briefing status
+shows it, and the scheduled briefing arrives as a channel message with embeds, once.
+A stand-in extractor keeps the engine out of this test (it has its own)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import discord
+import pytest
+
+from adapters.discord.bot import DiscordPublisher, build_client, login
+from bot.ingest import FetchedItem
+from bot.ports import ChannelRef
+from bot.runtime import Runtime, build_runtime
+from briefings.models import Actor, Article, Kind, Span, Statement
+from config.settings import load_settings
+from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
+
+GUILD = 600000000000000001
+CHANNEL = 600000000000000002
+MANAGE_CHANNELS = 1 << 4
+QUOTE = re.compile(
+    r"“(?P<content>[^”]+),” said (?P<role>Chancellor|President) (?P<name>[A-Z]\w+ [A-Z]\w+)"
+)
+ACTORS = {"Chancellor": Actor("DE", "Germany"), "President": Actor("FR", "France")}
+
+
+class QuoteExtractor:
+    """“words,” said Chancellor Anna Weber → a direct statement for Germany."""
+
+    async def extract(
+        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
+    ) -> list[list[Statement]]:
+        results = []
+        for article in articles:
+            found = []
+            for m in QUOTE.finditer(article.text):
+                found.append(
+                    Statement(
+                        speaker=Span(m.start("name"), m.end("name"), m["name"]),
+                        speaker_name=m["name"],
+                        role=m["role"],
+                        actor=ACTORS[m["role"]],
+                        cue=None,
+                        content=Span(m.start("content"), m.end("content"), m["content"]),
+                        kind=Kind.DIRECT,
+                    )
+                )
+            results.append(found)
+        return results
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2024, 5, 6, 7, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordAPI]:
+    fake = FakeDiscordAPI()
+    monkeypatch.setattr(discord.http.Route, "BASE", await fake.start())
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def runtime(
+    tmp_path: Path, discord_api: FakeDiscordAPI
+) -> AsyncIterator[tuple[Runtime, Clock]]:
+    clock = Clock()
+    settings = load_settings(data_dir=tmp_path, database_url=None, allow_private_networks=True)
+    rt = await build_runtime(settings, {}, now=clock, extractor=QuoteExtractor())
+    try:
+        yield rt, clock
+    finally:
+        await rt.aclose()
+
+
+def item(guid: str, text: str) -> FetchedItem:
+    return FetchedItem(
+        guid=guid,
+        url=f"https://news.example.org/{guid}",
+        title=f"Summit report {guid}",
+        published=datetime(2024, 5, 6, 6, 0, tzinfo=UTC),
+        outlet="The Example Herald",
+        text=text,
+    )
+
+
+async def test_configure_status_and_scheduled_briefing_through_discord(
+    runtime: tuple[Runtime, Clock], discord_api: FakeDiscordAPI
+) -> None:
+    rt, clock = runtime
+    client = build_client(rt.service, guild_id=GUILD)
+    try:
+        await login(client, discord_api.token)
+        rt.publishers["discord"] = DiscordPublisher(client)
+
+        # A manager schedules the channel's briefings through the real CommandTree.
+        options = [
+            {
+                "name": "schedule",
+                "type": 1,
+                "options": [
+                    {"name": "schedule", "type": 3, "value": "daily 08:00"},
+                    {"name": "timezone", "type": 3, "value": "UTC"},
+                ],
+            }
+        ]
+        payload = interaction_payload(name="briefing", options=options, permissions=MANAGE_CHANNELS)
+        client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        webhook = rf"/webhooks/{APP_ID}/interaction-token"
+        await discord_api.wait_for(lambda f: len(f.matching("POST", webhook)) == 1)
+        assert (
+            "Briefings scheduled: 0 8 \\* \\* \\*"
+            in discord_api.matching("POST", webhook)[0].body["content"]
+        )
+
+        # Anyone reads it back in /briefing status.
+        status = interaction_payload(
+            name="briefing",
+            options=[{"name": "status", "type": 1, "options": []}],
+            interaction_id=700000000000000005,
+        )
+        client._connection.parse_interaction_create(status)  # type: ignore[arg-type]
+        await discord_api.wait_for(lambda f: len(f.matching("POST", webhook)) == 2)
+        description = discord_api.matching("POST", webhook)[1].body["embeds"][0]["description"]
+        assert "Schedule: 0 8 \\* \\* \\* (UTC)" in description  # markdown-escaped
+        assert "Next delivery: 2024-05-06 08:00" in description
+
+        # News arrives; the 08:00 slot passes; the scheduled job delivers it once.
+        summary = await rt.ingest_items(
+            [
+                item(
+                    "a1", "“We will keep the grid stable, @everyone,” said Chancellor Anna Weber."
+                ),
+                item("a2", "“Talks go on <@123456789012345678>,” said President Luc Marchand."),
+            ]
+        )
+        assert summary.statements_new == 2
+        clock.now += timedelta(hours=1, minutes=30)
+        channel = ChannelRef("discord", str(GUILD), str(CHANNEL))
+        publisher = rt.publishers["discord"]
+        assert await rt.service.deliver_due(channel, publisher) is not None
+        assert await rt.service.deliver_due(channel, publisher) is None  # never twice
+        [message] = discord_api.matching("POST", rf"/channels/{CHANNEL}/messages")
+        embeds = message.body["embeds"]
+        assert [e["title"] for e in embeds] == ["Summit report a1", "Summit report a2"]
+        assert "**Germany** · Anna Weber, Chancellor" in embeds[0]["description"]
+        assert "@everyone" not in embeds[0]["description"]
+        assert "<@1" not in embeds[1]["description"]
+        assert message.body["allowed_mentions"]["parse"] == []
+        assert discord_api.violations == []
+    finally:
+        await client.close()
