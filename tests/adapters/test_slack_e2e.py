@@ -7,6 +7,8 @@ AsyncWebClient pointed at the fake, and through the command's response_url.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -14,12 +16,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from adapters.slack.app import SlackPublisher, build_app, check_token, web_client
+from adapters.slack.app import (
+    SlackPublisher,
+    build_app,
+    check_token,
+    run_socket_mode,
+    web_client,
+)
 from bot.commands import DENIED
 from bot.errors import ConfigurationError
 from bot.ports import ChannelRef
 from tests.fakes.service import FakeService, make_briefing, sample_service
-from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command, user
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, signed_command, user
 
 SECRET = "fake-signing-secret"
 NEWS = "C0000NEWS"
@@ -199,3 +207,34 @@ async def test_a_wrong_token_fails_fast_with_one_clear_line(slack_api: FakeSlack
         await check_token(web_client("xoxb-wrong", base_url=slack_api.base))
     assert str(caught.value) == "Slack refused the bot token (SLACK_BOT_TOKEN): invalid_auth."
     assert await check_token(web_client(slack_api.token, base_url=slack_api.base)) == TEAM
+
+
+async def test_socket_mode_acks_over_the_socket_then_answers(
+    slack_api: FakeSlackAPI, service: FakeService
+) -> None:
+    app = build_app(service, client=web_client(slack_api.token, base_url=slack_api.base))
+    runner = asyncio.ensure_future(run_socket_mode(app, slack_api.app_token))
+    try:
+        payload = command_payload(
+            command="/stance", text="Germany", response_url=slack_api.response_url()
+        )
+        slack_api.send_over_socket(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": payload,
+            }
+        )
+        await slack_api.wait_for(
+            lambda f: bool(f.socket_acks) and bool(f.named("chat.postMessage"))
+        )
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    assert slack_api.socket_acks[0]["envelope_id"] == "env-1"
+    [opened] = slack_api.named("apps.connections.open")
+    assert opened.headers["Authorization"] == f"Bearer {slack_api.app_token}"
+    [post] = slack_api.named("chat.postMessage")
+    assert post.body["text"].startswith("Germany: 2 statements")

@@ -71,6 +71,7 @@ class FakeSlackAPI:
     """Start with ``await fake.start()``; ``fake.base`` is the Web API base URL."""
 
     token: str = "xoxb-fake-slack-token"
+    app_token: str = "xapp-fake-app-token"
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
@@ -79,6 +80,8 @@ class FakeSlackAPI:
     base: str = ""
     root: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _envelopes: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
@@ -86,6 +89,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -101,6 +105,30 @@ class FakeSlackAPI:
 
     def response_url(self, key: str = "cmd1") -> str:
         return f"{self.root}/response/{key}"
+
+    def send_over_socket(self, envelope: dict[str, Any]) -> None:
+        """Queue a Socket Mode envelope for the connected app (as Slack pushes events)."""
+        self._envelopes.put_nowait(envelope)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: hello, then queued envelopes; the app's acks are recorded."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {}})
+
+        async def push() -> None:
+            while True:
+                await ws.send_json(await self._envelopes.get())
+
+        pusher = asyncio.ensure_future(push())
+        try:
+            async for message in ws:
+                if message.type == web.WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+                    self._changed.set()
+        finally:
+            pusher.cancel()
+        return ws
 
     def rate_limit_once(self, method: str, retry_after: str = "0.05") -> None:
         self.rate_limited[method] = (1, retry_after)
@@ -147,6 +175,12 @@ class FakeSlackAPI:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": after}
             )
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response(
+                {"ok": True, "url": self.root.replace("http", "ws") + "/socket"}
+            )
         if token != self.token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
@@ -195,6 +229,32 @@ def user(uid: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any
     }
 
 
+def command_payload(
+    *,
+    command: str,
+    text: str,
+    response_url: str,
+    user_id: str = "U0000READ",
+    channel_id: str = "C0000NEWS",
+) -> dict[str, str]:
+    """The fields of a slash command, as Slack sends them (form fields or Socket Mode)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "team_domain": "fake",
+        "channel_id": channel_id,
+        "channel_name": "news",
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0000APP",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1.2.3",
+    }
+
+
 def signed_command(
     secret: str,
     *,
@@ -207,21 +267,13 @@ def signed_command(
 ) -> tuple[bytes, dict[str, str]]:
     """A slash-command POST body and headers, signed with ``secret`` (v0 HMAC-SHA256)."""
     body = urlencode(
-        {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM,
-            "team_domain": "fake",
-            "channel_id": channel_id,
-            "channel_name": "news",
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0000APP",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-        }
+        command_payload(
+            command=command,
+            text=text,
+            response_url=response_url,
+            user_id=user_id,
+            channel_id=channel_id,
+        )
     ).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
