@@ -236,3 +236,43 @@ def test_sharded_client_when_shards_are_asked_for(service: FakeService) -> None:
     assert not client.intents.message_content and not client.intents.members
     assert client.allowed_mentions is not None
     assert client.allowed_mentions.to_dict()["parse"] == []
+
+
+async def test_without_a_guild_commands_are_synced_globally(
+    discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    client = build_client(service)
+    try:
+        await login(client, discord_api.token)
+    finally:
+        await client.close()
+    assert len(discord_api.matching("PUT", rf"/applications/{APP_ID}/commands")) == 1
+    assert not discord_api.matching("PUT", rf"/applications/{APP_ID}/guilds/\d+/commands")
+
+
+async def test_briefing_now_posts_embeds_for_everyone(
+    client: discord.Client, discord_api: FakeDiscordAPI
+) -> None:
+    options = briefing_option(None, "now")
+    dispatch(
+        client, interaction_payload(name="briefing", options=options, permissions=MANAGE_CHANNELS)
+    )
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [callback] = discord_api.matching("POST", CALLBACK)
+    assert callback.body["type"] == 5
+    assert not (callback.body.get("data") or {}).get("flags", 0) & EPHEMERAL
+    [follow_up] = discord_api.matching("POST", WEBHOOK)
+    assert not follow_up.body.get("flags", 0) & EPHEMERAL
+    assert follow_up.body["content"] == "**Morning briefing** · 2024-05-06"
+    assert [e["title"] for e in follow_up.body["embeds"]] == ["Story 00: ministers meet on energy"]
+
+
+async def test_help_is_private(client: discord.Client, discord_api: FakeDiscordAPI) -> None:
+    dispatch(
+        client,
+        interaction_payload(name="newsbrief", options=[{"name": "help", "type": 1, "options": []}]),
+    )
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [follow_up] = discord_api.matching("POST", WEBHOOK)
+    assert follow_up.body["flags"] & EPHEMERAL
+    assert "/briefing schedule" in follow_up.body["content"]
