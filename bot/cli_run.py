@@ -324,6 +324,10 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
             sys.stderr.write("\nnewsbrief: stopped.\n")
+        except Exception as exc:
+            # The operator gets one line; the traceback goes to the (redacted) log.
+            log.exception("newsbrief stopped on an unexpected error")
+            raise _fail(f"stopped on an unexpected error: {type(exc).__name__}", 1) from None
 
     @app.command()
     def demo(

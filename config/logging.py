@@ -32,6 +32,7 @@ QUIET = {
     "httpcore": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "asyncio": logging.WARNING,
+    "alembic": logging.WARNING,
 }
 
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import TextIO
 
@@ -63,6 +64,9 @@ async def read_lines(stream: TextIO) -> AsyncIterator[str]:
             yield raw.decode("utf-8", "replace")
     finally:
         transport.close()
+        # The loop made the descriptor non-blocking; give the terminal back as it was.
+        with contextlib.suppress(OSError, ValueError):
+            os.set_blocking(stream.fileno(), True)
 
 
 class ConsoleBot:
