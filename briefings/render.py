@@ -11,7 +11,10 @@ _STANCE_MARK = {Stance.SUPPORTS: "▲ supports", Stance.OPPOSES: "▼ opposes"}
 
 def bullet_line(bullet: Bullet) -> str:
     """ "• Germany — Chancellor Olaf Scholz: “…” (opposes)"."""
-    who = f"{bullet.role} {bullet.speaker_name}" if bullet.role else bullet.speaker_name
+    name = bullet.speaker_name
+    who = (
+        f"{bullet.role} {name}" if bullet.role and bullet.role.lower() not in name.lower() else name
+    )
     head = bullet.label if bullet.label == bullet.speaker_name else f"{bullet.label} — {who}"
     words = f"“{bullet.text}”" if bullet.kind is Kind.DIRECT else bullet.text
     mark = _STANCE_MARK.get(bullet.stance)

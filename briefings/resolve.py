@@ -1,17 +1,37 @@
-"""Speaker → the country or organisation it speaks for. (Being written.)"""
+"""Speaker → the country or organisation it speaks for, text first, then facts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
+from briefings.actors import Gazetteer, load_gazetteer
 from briefings.models import Actor
 from briefings.speakers import ResolvedSpeaker
 
 
 class ActorFinder:
+    """Resolves a speaker from its own title words, then its other mentions, then facts."""
+
     def __init__(self, aliases: Mapping[str, Actor] | None = None) -> None:
-        self.aliases = dict(aliases or {})
+        self.gazetteer: Gazetteer = load_gazetteer(aliases)
 
     def find(self, speaker: ResolvedSpeaker, when: date | None) -> tuple[Actor | None, str | None]:
-        return None, None
+        """The actor and the role of ``speaker`` as of ``when`` (the article's date)."""
+        gaz = self.gazetteer
+        role: str | None = None
+        title, _ = gaz.split_title(speaker.mention_text)
+        # The mention's own words and the title phrases seen around this person.
+        for phrase in (speaker.mention_text, *speaker.context):
+            actor, found_role = gaz.role_phrase(phrase)
+            role = role or found_role
+            if actor is not None:
+                return actor, role or title
+        if speaker.person is None:
+            actor = gaz.resolve(speaker.mention_text, when) or gaz.resolve(speaker.name, when)
+            return actor, role or title
+        fact = gaz.person(speaker.name, when)
+        if fact is not None:
+            actor, fact_role = fact
+            return actor, role or title or fact_role or None
+        return gaz.resolve(speaker.name, when), role or title

@@ -98,6 +98,8 @@ class Person:
 
 def _clean_name(ent: Span) -> str:
     words = [t for t in ent if t.lower_ not in TITLE_WORDS and not t.is_punct]
+    while words and words[0].tag_ == "JJ":  # "German" in "German Chancellor Olaf Scholz"
+        words.pop(0)
     while words and words[-1].lower_ in ("'s", "’s"):
         words.pop()
     return " ".join(t.text for t in words)
