@@ -128,7 +128,9 @@ class Alias(Base):
 
 class Statement(Base):
     """Who said what, with its spans; ``published`` is copied from the article for fast
-    newest-first queries per actor; ``data`` keeps the engine's full JSON shape."""
+    newest-first queries per actor. ``data`` keeps the rest of the engine's JSON shape (the
+    speaker and cue spans, parts, anything added later): content, actor, kind and stance
+    live in their columns only."""
 
     __tablename__ = "statements"
     __table_args__ = (
@@ -161,6 +163,19 @@ class Statement(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     article: Mapped[Article] = relationship(back_populates="statements")
+
+
+class ActorStats(Base):
+    """Running totals per actor and stance, kept with every stored statement, so the /stance
+    summary of an actor with many statements costs a handful of rows."""
+
+    __tablename__ = "actor_stats"
+
+    actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id"), primary_key=True)
+    stance: Mapped[str] = mapped_column(String(20), primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, default=0)
+    first: Mapped[datetime] = mapped_column(UTCDateTime)
+    last: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Channel(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,12 +289,43 @@ class Repository:
                     if statement.actor is not None:
                         self._ensure_actor(session, statement.actor)
                     session.add(_statement_row(row.id, position, statement, published))
+                session.flush()
+                self._count_statements(session, statements, published)
                 self._learn_aliases(session, row.id, statements, now)
                 stored = row.id, len(statements)
         except IntegrityError:
             log.debug("duplicate article skipped: %s", article.url)
             return None
         return stored
+
+    def _count_statements(
+        self, session: Session, statements: Sequence[Statement], published: datetime
+    ) -> None:
+        """Add the article's statements to the per-actor totals (same transaction)."""
+        counts: dict[tuple[str, str], int] = {}
+        for statement in statements:
+            if statement.actor is not None:
+                key = (statement.actor.id, statement.stance.value)
+                counts[key] = counts.get(key, 0) + 1
+        if not counts:
+            return
+        rows = [
+            {"actor_id": a, "stance": st, "statements": n, "first": published, "last": published}
+            for (a, st), n in sorted(counts.items())  # one lock order for every writer
+        ]
+        session.execute(_stats_upsert(self.dialect), rows)
+
+    def rebuild_actor_stats(self) -> None:
+        """Recompute the per-actor totals from the statements (after bulk loads)."""
+        with self.transaction() as session:
+            session.execute(delete(m.ActorStats))
+            session.execute(
+                text(
+                    "INSERT INTO actor_stats (actor_id, stance, statements, first, last) "
+                    "SELECT actor_id, stance, count(*), min(published), max(published) "
+                    "FROM statements WHERE actor_id IS NOT NULL GROUP BY actor_id, stance"
+                )
+            )
 
     def _ensure_actor(self, session: Session, actor: Actor) -> None:
         if session.get(m.Actor, actor.id) is None:
@@ -429,33 +460,43 @@ class Repository:
                 return [], StanceCounts(0, None, None, {})
             conditions.append(m.Statement.article_id.in_(match))
         rows_query = (
-            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet)
+            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
             .join(m.Article, m.Statement.article_id == m.Article.id)
+            .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
             .where(*conditions)
             .order_by(m.Statement.published.desc(), m.Statement.id.desc())
             .limit(limit)
         )
-        counts_query = (
-            select(
-                m.Statement.stance,
-                func.count(),
-                func.min(m.Statement.published),
-                func.max(m.Statement.published),
+        if since is None and not topic:
+            # Everything the actor said: the running totals answer at once.
+            counts_query = select(
+                m.ActorStats.stance,
+                m.ActorStats.statements,
+                m.ActorStats.first,
+                m.ActorStats.last,
+            ).where(m.ActorStats.actor_id == actor_id)
+        else:
+            counts_query = (
+                select(
+                    m.Statement.stance,
+                    func.count(),
+                    func.min(m.Statement.published),
+                    func.max(m.Statement.published),
+                )
+                .where(*conditions)
+                .group_by(m.Statement.stance)
             )
-            .where(*conditions)
-            .group_by(m.Statement.stance)
-        )
         with self.sessions() as session:
             rows = [
                 StoredStatement(
-                    Statement.from_dict(stmt.data),
+                    _statement(stmt, actor_name),
                     stmt.article_id,
                     title,
                     url,
                     outlet,
                     stmt.published,
                 )
-                for stmt, title, url, outlet in session.execute(rows_query)
+                for stmt, title, url, outlet, actor_name in session.execute(rows_query)
             ]
             stances: dict[str, int] = {}
             firsts: list[datetime] = []
@@ -659,16 +700,17 @@ class Repository:
         if not article_ids:
             return [], max(after, newest)
         rows = session.execute(
-            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet)
+            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
             .join(m.Article, m.Statement.article_id == m.Article.id)
+            .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
             .where(m.Statement.article_id.in_(article_ids))
             .order_by(m.Statement.article_id, m.Statement.position)
         )
         found = [
             StoredStatement(
-                Statement.from_dict(stmt.data), stmt.article_id, title, url, outlet, stmt.published
+                _statement(stmt, actor_name), stmt.article_id, title, url, outlet, stmt.published
             )
-            for stmt, title, url, outlet in rows
+            for stmt, title, url, outlet, actor_name in rows
         ]
         return found, max(after, newest)
 
@@ -734,6 +776,34 @@ class Repository:
             )
 
 
+def _stats_upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT adding to the running totals of (actor, stance)."""
+    stats = m.ActorStats
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(stats)
+        return pg.on_conflict_do_update(
+            index_elements=["actor_id", "stance"],
+            set_={
+                "statements": stats.statements + pg.excluded.statements,
+                "first": func.least(stats.first, pg.excluded.first),
+                "last": func.greatest(stats.last, pg.excluded.last),
+            },
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    lite = sqlite_insert(stats)
+    return lite.on_conflict_do_update(
+        index_elements=["actor_id", "stance"],
+        set_={
+            "statements": stats.statements + lite.excluded.statements,
+            "first": func.min(stats.first, lite.excluded.first),
+            "last": func.max(stats.last, lite.excluded.last),
+        },
+    )
+
+
 def _words(topic: str) -> list[str]:
     return re.findall(r"\w+", topic.casefold())
 
@@ -746,10 +816,15 @@ def _actor(row: m.Actor) -> Actor:
     return Actor(row.id, row.name, "", row.kind)
 
 
+# Statement fields kept in columns; ``data`` holds the rest.
+_IN_COLUMNS = ("content", "actor", "kind", "stance")
+
+
 def _statement_row(
     article_id: int, position: int, statement: Statement, published: datetime
 ) -> m.Statement:
-    data: Mapping[str, Any] = statement.to_dict()
+    data = {k: v for k, v in statement.to_dict().items() if k not in _IN_COLUMNS}
+    data["content"] = {"start": statement.content.start, "end": statement.content.end}
     actor = statement.actor
     return m.Statement(
         article_id=article_id,
@@ -771,5 +846,19 @@ def _statement_row(
         cue_start=statement.cue.start if statement.cue else None,
         cue_end=statement.cue.end if statement.cue else None,
         published=published,
-        data=dict(data),
+        data=data,
     )
+
+
+def _statement(row: m.Statement, actor_name: str | None) -> Statement:
+    """The engine's Statement back from a row (its columns and the rest in ``data``)."""
+    data: dict[str, Any] = dict(row.data)
+    data["content"] = {"start": row.content_start, "end": row.content_end, "text": row.text}
+    data["kind"] = row.kind
+    data["stance"] = row.stance
+    data["actor"] = (
+        {"id": row.actor_id, "name": actor_name or row.actor_id, "evidence": row.actor_evidence}
+        if row.actor_id
+        else None
+    )
+    return Statement.from_dict(data)

@@ -46,7 +46,7 @@ def test_migrations_run_at_every_start_without_harm(database_url: str) -> None:
         with opened(database_url) as (engine, repo):
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0001"
+            assert version == "0002"
             assert repo.article_count() == 0
 
 
@@ -288,3 +288,17 @@ def test_canonical_urls() -> None:
     assert canonical_url("http://news.example:8080/") == "http://news.example:8080/"
     assert canonical_url("file:///tmp/a.txt") is None
     assert canonical_url("") is None
+
+
+def test_running_totals_agree_with_the_statements(repo: Repository) -> None:
+    for day, stance in enumerate([Stance.OPPOSES, Stance.SUPPORTS, Stance.OPPOSES]):
+        body = f'Olaf Scholz said: "Day {day} words." More follows here.'
+        st = statement(body, "Olaf Scholz", f"Day {day} words.", actor=GERMANY, stance=stance)
+        repo.store_article(article(body, published=T0 + timedelta(days=day)), [st], T0)
+    totals = repo.stance_statements("DE")[1]  # from the running totals
+    live = repo.stance_statements("DE", since=T0 - timedelta(days=1))[1]  # counted live
+    assert totals == live
+    assert totals.stances == {"opposes": 2, "supports": 1}
+    assert (totals.first, totals.last) == (T0, T0 + timedelta(days=2))
+    repo.rebuild_actor_stats()
+    assert repo.stance_statements("DE")[1] == live
