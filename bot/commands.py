@@ -29,7 +29,7 @@ from bot.errors import (
 )
 from bot.ports import ChannelRef
 from bot.service import ChannelStatus, FeedStatus, Service, StanceResult
-from briefings.models import Briefing
+from briefings.models import Briefing, Bullet
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +290,14 @@ def shorten(text: str, max_chars: int) -> str:
     if cut < max_chars // 2:
         cut = max_chars - 1
     return window[:cut].rstrip(" ,;:") + "…"
+
+
+def useful_role(bullet: Bullet) -> str | None:
+    """The bullet's role unless it only repeats the speaker or label ("envoys, envoys")."""
+    role = (bullet.role or "").strip()
+    if not role or role.lower() in (bullet.speaker_name.lower(), bullet.label.lower()):
+        return None
+    return role
 
 
 def format_date(value: datetime | None) -> str:

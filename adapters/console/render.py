@@ -10,6 +10,7 @@ from bot.commands import (
     shorten,
     stance_summary,
     status_lines,
+    useful_role,
 )
 from bot.service import StanceResult
 from briefings.models import Briefing, Bullet
@@ -23,10 +24,11 @@ def _printable(text: str) -> str:
 
 
 def bullet_line(bullet: Bullet) -> str:
-    who = bullet.speaker_name if not bullet.role else f"{bullet.speaker_name}, {bullet.role}"
+    role = useful_role(bullet)
+    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
     head = bullet.label if bullet.speaker_name == bullet.label else f"{bullet.label} · {who}"
-    if bullet.speaker_name == bullet.label and bullet.role:
-        head += f", {bullet.role}"
+    if bullet.speaker_name == bullet.label and role:
+        head += f", {role}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
     return _printable(f"  • {head}: “{bullet.text}”{stance}")
 

@@ -26,6 +26,7 @@ from bot.commands import (
     split_text,
     stance_summary,
     status_lines,
+    useful_role,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
@@ -144,12 +145,13 @@ def _messages(
 
 def bullet_line(bullet: Bullet) -> str:
     """**Germany** · Anna Weber, Chancellor: “words” (supports)"""
-    who = bullet.speaker_name if not bullet.role else f"{bullet.speaker_name}, {bullet.role}"
+    role = useful_role(bullet)
+    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
     head = f"**{clean(bullet.label)}**"
     if who and bullet.speaker_name != bullet.label:
         head += f" · {clean(who)}"
-    elif bullet.role:
-        head += f", {clean(bullet.role)}"
+    elif role:
+        head += f", {clean(role)}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
     return f"{head}: “{clean(bullet.text)}”{stance}"
 

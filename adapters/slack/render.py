@@ -22,6 +22,7 @@ from bot.commands import (
     shorten,
     stance_summary,
     status_lines,
+    useful_role,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
@@ -99,12 +100,13 @@ def _messages(blocks: Sequence[Block], text: str, ephemeral: bool = False) -> li
 
 def bullet_line(bullet: Bullet) -> str:
     """*Germany* · Anna Weber, Chancellor: “words” (supports)"""
-    who = bullet.speaker_name if not bullet.role else f"{bullet.speaker_name}, {bullet.role}"
+    role = useful_role(bullet)
+    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
     head = f"*{escape(bullet.label)}*"
     if who and bullet.speaker_name != bullet.label:
         head += f" · {escape(who)}"
-    elif bullet.role:
-        head += f", {escape(bullet.role)}"
+    elif role:
+        head += f", {escape(role)}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
     return f"• {head}: “{escape(bullet.text)}”{stance}"
 

@@ -18,6 +18,7 @@ from bot.commands import (
     parse_text,
     shorten,
     stance_summary,
+    useful_role,
 )
 from bot.errors import UserInputError
 from bot.ports import ChannelRef
@@ -302,3 +303,21 @@ async def test_help_lists_every_command() -> None:
     reply = await handle(FakeService(), text_request("newsbrief", "help"))
     for word in ("/stance", "/briefing now", "/briefing schedule", "topics", "feeds", "status"):
         assert word in reply.text
+
+
+@pytest.mark.parametrize(
+    ("label", "speaker", "role", "shown"),
+    [
+        ("Germany", "Anna Weber", "Chancellor", "Chancellor"),
+        ("envoys", "envoys", "envoys", None),
+        ("Kenya", "Grace Wanjiru", "grace wanjiru", None),
+        ("Kenya", "Grace Wanjiru", None, None),
+    ],
+)
+def test_useful_role_drops_a_role_that_repeats_the_name(
+    label: str, speaker: str, role: str | None, shown: str | None
+) -> None:
+    from briefings.models import Bullet, Kind, Stance
+
+    bullet = Bullet(label, None, speaker, role, "words", Kind.DIRECT, Stance.UNCLEAR)
+    assert useful_role(bullet) == shown
