@@ -31,7 +31,10 @@ from bot.store import models as m
 STATEMENTS_PER_ARTICLE = 5
 ACTORS = 200
 START = datetime(2023, 1, 1, tzinfo=UTC)
+# Every article has one broad topic (an eighth of all articles each: the worst case for a
+# topic filter) and one narrow one (one in 400, closer to what a channel follows).
 TOPICS = ["tanks", "energy", "budget", "tariffs", "migration", "climate", "elections", "trade"]
+NARROW = [f"subject{n:03d}" for n in range(400)]
 STANCES = ["supports", "opposes", "neutral", "unclear"]
 
 
@@ -60,9 +63,7 @@ def fill(
     articles = statements // STATEMENTS_PER_ARTICLE
     span = timedelta(days=500).total_seconds()
     with engine.begin() as conn:
-        conn.execute(
-            insert(m.Actor), [{"id": a, "name": n, "kind": k} for a, n, k in actors]
-        )
+        conn.execute(insert(m.Actor), [{"id": a, "name": n, "kind": k} for a, n, k in actors])
     batch = 20_000
     sid = 0
     for first in range(0, articles, batch):
@@ -71,8 +72,9 @@ def fill(
         for aid in range(first + 1, min(first + batch, articles) + 1):
             published = START + timedelta(seconds=rng.random() * span)
             topic = rng.choice(TOPICS)
+            narrow = rng.choice(NARROW)
             body = (
-                f"Ministers met on {published:%A} to discuss {topic}. "
+                f"Ministers met on {published:%A} to discuss {topic} and {narrow}. "
                 f"The talks on {topic} went on late into the night, officials said."
             )
             art_rows.append(
@@ -164,16 +166,18 @@ async def measure(
     cases: dict[str, list[float]] = {
         "by popularity": [],
         "busiest actor": [],
-        "with --topic": [],
-        "with --since 30": [],
+        "--topic narrow": [],
+        "--topic broad": [],
+        "--since 30": [],
     }
     for _ in range(queries):
         name = rng.choices(actors, weights=weights)[0][1]
         for case, kwargs in (
             ("by popularity", {"name": name}),
             ("busiest actor", {"name": actors[0][1]}),
-            ("with --topic", {"name": name, "topic": rng.choice(TOPICS)}),
-            ("with --since 30", {"name": name, "since": timedelta(days=30)}),
+            ("--topic narrow", {"name": name, "topic": rng.choice(NARROW)}),
+            ("--topic broad", {"name": name, "topic": rng.choice(TOPICS)}),
+            ("--since 30", {"name": name, "since": timedelta(days=30)}),
         ):
             started = time.perf_counter()
             await service.stance(**kwargs)
