@@ -21,7 +21,6 @@ from bot.commands import (
     ReplyKind,
     feed_line,
     format_date,
-    pack,
     shorten,
     split_text,
     stance_summary,
@@ -95,51 +94,72 @@ def embed_size(embed: Embed) -> int:
     return size
 
 
-def _embeds(
-    title: str,
-    parts: Sequence[str],
-    *,
-    url: str | None = None,
-    footer: str = "",
-    colour: int = COLOUR,
-) -> list[Embed]:
-    """One embed per description chunk; later ones are titled as continuations."""
-    title = shorten(title, EMBED_TITLE - 12)
-    footer = shorten(footer, FOOTER)
-    # Title and footer count too: keep each embed well inside 6000.
-    limit = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(title) - len(footer) - 20)
-    chunks = pack(parts, limit, sep="\n") or [""]
-    embeds: list[Embed] = []
-    for n, chunk in enumerate(chunks, start=1):
-        embed: Embed = {"title": title if n == 1 else f"{title} (cont. {n})", "color": colour}
-        if chunk:
-            embed["description"] = chunk
-        if url:
-            embed["url"] = url
-        if footer:
-            embed["footer"] = {"text": footer}
-        embeds.append(embed)
-    return embeds
+@dataclass(frozen=True, slots=True)
+class Section:
+    """What becomes one embed, or several when its lines do not fit one."""
+
+    title: str
+    lines: Sequence[str]
+    url: str | None = None
+    footer: str = ""
+    colour: int = COLOUR
 
 
-def _messages(
-    embeds: Sequence[Embed], content: str = "", ephemeral: bool = False
+def _pieces(lines: Sequence[str]) -> list[str]:
+    """Lines, any longer than a description split at word boundaries (nothing dropped)."""
+    out: list[str] = []
+    for line in lines:
+        out.extend(split_text(line, EMBED_DESCRIPTION) if len(line) > EMBED_DESCRIPTION else [line])
+    return out or [""]
+
+
+def pack_messages(
+    sections: Sequence[Section], content: str = "", ephemeral: bool = False
 ) -> list[DiscordMessage]:
-    """Embeds packed in order into messages of at most 10 embeds and 6000 characters."""
+    """Sections' lines, in order, into as few messages as every limit allows: a line joins
+    the current embed while its description stays within 4096 and the message within
+    6000; otherwise a continuation embed starts, in a new message after 10 embeds or
+    when the message is full."""
     messages: list[DiscordMessage] = []
-    batch: list[Embed] = []
-    size = 0
-    for embed in embeds:
-        grows = embed_size(embed)
-        if batch and (len(batch) == EMBEDS_PER_MESSAGE or size + grows > EMBED_TOTAL):
-            messages.append(
-                DiscordMessage(content if not messages else "", tuple(batch), ephemeral)
-            )
-            batch, size = [], 0
-        batch.append(embed)
-        size += grows
-    if batch or not messages:
-        messages.append(DiscordMessage(content if not messages else "", tuple(batch), ephemeral))
+    embeds: list[Embed] = []
+    used = 0
+
+    def flush() -> None:
+        nonlocal embeds, used
+        messages.append(DiscordMessage(content if not messages else "", tuple(embeds), ephemeral))
+        embeds, used = [], 0
+
+    for section in sections:
+        # Short title and footer: with a full description an embed stays under 6000.
+        title = shorten(section.title, EMBED_TITLE - 12)
+        footer = shorten(section.footer, EMBED_TITLE)
+        current: Embed | None = None
+        part = 0
+        for piece in _pieces(section.lines):
+            if current is not None and "description" in current:
+                joined = current["description"] + "\n" + piece
+                grow = len(piece) + 1
+                if len(joined) <= EMBED_DESCRIPTION and used + grow <= EMBED_TOTAL:
+                    current["description"] = joined
+                    used += grow
+                    continue
+            part += 1
+            embed: Embed = {"title": title if part == 1 else f"{title} (cont. {part})"}
+            embed["color"] = section.colour
+            if piece:
+                embed["description"] = piece
+            if section.url:
+                embed["url"] = section.url
+            if footer:
+                embed["footer"] = {"text": footer}
+            size = embed_size(embed)
+            if embeds and (len(embeds) == EMBEDS_PER_MESSAGE or used + size > EMBED_TOTAL):
+                flush()
+            embeds.append(embed)
+            used += size
+            current = embed
+    if embeds or not messages:
+        flush()
     return messages
 
 
@@ -156,23 +176,22 @@ def bullet_line(bullet: Bullet) -> str:
     return f"{head}: “{clean(bullet.text)}”{stance}"
 
 
-def story_embeds(story: StoryBrief) -> list[Embed]:
+def story_section(story: StoryBrief) -> Section:
     footer = " · ".join(p for p in (story.outlet, format_date(story.published)) if p)
     lines = [bullet_line(b) for b in story.bullets] or ["(no statements)"]
-    return _embeds(
+    return Section(
         clean(story.title) or "Untitled story", lines, url=safe_url(story.url), footer=footer
     )
 
 
 def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
     """A briefing as channel messages: its title as content, one embed per story."""
-    embeds = [e for story in briefing.stories for e in story_embeds(story)]
     heading = f"**{clean(shorten(briefing.title, 200))}**"
     if briefing.generated and format_date(briefing.generated) not in briefing.title:
         heading += f" · {format_date(briefing.generated)}"
-    if not embeds:
+    if not briefing.stories:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
-    return _messages(embeds, content=heading)
+    return pack_messages([story_section(s) for s in briefing.stories], content=heading)
 
 
 def stance_line(st: StanceStatement) -> str:
@@ -185,8 +204,7 @@ def stance_line(st: StanceStatement) -> str:
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[DiscordMessage]:
     lines = [stance_line(s) for s in result.statements] or ["No statements found."]
-    embeds = _embeds(clean(stance_summary(result)), lines)
-    return _messages(embeds, ephemeral=ephemeral)
+    return pack_messages([Section(clean(stance_summary(result)), lines)], ephemeral=ephemeral)
 
 
 def _text_messages(text: str, ephemeral: bool) -> list[DiscordMessage]:
@@ -202,10 +220,10 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
         return [DiscordMessage(m.content, m.embeds, eph) for m in render_briefing(reply.briefing)]
     if reply.kind is ReplyKind.STATUS and reply.status is not None:
         lines = [clean(line) for line in status_lines(reply.status)]
-        return _messages(_embeds("Briefing status", lines), ephemeral=eph)
+        return pack_messages([Section("Briefing status", lines)], ephemeral=eph)
     if reply.kind is ReplyKind.FEEDS and reply.feeds:
         lines = [clean(feed_line(f)) for f in reply.feeds]
-        return _messages(_embeds(clean(reply.text), lines), ephemeral=eph)
+        return pack_messages([Section(clean(reply.text), lines)], ephemeral=eph)
     if reply.kind is ReplyKind.ERROR:
         return _text_messages("⚠️ " + clean(reply.text), eph)
     return _text_messages(clean(reply.text), eph)
