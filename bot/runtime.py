@@ -30,7 +30,7 @@ from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
 from bot.service import FeedStatus, StoreService, feed_status
 from bot.store import NewArticle, Repository, canonical_url, content_hash, models, open_database
-from bot.store.repository import learnable_names, normalise_name
+from bot.store.repository import normalise_name
 from briefings.models import Actor, Article, Statement
 
 if TYPE_CHECKING:
@@ -79,22 +79,16 @@ class IngestSummary:
 
 def apply_aliases(statements: Sequence[Statement], aliases: Mapping[str, Actor]) -> list[Statement]:
     """Give speakers without an actor the actor a learned alias names ("Scholz" → Germany),
-    whether or not the engine used the aliases itself."""
+    whether or not the engine used the aliases itself. Only the whole name is looked up:
+    "Peter Scholz" is not "Scholz"."""
     if not aliases:
         return list(statements)
     by_norm = {normalise_name(name): actor for name, actor in aliases.items()}
     out: list[Statement] = []
     for statement in statements:
         actor = None
-        if statement.actor is None:
-            name = statement.speaker_name
-            candidates = [name, *learnable_names(name)[1:]]
-            if len(name.split()) == 1 and name[:1].isupper():
-                candidates = [name]
-            for candidate in candidates:
-                actor = by_norm.get(normalise_name(candidate))
-                if actor is not None:
-                    break
+        if statement.actor is None and statement.speaker_name[:1].isupper():
+            actor = by_norm.get(normalise_name(statement.speaker_name))
         out.append(replace(statement, actor=actor) if actor is not None else statement)
     return out
 
