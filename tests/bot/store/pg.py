@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -49,15 +50,30 @@ def _bin_dir() -> str:
 def _as_user(args: list[str], user: str | None) -> list[str]:
     if user is None:
         return args
-    runuser = shutil.which("runuser")
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
     if runuser:
         return [runuser, "-u", user, "--", *args]
-    return ["su", user, "-s", "/bin/sh", "-c", " ".join(args)]
+    return ["su", user, "-s", "/bin/sh", "-c", shlex.join(args)]
 
 
 @cache
+def _server() -> tuple[str | None, str]:
+    """(URL, "") of the server, or (None, why not); computed once per session."""
+    try:
+        return _start_server(), ""
+    except Unavailable as exc:
+        return None, str(exc)
+
+
 def server_url() -> str:
     """The URL of a server to create test databases in; raises ``Unavailable``."""
+    url, why = _server()
+    if url is None:
+        raise Unavailable(why)
+    return url
+
+
+def _start_server() -> str:
     external = os.environ.get(ENV)
     if external:
         return external
