@@ -394,7 +394,7 @@ class StoreService(Service):
         if row is None or not row.schedule:
             return None
         last = await asyncio.to_thread(self.repo.latest_slot, channel)
-        after = max(row.created, last) if last is not None else row.created
+        after = max(x for x in (row.created, row.schedule_since, last) if x is not None)
         slot = latest_slot(row.schedule, row.timezone, after, self.now())
         if slot is None:
             return None

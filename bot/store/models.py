@@ -192,6 +192,8 @@ class Channel(Base):
     schedule: Mapped[str | None] = mapped_column(String(200))  # cron expression
     timezone: Mapped[str] = mapped_column(String(100), default="UTC")
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the schedule was last set: slots before it were never due.
+    schedule_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     feeds: Mapped[list[Feed]] = relationship(secondary="channel_feeds", order_by="Feed.id")
 

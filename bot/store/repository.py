@@ -589,6 +589,8 @@ class Repository:
     def set_schedule(self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime) -> None:
         with self.transaction() as session:
             channel = self._ensure_channel(session, ref, now)
+            if (cron, timezone) != (channel.schedule, channel.timezone):
+                channel.schedule_since = now
             channel.schedule = cron
             channel.timezone = timezone
 

@@ -343,3 +343,18 @@ async def test_missed_slots_are_delivered_once(
     assert len(publisher.published) == 1
     assert repo.latest_slot(CHANNEL) == datetime(2024, 5, 4, 8, 0, tzinfo=UTC)
     assert isinstance(first.stories[0].bullets[0].actor, Actor)
+
+
+async def test_slots_before_the_schedule_was_set_are_not_missed_slots(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 5, 1, 7, 0, tzinfo=UTC)
+    await service.add_topics(CHANNEL, ["tanks"])  # the channel exists from Monday on
+    store_scholz(repo)
+    clock.now = datetime(2024, 5, 3, 10, 0, tzinfo=UTC)
+    await service.set_schedule(CHANNEL, "daily 08:00", "UTC")  # set after today's 08:00
+    publisher = RecordingPublisher()
+    assert await service.deliver_due(CHANNEL, publisher) is None
+    clock.now = datetime(2024, 5, 4, 8, 0, 5, tzinfo=UTC)
+    assert await service.deliver_due(CHANNEL, publisher) is not None
+    assert len(publisher.published) == 1

@@ -46,7 +46,7 @@ def test_migrations_run_at_every_start_without_harm(database_url: str) -> None:
         with opened(database_url) as (engine, repo):
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0002"
+            assert version == "0003"
             assert repo.article_count() == 0
 
 
@@ -302,3 +302,47 @@ def test_running_totals_agree_with_the_statements(repo: Repository) -> None:
     assert (totals.first, totals.last) == (T0, T0 + timedelta(days=2))
     repo.rebuild_actor_stats()
     assert repo.stance_statements("DE")[1] == live
+
+
+def test_upgrading_an_old_database_fills_the_running_totals(database_url: str) -> None:
+    from alembic import command
+
+    from bot.store.db import alembic_config, make_engine, migrate
+
+    engine = make_engine(database_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO actors (id, name, kind) VALUES ('DE', 'Germany', 'country')")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, url, content_hash, title, outlet, fetched, text) "
+                    "VALUES (1, 'https://a.example/1', 'h1', 't', 'o', :t, 'body')"
+                ),
+                {"t": T0.replace(tzinfo=None)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO statements (article_id, position, actor_id, actor_evidence, "
+                    "speaker_name, speaker_norm, kind, stance, text, content_start, content_end, "
+                    "speaker_text, speaker_start, speaker_end, published, data) VALUES "
+                    "(1, 0, 'DE', '', 'A B', 'a b', 'direct', 'supports', 'w', 0, 1, 'A B', 0, 3, "
+                    ":t, :data)"
+                ),
+                {
+                    "t": T0.replace(tzinfo=None),
+                    "data": '{"speaker": {"start": 0, "end": 3, "text": "A B"}, '
+                    '"speaker_name": "A B", "role": null, "cue": null}',
+                },
+            )
+        migrate(engine)
+    finally:
+        engine.dispose()
+    with opened(database_url) as (_engine, repo):
+        counts = repo.stance_statements("DE")[1]
+        assert (counts.total, counts.stances, counts.first) == (1, {"supports": 1}, T0)
