@@ -135,13 +135,14 @@ class Statement(Base):
     __tablename__ = "statements"
     __table_args__ = (
         Index("ix_statements_actor_published", "actor_id", "published", "id"),
+        # Topic filters go from matching articles to their statements: covering those lookups
+        # (actor, stance, date) keeps /stance --topic off the table rows.
+        Index("ix_statements_article_actor", "article_id", "actor_id", "stance", "published"),
         Index("ix_statements_speaker_norm", "speaker_norm"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("actors.id"))
     actor_evidence: Mapped[str] = mapped_column(String(500), default="")

@@ -46,7 +46,7 @@ def test_migrations_run_at_every_start_without_harm(database_url: str) -> None:
         with opened(database_url) as (engine, repo):
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0003"
+            assert version == "0004"
             assert repo.article_count() == 0
 
 
