@@ -258,6 +258,9 @@ class StoreService(Service):
         self.now = now or (lambda: datetime.now(UTC))
         self.allow_private_networks = allow_private_networks
         self._lookup: ActorLookup | None = None
+        # SQLite has one writer: deliveries (which hold the write lock while publishing) go
+        # one at a time, so waiting ones never fill the worker threads the holder needs.
+        self._delivering = asyncio.Lock()
         # Called with (channel, cron or None, timezone) when a schedule changes (the scheduler).
         self.on_schedule_change: Callable[[ChannelRef, str | None, str], None] | None = None
 
@@ -343,6 +346,14 @@ class StoreService(Service):
         slot) constraint makes a second claimer (another process) back off. Returns the
         briefing, or None when the slot was already taken. An empty briefing is recorded,
         not posted."""
+        if self.repo.dialect == "sqlite":
+            async with self._delivering:
+                return await self._deliver(channel, slot, publisher)
+        return await self._deliver(channel, slot, publisher)
+
+    async def _deliver(
+        self, channel: ChannelRef, slot: datetime, publisher: Publisher
+    ) -> Briefing | None:
         now = self.now()
         repo = self.repo
         session = repo.sessions()

@@ -358,3 +358,14 @@ async def test_slots_before_the_schedule_was_set_are_not_missed_slots(
     clock.now = datetime(2024, 5, 4, 8, 0, 5, tzinfo=UTC)
     assert await service.deliver_due(CHANNEL, publisher) is not None
     assert len(publisher.published) == 1
+
+
+async def test_many_channels_due_at_once_all_get_their_briefing(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    store_scholz(repo)
+    publisher = RecordingPublisher()
+    channels = [ChannelRef("console", "local", f"c{i}") for i in range(12)]
+    results = await asyncio.gather(*(service.deliver(c, clock.now, publisher) for c in channels))
+    assert all(r is not None and len(r.stories) == 1 for r in results)
+    assert sorted(c.channel for c, _ in publisher.published) == sorted(c.channel for c in channels)
