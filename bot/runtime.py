@@ -374,6 +374,7 @@ class Runtime:
             with contextlib.suppress(BaseException):
                 await task
         await self.extractor.aclose()
+        await asyncio.to_thread(self.service.close)
         await asyncio.to_thread(self.engine.dispose)
 
 

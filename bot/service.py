@@ -11,9 +11,10 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import NotFoundError, UnknownActorError, UserInputError
@@ -24,6 +25,8 @@ from bot.store.repository import Repository, StoredStatement
 from briefings.models import Actor, Briefing, Kind, Stance, StoryBrief
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +264,9 @@ class StoreService(Service):
         # SQLite has one writer: deliveries (which hold the write lock while publishing) go
         # one at a time, so waiting ones never fill the worker threads the holder needs.
         self._delivering = asyncio.Lock()
+        # ...and their database steps run on a thread of their own: other writers waiting
+        # for the lock in the shared pool can never keep the holder from committing.
+        self._delivery_executor: ThreadPoolExecutor | None = None
         # Called with (channel, cron or None, timezone) when a schedule changes (the scheduler).
         self.on_schedule_change: Callable[[ChannelRef, str | None, str], None] | None = None
 
@@ -351,12 +357,26 @@ class StoreService(Service):
                 return await self._deliver(channel, slot, publisher)
         return await self._deliver(channel, slot, publisher)
 
+    async def _in_delivery_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.repo.dialect != "sqlite":
+            return await asyncio.to_thread(fn, *args)
+        if self._delivery_executor is None:
+            self._delivery_executor = ThreadPoolExecutor(1, thread_name_prefix="delivery")
+        return await asyncio.get_running_loop().run_in_executor(self._delivery_executor, fn, *args)
+
+    def close(self) -> None:
+        """Release the delivery thread (the runtime calls this when it stops)."""
+        if self._delivery_executor is not None:
+            self._delivery_executor.shutdown(wait=True)
+            self._delivery_executor = None
+
     async def _deliver(
         self, channel: ChannelRef, slot: datetime, publisher: Publisher
     ) -> Briefing | None:
         now = self.now()
         repo = self.repo
         session = repo.sessions()
+        run = self._in_delivery_thread
 
         def claim() -> bool:
             # On SQLite the write lock is taken first (waiting here, in a worker thread, while
@@ -366,12 +386,12 @@ class StoreService(Service):
             return repo.claim_slot(session, channel, slot, now)
 
         try:
-            claimed = await asyncio.to_thread(claim)
+            claimed = await run(claim)
             if not claimed:
-                await asyncio.to_thread(session.rollback)
+                await run(session.rollback)
                 log.info("slot %s of %s was delivered already", slot.isoformat(), channel)
                 return None
-            stored, high = await asyncio.to_thread(repo.new_statements, session, channel)
+            stored, high = await run(repo.new_statements, session, channel)
             briefing = build_briefing(stored, self.briefing_title(channel), now)
             if briefing.stories:
                 await publisher.publish(channel, briefing)
@@ -389,14 +409,14 @@ class StoreService(Service):
                 )
                 session.commit()
 
-            await asyncio.to_thread(finish)
+            await run(finish)
             log.info("%s briefing for %s (%d stories)", status, channel, len(briefing.stories))
             return briefing
         except BaseException:
-            await asyncio.to_thread(session.rollback)
+            await run(session.rollback)
             raise
         finally:
-            await asyncio.to_thread(session.close)
+            await run(session.close)
 
     async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
         """Deliver the channel's latest schedule slot that has passed and was not delivered
