@@ -300,10 +300,13 @@ class Runtime:
     # ---------------------------------------------------------- subscriptions
 
     async def add_feed(self, url: str, title: str = "") -> FeedStatus:
-        """Poll ``url`` from now on (no channel); refuses URLs that can never be safe."""
+        """Poll ``url`` from now on (no channel); refuses URLs that can never be safe. Adding
+        a disabled feed again gives it a fresh start."""
         url = url.strip()
         check_public_url(url, allow_private=self.settings.allow_private_networks)
-        feed = await asyncio.to_thread(self.repo.add_feed, url, self.now(), title)
+        feed = await asyncio.to_thread(
+            lambda: self.repo.add_feed(url, self.now(), title, reenable=True)
+        )
         return feed_status(feed)
 
     async def remove_feed(self, url: str) -> None:

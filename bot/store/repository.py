@@ -151,8 +151,11 @@ class Repository:
 
     # ----------------------------------------------------------------- feeds
 
-    def add_feed(self, url: str, now: datetime, title: str = "") -> m.Feed:
-        """The feed row for ``url``, created when new (re-enabled when it was disabled)."""
+    def add_feed(
+        self, url: str, now: datetime, title: str = "", *, reenable: bool = False
+    ) -> m.Feed:
+        """The feed row for ``url``, created when new; ``reenable`` gives a disabled or
+        backing-off feed a fresh start (an operator adding it again)."""
         with self.transaction() as session:
             feed = session.scalar(select(m.Feed).where(m.Feed.url == url))
             if feed is None:
@@ -166,6 +169,10 @@ class Repository:
             else:
                 if title and not feed.title:
                     feed.title = title
+                if reenable and (feed.disabled or feed.failures):
+                    feed.disabled = False
+                    feed.failures = 0
+                    feed.next_attempt = None
             return feed
 
     def feed(self, url: str) -> m.Feed | None:

@@ -239,6 +239,10 @@ async def test_failing_feeds_back_off_and_are_disabled(
     await runtime.subscribe(channel, feeds=[url])
     (shown,) = (await runtime.service.status(channel)).feeds
     assert shown.disabled and "404" in (shown.last_error or "")
+    # An operator adding it again gives it a fresh start.
+    again = await runtime.add_feed(url)
+    assert not again.disabled and again.failures == 0
+    assert (await runtime.ingest_once()).feeds_polled == 1
 
 
 async def test_ingest_items_and_files(runtime: Runtime, tmp_path: Path) -> None:
