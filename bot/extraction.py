@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol
 
 from briefings.models import Actor, Article, Statement
@@ -78,14 +79,31 @@ class ProcessPoolExtractor:
 
     def __init__(self, processes: int, model_package: str | None = None) -> None:
         self.processes = max(1, processes)
-        self._pool = ProcessPoolExecutor(
+        self.model_package = model_package
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(model_package,),
+            initargs=(self.model_package,),
         )
 
     async def extract(
+        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
+    ) -> list[list[Statement]]:
+        """Statements per article; a pool whose worker died (killed, out of memory) is
+        replaced once and the batch tried again."""
+        try:
+            return await self._extract(articles, aliases)
+        except BrokenProcessPool:
+            log.warning("an engine worker died; starting a new pool")
+            old, self._pool = self._pool, self._new_pool()
+            await asyncio.to_thread(old.shutdown, False, cancel_futures=True)
+            return await self._extract(articles, aliases)
+
+    async def _extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
     ) -> list[list[Statement]]:
         if not articles:

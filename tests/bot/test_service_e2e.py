@@ -191,3 +191,19 @@ async def test_the_process_pool_gives_what_the_engine_gives(nlp: Language) -> No
     finally:
         await pool.aclose()
     assert found == Engine(nlp).extract(article)
+
+
+async def test_a_dead_engine_worker_is_replaced(nlp: Language) -> None:
+    import os
+    import signal
+
+    article = Article(text=" ".join(ENERGY), title="Paris expects cheaper gas", published=NOW)
+    pool = ProcessPoolExtractor(1)
+    try:
+        (first,) = await pool.extract([article], {})
+        for pid in list(pool._pool._processes):  # the worker the pool started
+            os.kill(pid, signal.SIGKILL)
+        (again,) = await pool.extract([article], {})
+    finally:
+        await pool.aclose()
+    assert again == first and first
