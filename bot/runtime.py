@@ -274,7 +274,7 @@ class Runtime:
                 )
                 for item in batch
             ]
-            found = await self.extractor.extract(articles, aliases)
+            found = await self._extract(articles, aliases)
             for item, statements in zip(batch, found, strict=True):
                 statements = apply_aliases(statements, aliases)
                 stored = await asyncio.to_thread(
@@ -296,6 +296,26 @@ class Runtime:
                     summary.statements_new += stored[1]
                     # What this article taught helps the next ones of the batch too.
                     aliases = await asyncio.to_thread(self.repo.engine_aliases)
+
+    async def _extract(
+        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
+    ) -> list[list[Statement]]:
+        """The engine on a batch; when it fails, article by article, and an article it cannot
+        read is kept without statements (logged) rather than stopping the run."""
+        try:
+            return await self.extractor.extract(articles, aliases)
+        except Exception:
+            if len(articles) == 1:
+                log.exception(
+                    "the engine failed on %s; stored without statements",
+                    articles[0].url or articles[0].title,
+                )
+                return [[]]
+            log.warning("the engine failed on a batch of %d; retrying one by one", len(articles))
+        out: list[list[Statement]] = []
+        for article in articles:
+            out.extend(await self._extract([article], aliases))
+        return out
 
     # ---------------------------------------------------------- subscriptions
 

@@ -283,3 +283,37 @@ def test_aliases_fill_in_missing_actors_only() -> None:
     aliases = {"Olaf Scholz": GERMANY, "Scholz": GERMANY, "Merz": GERMANY}
     out = apply_aliases([said("Scholz"), said("Merz", france), said("Peter Scholz")], aliases)
     assert [st.actor for st in out] == [GERMANY, france, None]
+
+
+class FragileExtractor(PatternExtractor):
+    """Fails on any batch holding an article that says BOOM."""
+
+    async def extract(
+        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
+    ) -> list[list[Statement]]:
+        if any("BOOM" in a.text for a in articles):
+            raise ValueError("the engine tripped")
+        return await super().extract(articles, aliases)
+
+
+async def test_an_article_the_engine_cannot_read_stops_nothing(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(data_dir=tmp_path, database_url=database_url)
+    rt = await build_runtime(settings, {}, now=Clock(), extractor=FragileExtractor())
+    try:
+        items = [
+            FetchedItem(f"f-{i}", f"https://f.example/{i}", f"T{i}", NOW, "F", body)
+            for i, body in enumerate(
+                [
+                    'A said: "One." More.',
+                    'B said: "BOOM goes the parser." More.',
+                    'C said: "Three." More.',
+                ]
+            )
+        ]
+        summary = await rt.ingest_items(items)
+    finally:
+        await rt.aclose()
+    assert (summary.articles_new, summary.statements_new) == (3, 2)
+    assert "the engine failed on https://f.example/1" in caplog.text
