@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ConfigurationError
@@ -36,8 +36,11 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(f"bad database URL: {exc}") from None
+    except ArgumentError:
+        # Not the parser's message: it repeats the URL, password and all.
+        raise ConfigurationError(
+            "NEWSBRIEF_DATABASE_URL is not a database URL (e.g. postgresql://user@host/db)"
+        ) from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -47,8 +50,11 @@ def make_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ModuleNotFoundError) as exc:
-        raise ConfigurationError(f"bad database URL: {exc}") from None
+    except (ArgumentError, ModuleNotFoundError, NoSuchModuleError):
+        raise ConfigurationError(
+            f"unsupported database {parsed.drivername!r} in NEWSBRIEF_DATABASE_URL "
+            "(use sqlite:/// or postgresql://)"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -91,7 +97,7 @@ def migrate(engine: Engine) -> None:
     except OperationalError as exc:
         raise ConfigurationError(
             f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}"
+            + " ".join(str(exc.orig).split())
         ) from None
 
 

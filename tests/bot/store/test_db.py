@@ -1,0 +1,44 @@
+"""Opening the database: WAL on SQLite, clear one-line errors that never show a password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.errors import ConfigurationError
+from bot.store.db import normalise_url, open_database
+
+
+def test_sqlite_is_created_in_its_folder_in_wal_mode(tmp_path: Path) -> None:
+    engine, _ = open_database(f"sqlite:///{tmp_path}/deep/er/newsbrief.db")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+    assert (tmp_path / "deep" / "er" / "newsbrief.db").exists()
+
+
+def test_postgres_urls_use_psycopg_3() -> None:
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("not a url at all s3cret", "not a database URL"),
+        ("mysqlx://user:s3cret@db.example/news", "unsupported database"),
+        ("postgresql://user:s3cret@127.0.0.1:1/news", "cannot open the database"),
+    ],
+)
+def test_bad_databases_are_one_line_without_the_password(url: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        open_database(url)
+    message = str(caught.value)
+    assert says in message
+    assert "s3cret" not in message and "\n" not in message
