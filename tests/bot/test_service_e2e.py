@@ -17,10 +17,13 @@ from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from briefings.models import Article, Briefing
 from config.settings import load_settings
+from tests.bot.store.pg import database_url
 from tests.fakes.feed_server import FeedItem, FeedServer, article_page, rss_feed
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+__all__ = ["database_url"]
 
 NOW = datetime(2024, 5, 3, 12, 0, tzinfo=UTC)
 CHANNEL = ChannelRef("console", "local", "europe")
@@ -110,10 +113,14 @@ def publish_feed(server: FeedServer, *, with_budget: bool) -> None:
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path, nlp: Language, recorder: Recorder) -> AsyncIterator[Runtime]:
+async def runtime(
+    tmp_path: Path, nlp: Language, recorder: Recorder, database_url: str
+) -> AsyncIterator[Runtime]:
     if not _engine_resolves_actors(nlp):
         pytest.skip("the engine does not resolve actors yet (briefings/ is being written)")
-    settings = load_settings(data_dir=tmp_path, allow_private_networks=True)
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
     rt = await build_runtime(
         settings, {"console": recorder}, now=lambda: NOW, extractor=InlineExtractor(nlp)
     )
