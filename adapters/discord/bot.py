@@ -51,8 +51,12 @@ def channel_ref(interaction: discord.Interaction[Any]) -> ChannelRef:
 
 
 def is_manager(interaction: discord.Interaction[Any]) -> bool:
-    """Manage Channels in this channel (overwrites included), as Discord resolved it."""
-    return interaction.guild_id is not None and interaction.permissions.manage_channels
+    """Manage Channels in this channel (overwrites included), as Discord resolved it
+    from the interaction's member permissions; Administrator implies it."""
+    if interaction.guild_id is None:
+        return False
+    permissions = interaction.permissions
+    return permissions.manage_channels or permissions.administrator
 
 
 class CommandRunner:

@@ -177,7 +177,9 @@ def bullet_line(bullet: Bullet) -> str:
 
 
 def story_section(story: StoryBrief) -> Section:
-    footer = " · ".join(p for p in (story.outlet, format_date(story.published)) if p)
+    # Footers show no markdown (no escaping) but must not carry a mention either.
+    outlet = neutralise(story.outlet)
+    footer = " · ".join(p for p in (outlet, format_date(story.published)) if p)
     lines = [bullet_line(b) for b in story.bullets] or ["(no statements)"]
     return Section(
         clean(story.title) or "Untitled story", lines, url=safe_url(story.url), footer=footer

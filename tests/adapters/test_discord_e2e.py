@@ -7,23 +7,33 @@ code path: the CommandTree, the deferred response, the follow-ups, channel messa
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import discord
 import pytest
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
-from adapters.discord.render import clean
+from adapters.discord.render import bullet_line, clean, embed_size
 from bot.commands import DENIED
 from bot.errors import ConfigurationError
 from bot.ports import ChannelRef
 from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
-from tests.fakes.service import FakeService, make_briefing, sample_service
+from tests.fakes.service import (
+    PING_TEXT,
+    FakeService,
+    make_briefing,
+    pinging_briefing,
+    sample_service,
+)
 
 GUILD = 600000000000000001
 CHANNEL = 600000000000000002
 MANAGE_CHANNELS = 1 << 4
+ADMINISTRATOR = 1 << 3
 EPHEMERAL = 1 << 6
 WEBHOOK = rf"/webhooks/{APP_ID}/interaction-token"
 CALLBACK = r"/interactions/\d+/interaction-token/callback"
@@ -117,17 +127,46 @@ async def test_actor_names_autocomplete(
     assert callback.body["data"]["choices"] == [{"name": "France", "value": "France"}]
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        briefing_option("topics", "add", words="gas"),
+        briefing_option("topics", "remove", words="gas"),
+        briefing_option("feeds", "add", url="https://news.example.org/rss"),
+        briefing_option("feeds", "remove", url="https://news.example.org/rss"),
+        briefing_option(None, "schedule", schedule="daily 08:00"),
+        briefing_option(None, "now"),
+    ],
+    ids=["topics-add", "topics-remove", "feeds-add", "feeds-remove", "schedule", "now"],
+)
 async def test_non_manager_configuration_is_refused_and_changes_nothing(
-    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+    client: discord.Client,
+    discord_api: FakeDiscordAPI,
+    service: FakeService,
+    options: list[dict[str, Any]],
 ) -> None:
-    options = briefing_option("topics", "add", words="gas")
-    dispatch(client, interaction_payload(name="briefing", options=options, permissions=0))
+    # Every permission but Manage Channels and Administrator: still not a manager.
+    others = ((1 << 41) - 1) & ~MANAGE_CHANNELS & ~ADMINISTRATOR
+    dispatch(client, interaction_payload(name="briefing", options=options, permissions=others))
     await discord_api.wait_for(lambda f: bool(f.matching("POST", CALLBACK)))
     [callback] = discord_api.matching("POST", CALLBACK)
-    assert callback.body["type"] == 4
+    assert callback.body["type"] == 4  # answered at once, nothing deferred
     assert callback.body["data"]["flags"] & EPHEMERAL
     assert callback.body["data"]["content"] == "⚠️ " + clean(DENIED)
     assert service.calls == [] and service.channels == {}
+    assert not discord_api.matching("POST", WEBHOOK)
+
+
+async def test_administrator_counts_as_a_manager(
+    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    options = briefing_option("topics", "add", words="gas")
+    dispatch(
+        client, interaction_payload(name="briefing", options=options, permissions=ADMINISTRATOR)
+    )
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    assert discord_api.matching("POST", WEBHOOK)[0].body["content"] == "Topics: gas"
+    assert service.channels[ChannelRef("discord", str(GUILD), str(CHANNEL))].topics == ["gas"]
 
 
 async def test_manager_configuration_succeeds_and_shows_in_status(
@@ -173,23 +212,85 @@ async def test_sixty_actors_arrive_in_order_within_every_limit(
     channel = ChannelRef("discord", str(GUILD), str(CHANNEL))
     await DiscordPublisher(client).publish(channel, briefing)
     sent = discord_api.matching("POST", rf"/channels/{CHANNEL}/messages")
-    assert len(sent) > 1 and discord_api.violations == []
-    text = "\n".join(e["description"] for m in sent for e in m.body["embeds"])
-    positions = [text.index(f"Quote {n:03d}:") for n in range(60)]
-    assert positions == sorted(positions)  # all sixty, in order
+    assert len(sent) > 1 and discord_api.violations == []  # the fake checks every limit
+    for message in sent:
+        embeds = message.body["embeds"]
+        assert 1 <= len(embeds) <= 10
+        assert sum(embed_size(e) for e in embeds) <= 6000
+        assert all(len(e["title"]) <= 256 and len(e["description"]) <= 4096 for e in embeds)
+        assert all(len(e["footer"]["text"]) <= 2048 for e in embeds)
+        assert all(len(e.get("fields", ())) <= 25 and "author" not in e for e in embeds)
+    # Every bullet, whole and once, in order, across the messages the fake received.
+    lines = [line for m in sent for e in m.body["embeds"] for line in e["description"].split("\n")]
+    assert lines == [bullet_line(b) for s in briefing.stories for b in s.bullets]
+    labels = [line.split("**")[1] for line in lines]
+    assert labels == [f"Country {n:03d}" for n in range(60)]
+    titles = [e["title"] for m in sent for e in m.body["embeds"]]
+    assert titles[0] == "Story 00: ministers meet on energy"
+    assert [t for t in titles if "(cont." not in t] == [s.title for s in briefing.stories]
 
 
-async def test_article_text_pings_no_one(
+async def test_long_titles_and_outlets_are_shortened_within_the_limits(
     client: discord.Client, discord_api: FakeDiscordAPI
 ) -> None:
-    briefing = make_briefing(actors=1, extra="@everyone @here <@123456789012345678> <!channel> ")
+    base = make_briefing(actors=2, quote_chars=200)
+    long_story = replace(base.stories[0], title="Summit " * 80, outlet="Herald " * 400)
+    briefing = replace(base, title="Morning " * 400, stories=(long_story,))
     channel = ChannelRef("discord", str(GUILD), str(CHANNEL))
     await DiscordPublisher(client).publish(channel, briefing)
     [message] = discord_api.matching("POST", rf"/channels/{CHANNEL}/messages")
-    assert message.body["allowed_mentions"]["parse"] == []
-    description = message.body["embeds"][0]["description"]
-    assert "@everyone" not in description and "@here" not in description
-    assert "<@1" not in description
+    assert discord_api.violations == []
+    [embed] = message.body["embeds"]
+    assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
+    assert len(embed["footer"]["text"]) <= 2048
+    assert len(message.body["content"]) <= 2000
+    assert embed["description"].count("“Quote 00") == 2
+
+
+def message_payloads(fake: FakeDiscordAPI) -> list[dict[str, Any]]:
+    """Every message the fake was asked to post: channel messages, interaction follow-ups
+    and immediate interaction responses (type 4)."""
+    bodies = [r.body for r in fake.requests if r.method == "POST" and "/messages" in r.path]
+    bodies += [r.body for r in fake.matching("POST", WEBHOOK)]
+    bodies += [r.body["data"] for r in fake.matching("POST", CALLBACK) if r.body["type"] == 4]
+    return bodies
+
+
+async def test_article_text_pings_no_one(
+    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    service.briefing = pinging_briefing()
+    channel = ChannelRef("discord", str(GUILD), str(CHANNEL))
+    # A scheduled delivery, /briefing now, and an error echoing what a user typed.
+    await DiscordPublisher(client).publish(channel, pinging_briefing())
+    now = interaction_payload(
+        name="briefing", options=briefing_option(None, "now"), permissions=MANAGE_CHANNELS
+    )
+    dispatch(client, now)
+    await discord_api.wait_for(lambda f: len(f.matching("POST", WEBHOOK)) == 1)
+    typed = [{"name": "actor", "type": 3, "value": PING_TEXT}]
+    dispatch(client, interaction_payload(name="stance", options=typed, interaction_id=7001))
+    await discord_api.wait_for(lambda f: len(f.matching("POST", WEBHOOK)) == 2)
+    refused = interaction_payload(
+        name="briefing", options=briefing_option("topics", "add", words=PING_TEXT)
+    )
+    dispatch(client, refused)
+    await discord_api.wait_for(
+        lambda f: any(r.body["type"] == 4 for r in f.matching("POST", CALLBACK))
+    )
+
+    payloads = message_payloads(discord_api)
+    assert len(payloads) == 4
+    for payload in payloads:
+        # What decides whether Discord pings: nothing may be parsed, no one listed.
+        assert payload["allowed_mentions"]["parse"] == []
+        assert not payload["allowed_mentions"].get("users")
+        assert not payload["allowed_mentions"].get("roles")
+        # And the text itself is inert even for a client that ignored allowed_mentions.
+        sent = json.dumps(payload, ensure_ascii=False)
+        assert not re.search(r"@(everyone|here)|<@", sent), sent
+    assert "Story @\u200beveryone" in json.dumps(payloads[0], ensure_ascii=False)
+    assert discord_api.violations == []
 
 
 async def test_a_429_is_waited_out_and_the_message_delivered_once(

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,10 +26,17 @@ from adapters.slack.app import (
     run_socket_mode,
     web_client,
 )
+from adapters.slack.render import bullet_line, escape
 from bot.commands import DENIED
 from bot.errors import ConfigurationError
 from bot.ports import ChannelRef
-from tests.fakes.service import FakeService, make_briefing, sample_service
+from tests.fakes.service import (
+    PING_TEXT,
+    FakeService,
+    make_briefing,
+    pinging_briefing,
+    sample_service,
+)
 from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, signed_command, user
 
 SECRET = "fake-signing-secret"
@@ -60,6 +70,7 @@ async def slack_api() -> AsyncIterator[FakeSlackAPI]:
     fake.users = {
         "U0000READ": user("U0000READ"),
         "U0000ADMN": user("U0000ADMN", admin=True),
+        "U0000OWNR": user("U0000OWNR", owner=True),
         "U0000LIST": user("U0000LIST"),
     }
     await fake.start()
@@ -123,19 +134,32 @@ async def test_errors_answer_privately_through_the_response_url(bot: SlackBot) -
     assert not bot.fake.named("chat.postMessage")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "topics add gas",
+        "topics remove gas",
+        "feeds add https://news.example.org/rss",
+        "feeds remove https://news.example.org/rss",
+        'schedule "daily 08:00" Europe/Berlin',
+        "now",
+    ],
+)
 async def test_non_manager_configuration_is_refused_and_changes_nothing(
-    bot: SlackBot, service: FakeService
+    bot: SlackBot, service: FakeService, text: str
 ) -> None:
-    await bot.command("/briefing", "topics add gas", user_id="U0000READ")
+    response = await bot.command("/briefing", text, user_id="U0000READ")
+    assert response.status == 200
     await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
     [answer] = bot.fake.named("response_url")
     assert answer.body["response_type"] == "ephemeral"
-    assert DENIED.split(" (")[0] in answer.body["text"]
+    assert answer.body["text"] == ":warning: " + escape(DENIED)
     assert [u.body["user"] for u in bot.fake.named("users.info")] == ["U0000READ"]
     assert service.calls == [] and service.channels == {}
+    assert not bot.fake.named("chat.postMessage")
 
 
-@pytest.mark.parametrize("manager", ["U0000ADMN", "U0000LIST"])
+@pytest.mark.parametrize("manager", ["U0000ADMN", "U0000OWNR", "U0000LIST"])
 async def test_manager_configuration_succeeds_and_shows_in_status(
     bot: SlackBot, service: FakeService, manager: str
 ) -> None:
@@ -174,22 +198,75 @@ async def test_briefings_are_posted_with_blocks_within_limits(slack_api: FakeSla
     publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
     await publisher.publish(ChannelRef("slack", TEAM, NEWS), briefing)
     posts = slack_api.named("chat.postMessage")
-    assert len(posts) > 1 and slack_api.violations == []
-    text = "\n".join(b["text"]["text"] for p in posts for b in p.body["blocks"] if "text" in b)
-    positions = [text.index(f"Quote {n:03d}:") for n in range(60)]
-    assert positions == sorted(positions)
+    assert len(posts) > 1 and slack_api.violations == []  # the fake checks every limit
+    blocks = [blocks_of(p.body) for p in posts]
+    assert max(len(b) for b in blocks) == 50, "the 50-block limit is what splits this one"
+    for message in blocks:
+        assert len(message) <= 50
+        assert all(len(b["text"]["text"]) <= 3000 for b in message if b["type"] == "section")
+    # A fallback text on every message, saying which part it is.
+    assert [p.body["text"] for p in posts] == [
+        f"Morning briefing · 2024-05-06 ({n}/{len(posts)})" for n in range(1, len(posts) + 1)
+    ]
+    # Every bullet, whole and once, in order, across the messages the fake received.
+    lines = [
+        line
+        for message in blocks
+        for b in message
+        if b["type"] == "section"
+        for line in b["text"]["text"].split("\n")
+    ]
+    bullets = [line for line in lines if line.startswith("• ")]
+    assert bullets == [bullet_line(b) for s in briefing.stories for b in s.bullets]
+    assert [line.split("*")[1] for line in bullets] == [f"Country {n:03d}" for n in range(60)]
     assert all(p.body["unfurl_links"] is False for p in posts)
 
 
-async def test_article_text_pings_no_one(slack_api: FakeSlackAPI) -> None:
-    briefing = make_briefing(actors=1, extra="<!channel> <!here> <@U123> @everyone ")
+def blocks_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = body.get("blocks") or []
+    return list(json.loads(blocks) if isinstance(blocks, str) else blocks)
+
+
+def texts_of(body: dict[str, Any]) -> list[str]:
+    """The fallback text and every text of every block of one message."""
+    blocks = blocks_of(body)
+    texts = [str(body.get("text") or "")]
+    for block in blocks:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts.extend(e.get("text", "") for e in block.get("elements", ()))
+    return texts
+
+
+async def test_article_text_pings_no_one(
+    bot: SlackBot, slack_api: FakeSlackAPI, service: FakeService
+) -> None:
+    service.briefing = pinging_briefing()
+    # A scheduled delivery, /briefing now (public), and an error echoing what was typed.
     publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
-    await publisher.publish(ChannelRef("slack", TEAM, NEWS), briefing)
-    [post] = slack_api.named("chat.postMessage")
-    assert slack_api.violations == []
-    assert "&lt;!channel&gt;" in post.body["blocks"][2]["text"]["text"]
-    assert "&lt;@U123&gt;" in post.body["blocks"][2]["text"]["text"]
-    assert post.body["link_names"] is False
+    await publisher.publish(ChannelRef("slack", TEAM, NEWS), pinging_briefing())
+    await bot.command("/briefing", "now", user_id="U0000ADMN")
+    await slack_api.wait_for(lambda f: len(f.named("chat.postMessage")) == 2)
+    await bot.command("/stance", PING_TEXT)
+    await slack_api.wait_for(lambda f: len(f.named("response_url")) == 1)
+
+    messages = [*slack_api.named("chat.postMessage"), *slack_api.named("response_url")]
+    assert len(messages) == 3 and slack_api.violations == []
+    for message in messages:
+        texts = texts_of(message.body)
+        assert len(texts) >= 2 and texts[0], "blocks and a fallback text"
+        for text in texts:
+            # Slack's control characters only where we put them: our own links.
+            assert not re.search(r"<(?!https://news\.example\.org/)", text), text
+            assert "<!" not in text and "<@" not in text
+            assert not re.search(r"(?<!\u200b)@(everyone|here|channel)\b", text), text
+    for post in slack_api.named("chat.postMessage"):
+        joined = "\n".join(texts_of(post.body))
+        assert "&lt;!channel&gt;" in joined and "&lt;@U123&gt;" in joined
+        assert "&lt;@&amp;123&gt;" in joined and "&lt;!here&gt;" in joined
+        assert "5 &lt; 6 &amp; 7 &gt; 3" in joined
+        assert post.body["link_names"] is False and post.body["parse"] == "none"
+    assert "&lt;!channel&gt;" in slack_api.named("response_url")[0].body["text"]
 
 
 async def test_a_429_is_waited_out_and_the_message_delivered_once(slack_api: FakeSlackAPI) -> None:

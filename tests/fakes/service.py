@@ -265,3 +265,30 @@ def make_briefing(
             )
         )
     return Briefing(title="Morning briefing", stories=tuple(built), generated=NOW)
+
+
+# Every way article text could try to notify people, on Discord or on Slack.
+PINGS = ("@everyone", "@here", "<@&123>", "<!channel>", "<!here>", "<@U123>")
+PING_TEXT = " ".join(PINGS)
+
+
+def pinging_briefing() -> Briefing:
+    """A briefing whose every article-derived field (titles, outlet, label, speaker,
+    role, words) carries all of ``PINGS``, as a hostile or careless article might."""
+    bullet = Bullet(
+        label=f"Country {PING_TEXT}",
+        actor=Actor("PX", f"Country {PING_TEXT}"),
+        speaker_name=f"Speaker {PING_TEXT}",
+        role=f"Minister {PING_TEXT}",
+        text=f"We say {PING_TEXT} and 5 < 6 & 7 > 3, loudly.",
+        kind=Kind.DIRECT,
+        stance=Stance.SUPPORTS,
+    )
+    story = StoryBrief(
+        title=f"Story {PING_TEXT}",
+        url="https://news.example.org/story/pings",
+        outlet=f"Herald {PING_TEXT}",
+        published=datetime(2024, 5, 6, 8, 0, tzinfo=UTC),
+        bullets=(bullet,),
+    )
+    return Briefing(title=f"Briefing {PING_TEXT}", stories=(story,), generated=NOW)
