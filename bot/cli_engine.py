@@ -7,10 +7,11 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from briefings.models import Article
+from briefings.models import Article, Statement
 
 MAX_FILE_BYTES = 2_000_000
 # Below this many files a second process costs more to start than it saves.
@@ -58,6 +59,14 @@ def read_article(path: str, max_bytes: int = MAX_FILE_BYTES) -> Article:
     return Article(text=text, title=title, url="" if path == "-" else Path(path).resolve().as_uri())
 
 
+def contract(statement: Statement) -> dict[str, Any]:
+    """One statement as ``extract --jsonl`` prints it: the actor is ``{id, name, evidence}``."""
+    data = statement.to_dict()
+    if data["actor"] is not None:
+        data["actor"] = {key: data["actor"][key] for key in ("id", "name", "evidence")}
+    return data
+
+
 def _fail(path: str, reason: str) -> None:
     sys.stderr.write(f"newsbrief: {path}: {reason}\n")
 
@@ -95,7 +104,7 @@ def register(app: typer.Typer) -> None:
             results = engine.extract_many([f.article for f in loaded], n_process=n_process)
             out = sys.stdout
             for item, statements in zip(loaded, results, strict=True):
-                record = {"file": item.path, "statements": [s.to_dict() for s in statements]}
+                record = {"file": item.path, "statements": [contract(s) for s in statements]}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         if failed:
             raise typer.Exit(1)

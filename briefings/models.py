@@ -71,13 +71,27 @@ class Actor:
     kind: str = "country"  # "country" or "organisation"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "evidence": self.evidence}
+        return {"id": self.id, "name": self.name, "evidence": self.evidence, "kind": self.kind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Actor:
         ident = str(data["id"])
-        kind = "country" if len(ident) == 2 else "organisation"
+        kind = str(data.get("kind") or guess_actor_kind(ident))
         return cls(ident, str(data["name"]), str(data.get("evidence", "")), kind)
+
+
+# Two-letter ids that name organisations: ISO 3166 reserves them rather than assigning them
+# to a country ("EU" European Union, "EZ" eurozone, "UN" United Nations).
+_RESERVED_FOR_ORGANISATIONS = frozenset(("EU", "EZ", "UN"))
+
+
+def guess_actor_kind(actor_id: str) -> str:
+    """The kind of an actor stored without one (older rows): a country has an ISO 3166-1
+    alpha-2 id, two letters; any other id ("NATO", "G7", "EU") is an organisation."""
+    is_code = len(actor_id) == 2 and actor_id.isascii() and actor_id.isalpha()
+    if is_code and actor_id.isupper() and actor_id not in _RESERVED_FOR_ORGANISATIONS:
+        return "country"
+    return "organisation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +118,8 @@ class Statement:
         return " … ".join(part.text for part in self.parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``newsbrief extract --jsonl`` (a contract)."""
+        """Everything, for storage and between processes; ``newsbrief extract --jsonl``
+        prints this without the actor's ``kind`` (its contract)."""
         return {
             "speaker": self.speaker.to_dict(),
             "speaker_name": self.speaker_name,
