@@ -31,6 +31,9 @@ def load_model(package: str | None = None) -> Language:
         unused = [pipe for pipe in nlp.pipe_names if pipe not in USED_COMPONENTS]
         for pipe in unused:
             nlp.remove_pipe(pipe)
+        from briefings import segment  # registers the component with spaCy
+
+        nlp.add_pipe(segment.COMPONENT, before="parser")
         return nlp
     raise ModelNotInstalledError(
         "the spaCy English model is not installed (looked for "

@@ -35,6 +35,8 @@ STRAIGHT = '"'
 QUOTE_CHARS = frozenset((OPENING, CLOSING, STRAIGHT))
 _PARAGRAPH = re.compile(r"[^\n]+")
 _TRIM = " \t\n,;:.—–-"
+# '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
+_DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
 _SUBJECT_DEPS = frozenset(("nsubj",))
 _MENTION_LEFT_DEPS = frozenset(
     ("compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct", "cc")
@@ -81,15 +83,19 @@ def find_quotes(text: str) -> list[Quote]:
         body = para.group()
         opened: int | None = None
         found: list[Quote] = []
+        lead = len(body) - len(body.lstrip())
         for offset, char in enumerate(body):
             if char not in QUOTE_CHARS:
                 continue
             pos = base + offset
-            if char == OPENING or (char == STRAIGHT and opened is None):
+            if char == OPENING or (char == CLOSING and opened is None and offset == lead):
+                # a paragraph may open with a closing mark typed the wrong way round
                 if opened is not None and char == OPENING:
                     # Two openings in a row: the first was stray (or a nested quote).
                     opened = pos
                     continue
+                opened = pos
+            elif char == STRAIGHT and opened is None:
                 opened = pos
             elif opened is not None:
                 if pos - opened > 1:
@@ -359,6 +365,10 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
     for sent in (first[0].sent, last[0].sent):
         if sent not in sentences:
             sentences.append(sent)
+    # '“Why not?” she asked.': the parser often ends the sentence at the closing mark.
+    tail = sentences[-1]
+    if tail.end < len(doc) and not doc.text[quote.end : doc[tail.end].idx].strip():
+        sentences.append(doc[tail.end].sent)
     best: tuple[int, Token, Token] | None = None
     for sent in sentences:
         for token in sent:
@@ -403,26 +413,34 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         if qid in claimed:
             continue
         inner = _strip_marks(text, *quote.inner)
-        if inner[1] - inner[0] < 2 or len(text[inner[0] : inner[1]].split()) < 4:
+        if inner[1] - inner[0] < 2:
+            continue
+        if len(text[inner[0] : inner[1]].split()) < 4 and not _speech_punctuated(text, quote):
             continue  # a scare quote or a title, not speech
+        att = _dash_attribution(doc, quote, qid, inner)
         previous = by_quote.get(qid - 1)
-        if previous is not None and _continues(text, quotes[qid - 1], quote, previous):
+        if (
+            att is None
+            and previous is not None
+            and _continues(text, quotes[qid - 1], quote, previous)
+        ):
             previous.parts.append(inner)
             by_quote[qid] = previous
             claimed.add(qid)
             continue
-        cue = _nearest_cue(doc, quote, index)
-        if cue is None:
-            continue
-        verb, subject = cue
-        att = Attribution(
-            speaker=mention_span(subject),
-            speaker_token=subject.i,
-            cue=_cue_chars(verb),
-            content=inner,
-            kind=Kind.DIRECT,
-            quote_ids={qid},
-        )
+        if att is None:
+            cue = _nearest_cue(doc, quote, index)
+            if cue is None:
+                continue
+            verb, subject = cue
+            att = Attribution(
+                speaker=mention_span(subject),
+                speaker_token=subject.i,
+                cue=_cue_chars(verb),
+                content=inner,
+                kind=Kind.DIRECT,
+                quote_ids={qid},
+            )
         found.append(att)
         by_quote[qid] = att
         claimed.add(qid)
@@ -431,6 +449,42 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
             att.parts.insert(0, att.content)
     found.sort(key=lambda a: a.content[0])
     return found
+
+
+def _dash_attribution(
+    doc: Doc, quote: Quote, qid: int, inner: tuple[int, int]
+) -> Attribution | None:
+    """'“…” ― Jane Doe' or '“…” — Jane Doe, a teacher': a name after a dash ends the line."""
+    text = doc.text
+    found = _DASH_SOURCE.match(text, quote.end)
+    if found is None:
+        return None
+    start, end = found.start(1), found.end(1)
+    comma = text.find(",", start, end)
+    if comma > 0:
+        end = comma
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ".;"):
+        end -= 1
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not 1 <= len(span) <= 6 or not text[start].isupper():
+        return None
+    if not all(t.pos_ == "PROPN" or t.is_title or t.is_punct for t in span):
+        return None
+    return Attribution(
+        speaker=(span.start_char, span.end_char),
+        speaker_token=span.root.i,
+        cue=None,
+        content=inner,
+        kind=Kind.DIRECT,
+        quote_ids={qid},
+    )
+
+
+def _speech_punctuated(text: str, quote: Quote) -> bool:
+    """'“You winning?” she said': a short quote closed by , ? or ! before a cue."""
+    if quote.open_ended or quote.end - quote.start < 3:
+        return False
+    return text[quote.end - 2] in ",?!" and not text[quote.end : quote.end + 2].startswith(("\n",))
 
 
 def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) -> bool:

@@ -229,10 +229,37 @@ def resolve_speaker(
         person = index.persons.get(name)
         if person is not None:
             return ResolvedSpeaker(name, person, tuple(context_of(token)) + person.context, text)
+    titled = _titled_name(token, mention)
+    if titled:
+        # "Mayor Ines Cole" that the entity recogniser missed: the title is a role
+        name = index.full_name(titled)
+        person = index.persons.get(name)
+        context = tuple(context_of(token)) + (person.context if person else ())
+        return ResolvedSpeaker(name, person, context, text)
     name = text
     if name[:1].isupper() and doc[token.left_edge.i].lower_ in ("the", "a", "an"):
         name = name[0].lower() + name[1:]
     return ResolvedSpeaker(name, None, tuple(context_of(token)), text)
+
+
+def _titled_name(token: Token, mention: tuple[int, int]) -> str:
+    """The name in a mention made of a person's title and proper nouns, else ""."""
+    if token.pos_ != "PROPN" or token.ent_type_ in ("GPE", "NORP", "LOC", "FAC"):
+        return ""
+    span = token.doc.char_span(*mention, alignment_mode="expand")
+    if span is None:
+        return ""
+    words = [t for t in span if not t.is_punct]
+    while words and (words[0].tag_ == "JJ" or words[0].ent_type_ == "NORP"):
+        words.pop(0)  # "German" in "German Chancellor Olaf Scholz"
+    if len(words) < 2 or words[0].lower_ not in TITLE_WORDS:
+        return ""
+    if not all(t.pos_ == "PROPN" or t.lower_ in TITLE_WORDS for t in words):
+        return ""
+    names = [t for t in words if t.lower_ not in TITLE_WORDS]
+    if token.ent_type_ == "ORG" and len(names) < 2:
+        return ""  # "General Motors" is a company
+    return " ".join(t.text for t in names)
 
 
 def _resolve_pronoun(

@@ -57,6 +57,55 @@ CASES = [
         "that no strike had been called yet",
         Kind.INDIRECT,
     ),
+    (
+        "Defence Minister Olga Brandt warned of a long and costly stand-off at the border.",
+        "Defence Minister Olga Brandt",
+        "Olga Brandt",
+        "a long and costly stand-off",
+        Kind.INDIRECT,
+    ),
+    (
+        "The harbour will close at noon, the port authority said in a statement.",
+        "the port authority",
+        "the port authority",
+        "The harbour will close at noon",
+        Kind.INDIRECT,
+    ),
+    (
+        "“Is this really the best we can do for our nurses?” Senator Ravi Patel asked.",
+        "Senator Ravi Patel",
+        "Ravi Patel",
+        "Is this really the best",
+        Kind.DIRECT,
+    ),
+    (
+        "“Not today,” Mayor Ines Cole said, and left the hall.",
+        "Mayor Ines Cole",
+        "Ines Cole",
+        "Not today",
+        Kind.DIRECT,
+    ),
+    (
+        "Residents gave their views.\n“The new tram line has changed my whole week.” ― Lea Marsh",
+        "Lea Marsh",
+        "Lea Marsh",
+        "The new tram line",
+        Kind.DIRECT,
+    ),
+    (
+        "Stalls reopened.\n”The market has never been this busy, honestly.” — Omar Said, a trader",
+        "Omar Said",
+        "Omar Said",
+        "The market has never been",
+        Kind.DIRECT,
+    ),
+    (
+        "Governor Kate Lind told reporters that the dam was safe and “fully inspected.”",
+        "Governor Kate Lind",
+        "Kate Lind",
+        "that the dam was safe and “fully inspected.”",
+        Kind.MIXED,
+    ),
 ]
 
 
@@ -124,7 +173,32 @@ def test_unbalanced_quote_loses_only_its_paragraph(engine: Engine) -> None:
         ("“Open and never closed", [(0, 22)]),
         ("A stray ” mark and “a real one”.", [(19, 31)]),
         ("No quotes at all.", []),
+        ("”Turned the wrong way,” she said.", [(0, 23)]),
     ],
 )
 def test_find_quotes(text: str, expected: list[tuple[int, int]]) -> None:
     assert [(q.start, q.end) for q in find_quotes(text)] == expected
+
+
+def test_a_line_break_ends_the_sentence(engine: Engine) -> None:
+    """A lead-in line without a cue is not swallowed into the next line's quote."""
+    text = (
+        "The crowd was loud and the mood was tense:\n\n"
+        "“We want the mill to stay open,” a worker named Jo Park said."
+    )
+    (st,) = engine.extract(Article(text=text))
+    assert st.kind is Kind.DIRECT
+    assert st.content.text == "We want the mill to stay open"
+
+
+def test_dash_names_only_its_own_line(engine: Engine) -> None:
+    text = (
+        "Readers wrote in.\n"
+        "“The bus is always late on Sundays.” ― Nia Brooks\n"
+        "“I would pay more for a better service.” ― Carl Unger"
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.content.text) for s in statements] == [
+        ("Nia Brooks", "The bus is always late on Sundays"),
+        ("Carl Unger", "I would pay more for a better service"),
+    ]
