@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -141,7 +143,7 @@ class FakeRuntime:
 async def test_run_with_no_tokens_is_the_console_until_end_of_input() -> None:
     runtime = FakeRuntime(sample_service(briefing=make_briefing(actors=1)))
 
-    async def factory(_settings: Settings, _publishers: Any) -> FakeRuntime:
+    async def factory(_settings: Settings, _publishers: Any) -> Any:
         return runtime
 
     stdout = io.StringIO()
@@ -168,7 +170,7 @@ async def test_run_with_a_wrong_discord_token_fails_fast_and_cleans_up(
     monkeypatch.setenv("DISCORD_TOKEN", "wrong-token")
     runtime = FakeRuntime(sample_service())
 
-    async def factory(_settings: Settings, _publishers: Any) -> FakeRuntime:
+    async def factory(_settings: Settings, _publishers: Any) -> Any:
         return runtime
 
     with pytest.raises(ConfigurationError, match="Discord refused the token"):
@@ -189,6 +191,16 @@ def test_stance_candidates_prefer_actors_then_named_speakers() -> None:
     assert stance_candidates(briefing) == ["Country 000", "Country 001"]
 
 
+def _no_network_prefix() -> list[str]:
+    """``unshare -rn`` (a network namespace with no interfaces but loopback, down) when the
+    machine allows it, so "no network" is enforced, not just hoped for."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return []
+    probe = subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False)
+    return [unshare, "-rn"] if probe.returncode == 0 else []
+
+
 def _cli(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in TOKEN_ENV}
     env.update(
@@ -201,7 +213,7 @@ def _cli(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.Complet
         }
     )
     return subprocess.run(
-        [str(Path(sys.executable).with_name("newsbrief")), *args],
+        [*_no_network_prefix(), str(Path(sys.executable).with_name("newsbrief")), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -218,7 +230,11 @@ def test_newsbrief_demo_prints_a_briefing_and_a_stance_answer(tmp_path: Path) ->
     out = result.stdout
     assert "Ingested the sample feed:" in out and "articles new: 3" in out
     assert "Leaders split over a shared energy reserve at Lisbon summit" in out
-    assert "\n> /stance " in out
+    # The /stance answer: its summary line and at least one statement with its source.
+    stance = out.split("\n> /stance ", 1)[1]
+    actor, summary = stance.splitlines()[:2]
+    assert re.match(rf"{re.escape(actor)}: [1-9]\d* statements?, 2024-05-0\d", summary)
+    assert "https://demo.newsbrief.invalid/2024/05/" in stance
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "data").exists(), "the demo leaves no database behind"
 
@@ -226,9 +242,24 @@ def test_newsbrief_demo_prints_a_briefing_and_a_stance_answer(tmp_path: Path) ->
 def test_newsbrief_run_without_tokens_answers_typed_commands_and_exits_at_eof(
     tmp_path: Path,
 ) -> None:
-    result = _cli(["run"], tmp_path, stdin="/newsbrief help\n/briefing status\n")
+    result = _cli(["run"], tmp_path, stdin="/newsbrief help\n/stance France\n/briefing status\n")
     assert result.returncode == 0, result.stderr
-    assert "newsbrief console" in result.stdout
-    assert "/stance <actor> [topic] [days]" in result.stdout
-    assert "Schedule: 0 8 * * * (UTC)" in result.stdout
+    out = result.stdout.splitlines()
+    assert out[0].startswith("newsbrief console: type /newsbrief help")
+    assert any(line.startswith("/stance <actor> [topic] [days] - what") for line in out)
+    # A fresh database knows France from the gazetteer but has no statements yet.
+    assert "France: 0 statements · matched as country" in out
+    assert "Schedule: 0 8 * * * (UTC)" in out  # the console channel's embedded default
+    assert "INFO bot.cli_run: newsbrief running: console" in result.stderr
     assert "Traceback" not in result.stderr
+    assert (tmp_path / "data" / "newsbrief.db").exists()
+
+
+def test_newsbrief_run_says_a_bad_command_in_one_line(tmp_path: Path) -> None:
+    result = _cli(["run"], tmp_path, stdin="/briefing schedule daily 25:00\n/launch rockets\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[1:] == [
+        "error: 'daily 25:00' is not a time of day",
+        "Unknown command '/launch'. Type /newsbrief help.",
+    ]
