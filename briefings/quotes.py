@@ -417,10 +417,10 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
             continue
         if len(text[inner[0] : inner[1]].split()) < 4 and not _speech_punctuated(text, quote):
             continue  # a scare quote or a title, not speech
-        att = _dash_attribution(doc, quote, qid, inner)
+        new = _dash_attribution(doc, quote, qid, inner)
         previous = by_quote.get(qid - 1)
         if (
-            att is None
+            new is None
             and previous is not None
             and _continues(text, quotes[qid - 1], quote, previous)
         ):
@@ -428,12 +428,12 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
             by_quote[qid] = previous
             claimed.add(qid)
             continue
-        if att is None:
+        if new is None:
             cue = _nearest_cue(doc, quote, index)
             if cue is None:
                 continue
             verb, subject = cue
-            att = Attribution(
+            new = Attribution(
                 speaker=mention_span(subject),
                 speaker_token=subject.i,
                 cue=_cue_chars(verb),
@@ -441,8 +441,8 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
                 kind=Kind.DIRECT,
                 quote_ids={qid},
             )
-        found.append(att)
-        by_quote[qid] = att
+        found.append(new)
+        by_quote[qid] = new
         claimed.add(qid)
     for att in found:
         if att.parts:
