@@ -3,6 +3,7 @@ secrets kept out of logs, and the demo end to end (no network)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -263,3 +265,45 @@ def test_newsbrief_run_says_a_bad_command_in_one_line(tmp_path: Path) -> None:
         "error: 'daily 25:00' is not a time of day",
         "Unknown command '/launch'. Type /newsbrief help.",
     ]
+
+
+def test_newsbrief_run_with_a_wrong_discord_token_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The real ``newsbrief run`` command (its own event loop) against the fake Discord API,
+    served from a thread of its own: exit 2 and one line, no traceback, no token."""
+    from bot.cli import app
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeDiscordAPI()
+    try:
+        base = asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=30)
+        monkeypatch.setattr(discord.http.Route, "BASE", base)
+        monkeypatch.setenv(
+            "DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.wrongwrongwrongwrongwrong0"
+        )
+        monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(SystemExit) as exited:
+            app(["run"])
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()
+        # The command installed the bot's log handler; take it off again.
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    assert exited.value.code == 2
+    err = capfd.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("newsbrief:")] == [
+        "newsbrief: Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."
+    ]
+    assert "Traceback" not in err and "wrongwrong" not in err
+    assert [r.path for r in fake.requests] == ["/users/@me"]
