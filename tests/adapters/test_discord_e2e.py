@@ -7,6 +7,7 @@ code path: the CommandTree, the deferred response, the follow-ups, channel messa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -102,6 +103,20 @@ async def test_stance_is_deferred_then_answered_in_a_follow_up(
     assert "“Energy prices must come down before any new levy.”" in embed["description"]
     assert follow_up.body["allowed_mentions"]["parse"] == []
     assert discord_api.violations == []
+
+
+async def test_the_interaction_is_deferred_before_the_work_is_done(
+    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    service.gate = asyncio.Event()
+    options = [{"name": "actor", "type": 3, "value": "Germany"}]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", CALLBACK)))
+    # Discord has its deferred response while the service is still working.
+    assert discord_api.matching("POST", CALLBACK)[0].body["type"] == 5
+    assert not discord_api.matching("POST", WEBHOOK)
+    service.gate.set()
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
 
 
 async def test_unknown_actor_answers_privately_with_suggestions(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -108,6 +109,37 @@ async def test_a_signed_stance_command_is_acked_then_posted(bot: SlackBot) -> No
     assert "Energy prices must come down before any new levy." in blocks[1]["text"]["text"]
     assert post.headers["Authorization"] == f"Bearer {bot.fake.token}"
     assert bot.fake.violations == []
+
+
+async def test_the_command_is_acked_before_the_work_is_done(
+    bot: SlackBot, service: FakeService
+) -> None:
+    service.gate = asyncio.Event()
+    response = await bot.command("/stance", "Germany")
+    # Slack has its 200 while the service is still working on the answer.
+    assert response.status == 200
+    assert not bot.fake.named("chat.postMessage")
+    service.gate.set()
+    await bot.fake.wait_for(lambda f: bool(f.named("chat.postMessage")))
+
+
+async def test_help_answers_privately(bot: SlackBot) -> None:
+    await bot.command("/newsbrief", "help")
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    [answer] = bot.fake.named("response_url")
+    assert answer.body["response_type"] == "ephemeral"
+    assert '/briefing schedule &lt;cron or "daily 08:00"&gt; [timezone]' in answer.body["text"]
+
+
+async def test_the_rate_limit_wait_is_the_one_slack_asked_for(
+    slack_api: FakeSlackAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_api.rate_limit_once("chat.postMessage", retry_after="0.25")
+    publisher = SlackPublisher.single(web_client(slack_api.token, base_url=slack_api.base))
+    with caplog.at_level(logging.WARNING, logger="adapters.slack.app"):
+        await publisher.publish(ChannelRef("slack", TEAM, NEWS), make_briefing(actors=1))
+    assert [r.getMessage().split(": ")[1] for r in caplog.records] == ["retrying in 0.25 s"]
+    assert len(slack_api.named("chat.postMessage")) == 2
 
 
 async def test_a_bad_signature_is_refused(bot: SlackBot, service: FakeService) -> None:

@@ -67,9 +67,8 @@ async def test_discord_token_is_never_logged(
     try:
         await login(client, DISCORD_TOKEN)
         options = [{"name": "actor", "type": 3, "value": "Germany"}]
-        client._connection.parse_interaction_create(  # type: ignore[arg-type]
-            interaction_payload(name="stance", options=options)
-        )
+        payload = interaction_payload(name="stance", options=options)
+        client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         webhook = rf"/webhooks/{APP_ID}/interaction-token"
         await fake.wait_for(lambda f: bool(f.matching("POST", webhook)))
         channel = ChannelRef("discord", "600000000000000001", "600000000000000002")

@@ -6,6 +6,7 @@ configuration command and then read it back through ``status``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,6 +51,8 @@ class FakeService(Service):
         self.channels: dict[ChannelRef, ChannelConfig] = {}
         self.calls: list[tuple[str, object]] = []
         self.fail_with: Exception | None = None
+        # When set, /stance waits for it: lets a test see what happens before the work ends.
+        self.gate: asyncio.Event | None = None
 
     def _channel(self, channel: ChannelRef) -> ChannelConfig:
         return self.channels.setdefault(channel, ChannelConfig())
@@ -67,6 +70,8 @@ class FakeService(Service):
         limit: int = 20,
     ) -> StanceResult:
         self._record("stance", (name, topic, since))
+        if self.gate is not None:
+            await self.gate.wait()
         actor = self.actors.get(name.strip().lower())
         if actor is None:
             prefix = name.strip().lower()[:3]
