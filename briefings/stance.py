@@ -63,6 +63,7 @@ _ANAPHOR_DETERMINERS = _words("the this that such a")
 _UNSPECIFIC_SUBJECTS = _words("it this that nothing everything anything none something")
 
 _NEGATORS = _words("not n't never no nothing none nobody neither nor noone")
+_NEGATIVE_DETERMINERS = _words("no neither")
 _DEONTIC = _words("must should ought shall")
 _FUTURE = _words("will shall 'll wo")
 _FIRST_PERSON = _words("we i")
@@ -159,8 +160,9 @@ class IssueModel:
     def from_article(cls, doc: Doc, title: str) -> IssueModel:
         """The title's nouns that the article keeps using; the lead's when the title has none.
 
-        Weight = 3 if in the title + 1 if in the lead + occurrences in the body; a term
-        is kept when it weighs at least half as much as the heaviest one.
+        Weight = 3 if in the title + 1 if in the lead (its first two sentences) +
+        occurrences in the body; a term is kept when it weighs at least half as much as
+        the heaviest one. People, places and speech nouns are never issue terms.
         """
         title_keys = {term_key(w) for w in _WORD.findall(title)}
         body_start = _body_start(doc.text, title)
@@ -178,7 +180,11 @@ class IssueModel:
                     counts[key] += 1
                     if in_lead:
                         lead.add(key)
-        candidates = [key for key in counts if key in title_keys] or list(lead)
+        candidates = [key for key in counts if key in title_keys]
+        if not candidates:
+            # No title to go by: the lead's nouns that the article repeats, if any.
+            repeated = [key for key in lead if counts[key] > 1]
+            candidates = repeated or list(lead)
         if not candidates:
             return cls(frozenset())
         weight = {key: 3 * (key in title_keys) + (key in lead) + counts[key] for key in candidates}
@@ -205,10 +211,17 @@ def stance_of(doc: Doc, att: Attribution, issue: IssueModel) -> Stance:
     mentions = [token for token in content if issue.mentioned_by(token)]
     cue = _cue_token(doc, att)
     sense = _cue_sense(doc, cue) if cue is not None else 0
-    signs = [_polarity(mention, inside) for mention in mentions]
+    scope = inside
+    if sense and not mentions and cue is not None:
+        # The cue's own clause may carry the issue the content leaves out: "warned of war
+        # if troops were sent", or an object the content stops short of ("calls to ...").
+        under = _under_cue(doc, att, cue) - inside
+        mentions = [doc[i] for i in sorted(under) if issue.mentioned_by(doc[i])]
+        scope = inside | under
+    signs = [_polarity(mention, scope) for mention in mentions]
     content_sign = _sign(sum(signs))
-    if sense and (mentions or _mentioned_under(cue, inside, issue)):
-        if _clausal(content, inside) and content_sign and _is_warning(cue):
+    if sense and mentions:
+        if _is_warning(cue) and _clausal(content, inside) and content_sign:
             return _stance(content_sign)
         return _stance(sense * (content_sign or 1))
     if mentions:
@@ -330,11 +343,11 @@ def _roots(content: list[Token], inside: set[int]) -> Iterator[Token]:
             yield token
 
 
-def _mentioned_under(cue: Token | None, inside: set[int], issue: IssueModel) -> bool:
-    """The issue named in the cue verb's own clause ("warned of war if troops were sent")."""
-    if cue is None:
-        return False
-    return any(t.i not in inside and issue.mentioned_by(t) for t in cue.subtree)
+def _under_cue(doc: Doc, att: Attribution, cue: Token) -> set[int]:
+    """The cue verb's clause below it, without the speaker's mention."""
+    speaker = doc[att.speaker_token]
+    left_out = {t.i for t in speaker.subtree} | {cue.i}
+    return {t.i for t in cue.subtree} - left_out
 
 
 def _context_mentions(doc: Doc, att: Attribution, inside: set[int], issue: IssueModel) -> bool:
@@ -418,8 +431,12 @@ def _polarity(start: Token, inside: set[int], *, mention: bool = True) -> int:
                 negatives.add(word.i)
                 continue
             if not is_own and word.dep_ in _ARGUMENT_DEPS:
-                no = [d for d in word.children if d.dep_ == "det" and d.lower_ == "no"]
-                negatives.update(d.i for d in no)
+                # "there were no plans to ...", "neither side wants ...": the clause is negated
+                negatives.update(
+                    d.i
+                    for d in word.children
+                    if d.dep_ == "det" and d.lower_ in _NEGATIVE_DETERMINERS
+                )
             if not is_own and word.dep_ in _MODAL_DEPS:
                 position = position or word.lower_ in _DEONTIC
                 continue
