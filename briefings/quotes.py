@@ -506,6 +506,15 @@ def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) ->
     return False
 
 
+def _nested(att: Attribution, outer: Attribution) -> bool:
+    """Is ``att`` a whole attribution reported inside ``outer``'s (much longer) content?"""
+    start, end = outer.content
+    pieces = [att.speaker, att.content] + ([att.cue] if att.cue else [])
+    if not all(start <= a and b <= end for a, b in pieces):
+        return False
+    return (att.content[1] - att.content[0]) < 0.8 * (end - start)
+
+
 def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     """Keep one attribution per content.
 
@@ -539,6 +548,6 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
                 break
         if clash is None:
             kept.append(att)
-        elif inside(att, clash) and not inside(clash, att):
+        elif inside(att, clash) and not inside(clash, att) and not _nested(att, clash):
             kept[kept.index(clash)] = att
     return kept

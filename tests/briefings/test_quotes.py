@@ -202,3 +202,15 @@ def test_dash_names_only_its_own_line(engine: Engine) -> None:
         ("Nia Brooks", "The bus is always late on Sundays"),
         ("Carl Unger", "I would pay more for a better service"),
     ]
+
+
+def test_an_attribution_reported_inside_another_belongs_to_the_outer_source(
+    engine: Engine,
+) -> None:
+    text = (
+        "Campaign spokeswoman Dana Reed said that the senator had called the mayor "
+        "on Friday to thank her for the help she had given after the floods in the valley."
+    )
+    (st,) = engine.extract(Article(text=text))
+    assert st.speaker_name == "Dana Reed"
+    assert st.content.text.startswith("that the senator had called")
