@@ -183,7 +183,8 @@ def build_app(
     oauth_settings: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
     """The bolt app: with ``client`` (carrying the bot token) for one workspace, or with
-    ``oauth_settings`` for many. Socket Mode needs no signing secret."""
+    ``oauth_settings`` for many (``client``, when given, is then the tokenless template of
+    each workspace's client). Socket Mode needs no signing secret."""
     kwargs: dict[str, Any] = {
         "signing_secret": signing_secret or "",
         "request_verification_enabled": bool(signing_secret),
@@ -193,10 +194,12 @@ def build_app(
     }
     if oauth_settings is not None:
         kwargs["oauth_settings"] = oauth_settings
-    else:
+    if client is not None:
+        # With OAuth, each workspace's client is made like this one (its base URL, its
+        # retry handlers), carrying that workspace's installed token.
         kwargs["client"] = client
     app = AsyncApp(**kwargs)
-    if oauth_settings is not None:
+    if oauth_settings is not None and client is None:
         # Installed workspaces get a client with the same retry behaviour.
         app.client.retry_handlers.extend(retry_handlers())
     register_commands(app, service, managers)
