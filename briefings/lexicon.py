@@ -193,11 +193,29 @@ OBJECT_VERBS = [
     "rule",
     "downplay",
     "cite",
-    "call",
     "pledge",
     "promise",
     "vow",
     "threaten",
+]
+
+# Verbs that say what someone or something is: "described X as Y", "called X Y",
+# "likened X to Y". The object and its description together are the content.
+DESCRIBE_VERBS = [
+    "describe",
+    "characterize",
+    "characterise",
+    "portray",
+    "depict",
+    "label",
+    "brand",
+    "dub",
+    "liken",
+    "compare",
+    "rate",
+    "call",
+    "term",
+    "deem",
 ]
 
 # Verbs whose "of"/"about"/"against" object carries the content ("warned of a confrontation").
@@ -263,6 +281,7 @@ def _forms(verbs: list[str] | set[str] | frozenset[str]) -> dict[str, str]:
 SPEECH_FORMS: dict[str, str] = _forms(SPEECH_VERBS)
 OBJECT_FORMS: dict[str, str] = _forms(OBJECT_VERBS)
 PREP_FORMS: dict[str, str] = _forms(set(PREP_VERBS))
+DESCRIBE_FORMS: dict[str, str] = _forms(DESCRIBE_VERBS)
 
 # Subjects that are no source ("the report said" is one; "it said" is not).
 NON_SOURCE_SUBJECTS = frozenset(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from briefings.lexicon import (
+    DESCRIBE_FORMS,
     FIRST_SECOND_PERSON,
     MENTAL_VERBS,
     NON_SOURCE_SUBJECTS,
@@ -244,9 +245,29 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
                 objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
                 if objs:
                     return _subtree_chars(objs[0]), child
+    if lower in DESCRIBE_FORMS:
+        described = _description(verb, objects)
+        if described is not None:
+            return described, None
     if lower in OBJECT_FORMS and objects:
         return _subtree_chars(objects[0]), None
     return None
+
+
+def _description(verb: Token, objects: list[Token]) -> tuple[int, int] | None:
+    """'described Clinton as “a disgrace”', 'called him a liar', 'likened X to Y'."""
+    after = [c for c in verb.children if c.i > verb.i]
+    target = objects[0] if objects else None
+    if target is None:
+        target = next((c for c in after if c.dep_ == "npadvmod" and c.pos_ != "ADV"), None)
+    ends = [
+        c
+        for c in after
+        if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ in ("as", "to") and c.n_rights)
+    ]
+    if target is None or not ends or ends[0].i < target.i:
+        return None
+    return target.left_edge.idx, _subtree_chars(ends[0])[1]
 
 
 def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
@@ -306,7 +327,12 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         low = token.lower_
         if not token.tag_.startswith("VB"):
             continue
-        if low not in SPEECH_FORMS and low not in OBJECT_FORMS and low not in PREP_FORMS:
+        if (
+            low not in SPEECH_FORMS
+            and low not in OBJECT_FORMS
+            and low not in PREP_FORMS
+            and low not in DESCRIBE_FORMS
+        ):
             continue
         if index.inside(token) or token.dep_ == "amod":
             continue

@@ -106,6 +106,20 @@ CASES = [
         "that the dam was safe and “fully inspected.”",
         Kind.MIXED,
     ),
+    (
+        "Councillor Nora Blake described the new parking rules as “a tax on shoppers.”",
+        "Councillor Nora Blake",
+        "Nora Blake",
+        "the new parking rules as “a tax on shoppers.”",
+        Kind.MIXED,
+    ),
+    (
+        "The union leader likened the pay offer to an insult for every driver.",
+        "The union leader",
+        "the union leader",
+        "the pay offer to an insult",
+        Kind.INDIRECT,
+    ),
 ]
 
 
@@ -214,3 +228,7 @@ def test_an_attribution_reported_inside_another_belongs_to_the_outer_source(
     (st,) = engine.extract(Article(text=text))
     assert st.speaker_name == "Dana Reed"
     assert st.content.text.startswith("that the senator had called")
+
+
+def test_calling_someone_without_a_description_is_no_statement(engine: Engine) -> None:
+    assert engine.extract(Article(text="The minister called the ambassador on Sunday.")) == []
