@@ -21,14 +21,27 @@ class ActorFinder:
         gaz = self.gazetteer
         role: str | None = None
         title, _ = gaz.split_title(speaker.mention_text)
-        # The mention's own words and the title phrases seen around this person.
-        for phrase in (speaker.mention_text, *speaker.context):
+        # The mention's own title words, then the title phrases seen around this person,
+        # with a title and a following "of Sweden" read together.
+        phrases = [p for p in (title, speaker.mention_text) if p]
+        context = list(speaker.context)
+        for i, piece in enumerate(context[:-1]):
+            after = context[i + 1]
+            if after.lower().startswith(("of ", "from ")):
+                phrases.append(f"{piece} {after}")
+        phrases.extend(context)
+        for phrase in phrases:
             actor, found_role = gaz.role_phrase(phrase)
             role = role or found_role
             if actor is not None:
                 return actor, role or title
         if speaker.person is None:
             actor = gaz.resolve(speaker.mention_text, when) or gaz.resolve(speaker.name, when)
+            # "a spokesman for the Indian foreign ministry": the body the speaker is part of
+            for piece in context:
+                head, _, body = piece.partition(" ")
+                if actor is None and head.lower() in ("for", "of", "at", "from"):
+                    actor = gaz.resolve(body, when)
             return actor, role or title
         fact = gaz.person(speaker.name, when)
         if fact is not None:

@@ -125,7 +125,7 @@ def context_of(token: Token) -> list[str]:
     for child in token.rights:
         if child.dep_ == "appos":
             pieces.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
-        elif child.dep_ == "prep" and child.lower_ in ("of", "from"):
+        elif child.dep_ == "prep" and child.lower_ in ("of", "from", "for", "at"):
             pieces.append(doc[child.i : child.right_edge.i + 1].text)
     if token.dep_ == "appos":
         head = token.head
@@ -223,13 +223,22 @@ def resolve_speaker(
     low = token.lower_
     if low in PERSONAL_PRONOUNS and token.pos_ == "PRON":
         return _resolve_pronoun(token, index, previous, text)
+    appos = next((c for c in token.children if c.dep_ == "appos"), None)
+    if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
+        # "Brazil's finance minister, Paulo Sardinha, said": the title speaks by name
+        named = resolve_speaker(appos, (appos.idx, appos.idx), index, previous)
+        context = tuple(context_of(token)) + named.context
+        return ResolvedSpeaker(named.name, named.person, context, text)
     ent = _entity_of(token)
     if ent is not None and ent.label_ == "PERSON":
         name = index.full_name(_clean_name(ent))
         person = index.persons.get(name)
         context = tuple(context_of(token)) + (person.context if person else ())
         return ResolvedSpeaker(name, person, context, text)
-    if token.pos_ == "PROPN" and token.ent_type_ in ("", "PERSON"):
+    # a surname the recogniser mislabels later on ("Valdivieso" as ORG) is still the person
+    if token.pos_ == "PROPN" and (
+        token.ent_type_ in ("", "PERSON") or token.lower_ in index.surnames
+    ):
         name = index.full_name(token.text)
         person = index.persons.get(name)
         if person is not None:
