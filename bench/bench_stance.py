@@ -1,4 +1,5 @@
-"""Benchmark: ``stance`` over 1,000,000 stored statements (goal: p95 under 50 ms on SQLite).
+"""Benchmark: ``stance`` over 1,000,000 stored statements (goal: p95 under 50 ms on SQLite,
+for every query shape).
 
 Fills a fresh database with articles and statements spread over 200 actors the way news is
 (a few actors say most: a Zipf distribution), then times the service's ``stance`` as /stance
@@ -149,10 +150,14 @@ def fill(
     return actors, weights
 
 
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
 def _ms(samples: list[float]) -> str:
-    samples = sorted(samples)
     p50 = statistics.median(samples) * 1000
-    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000
+    p95 = _p95(samples) * 1000
     return f"p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   (n={len(samples)})"
 
 
@@ -215,10 +220,20 @@ def main() -> None:
         cases = asyncio.run(measure(url, actors, weights, args.queries, now))
         for case, samples in cases.items():
             print(f"  {case:<16} {_ms(samples)}")
-        p95 = sorted(cases["by popularity"])[int(len(cases["by popularity"]) * 0.95)] * 1000
-        print(f"  goal p95 < 50 ms (by popularity): {'met' if p95 < 50 else 'NOT met'}")
+        p95s = {case: _p95(samples) * 1000 for case, samples in cases.items()}
+        worst = max(p95s, key=lambda case: p95s[case])
+        met = "met" if p95s[worst] < 50 else "NOT met"
         print(
-            json.dumps({"bench": "stance", "statements": args.statements, "p95_ms": round(p95, 2)})
+            f"  goal p95 < 50 ms, every query shape: {met} (worst: {worst}, {p95s[worst]:.2f} ms)"
+        )
+        print(
+            json.dumps(
+                {
+                    "bench": "stance",
+                    "statements": args.statements,
+                    "p95_ms": {case: round(ms, 2) for case, ms in p95s.items()},
+                }
+            )
         )
 
 

@@ -134,7 +134,8 @@ class Statement(Base):
 
     __tablename__ = "statements"
     __table_args__ = (
-        Index("ix_statements_actor_published", "actor_id", "published", "id"),
+        # Newest first per actor, carrying what /stance filters and counts on (migration 0005).
+        Index("ix_statements_actor_newest", "actor_id", "published", "id", "article_id", "stance"),
         # Topic filters go from matching articles to their statements: covering those lookups
         # (actor, stance, date) keeps /stance --topic off the table rows.
         Index("ix_statements_article_actor", "article_id", "actor_id", "stance", "published"),

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.ports import ChannelRef
 from bot.store import models as m
 from bot.store.db import SQLITE_BEGIN
-from briefings.models import Actor, Statement
+from briefings.models import Actor, Stance, Statement
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,29 @@ class StanceCounts:
     first: datetime | None
     last: datetime | None
     stances: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class StancePlan:
+    """How each /stance query with a topic is driven: "actor" walks the actor's statements
+    newest first and keeps those in matching articles; "articles" looks up the statements
+    of each matching article. ``rows`` is for the newest page, ``counts`` for the summary."""
+
+    rows: str
+    counts: str
+
+
+def choose_stance_plan(*, said: int, matching: int, articles: int, limit: int) -> StancePlan:
+    """Drive each query from the side that visits fewer index entries: the actor's side
+    visits all ``said`` statements for the counts, and for the newest page about
+    ``limit`` / (share of articles matching) of them (topics are spread over time); the
+    articles' side visits each of the ``matching`` articles either way."""
+    share = matching / max(articles, matching, 1)
+    page_from_actor = min(said, limit / share)
+    return StancePlan(
+        rows="actor" if page_from_actor < matching else "articles",
+        counts="actor" if said < matching else "articles",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,44 +479,41 @@ class Repository:
         since: datetime | None = None,
         topic: str | None = None,
         limit: int = 20,
+        plan: StancePlan | None = None,
     ) -> tuple[list[StoredStatement], StanceCounts]:
-        """The actor's statements newest first, and counts over all that match."""
+        """The actor's statements newest first, and counts over all that match.
+
+        With a topic, each of the two queries (the newest page, the counts) is driven either
+        from the actor's statements or from the matching articles, whichever visits fewer
+        rows (``choose_stance_plan``); ``plan`` forces one (tests compare the two)."""
+        empty = StanceCounts(0, None, None, {})
         conditions: list[ColumnElement[bool]] = [m.Statement.actor_id == actor_id]
         if since is not None:
             conditions.append(m.Statement.published >= since)
+        match = None
         if topic:
             match = self._topic_match([topic])
             if match is None:
-                return [], StanceCounts(0, None, None, {})
-            conditions.append(m.Statement.article_id.in_(match))
-        rows_query = (
-            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
-            .join(m.Article, m.Statement.article_id == m.Article.id)
-            .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
-            .where(*conditions)
-            .order_by(m.Statement.published.desc(), m.Statement.id.desc())
-            .limit(limit)
-        )
-        if since is None and not topic:
-            # Everything the actor said: the running totals answer at once.
-            counts_query = select(
-                m.ActorStats.stance,
-                m.ActorStats.statements,
-                m.ActorStats.first,
-                m.ActorStats.last,
-            ).where(m.ActorStats.actor_id == actor_id)
-        else:
-            counts_query = (
-                select(
-                    m.Statement.stance,
-                    func.count(),
-                    func.min(m.Statement.published),
-                    func.max(m.Statement.published),
-                )
-                .where(*conditions)
-                .group_by(m.Statement.stance)
-            )
+                return [], empty
         with self.sessions() as session:
+            if match is not None:
+                if plan is None:
+                    plan = self._stance_plan(session, actor_id, match, limit)
+                if plan is None:  # no article matches the topic
+                    return [], empty
+            page = select(m.Statement.id).where(
+                *conditions, *self._topic_condition(match, plan.rows if plan else "")
+            )
+            page = page.order_by(m.Statement.published.desc(), m.Statement.id.desc()).limit(limit)
+            # The page of ids first, then the rows it names: the article rows are read for
+            # the page only, never for every statement the filters visit.
+            rows_query = (
+                select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
+                .join(m.Article, m.Statement.article_id == m.Article.id)
+                .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
+                .where(m.Statement.id.in_(page.scalar_subquery()))
+                .order_by(m.Statement.published.desc(), m.Statement.id.desc())
+            )
             rows = [
                 StoredStatement(
                     _statement(stmt, actor_name),
@@ -505,17 +525,77 @@ class Repository:
                 )
                 for stmt, title, url, outlet, actor_name in session.execute(rows_query)
             ]
-            stances: dict[str, int] = {}
-            firsts: list[datetime] = []
-            lasts: list[datetime] = []
-            for stance, count, first, last in session.execute(counts_query):
-                stances[stance] = count
-                firsts.append(_aware(first))
-                lasts.append(_aware(last))
-        counts = StanceCounts(
+            if since is None and match is None:
+                counts = self._running_totals(session, actor_id)
+            else:
+                counts = self._count_live(
+                    session,
+                    [*conditions, *self._topic_condition(match, plan.counts if plan else "")],
+                )
+        return rows, counts
+
+    def _running_totals(self, session: Session, actor_id: str) -> StanceCounts:
+        """Everything the actor said, from the per-actor running totals (a handful of rows)."""
+        stances: dict[str, int] = {}
+        firsts: list[datetime] = []
+        lasts: list[datetime] = []
+        for row in session.execute(
+            select(m.ActorStats).where(m.ActorStats.actor_id == actor_id)
+        ).scalars():
+            stances[row.stance] = row.statements
+            firsts.append(row.first)
+            lasts.append(row.last)
+        return StanceCounts(
             sum(stances.values()), min(firsts, default=None), max(lasts, default=None), stances
         )
-        return rows, counts
+
+    def _count_live(self, session: Session, conditions: Sequence[Any]) -> StanceCounts:
+        """Counts per stance over the statements that meet ``conditions``, in one pass (one
+        filtered count per stance: no sorting into groups)."""
+        per_stance = [func.count().filter(m.Statement.stance == s.value) for s in Stance]
+        row = session.execute(
+            select(
+                func.count(),
+                func.min(m.Statement.published),
+                func.max(m.Statement.published),
+                *per_stance,
+            ).where(*conditions)
+        ).one()
+        total, first, last, *counted = row
+        stances = {s.value: n for s, n in sorted(zip(Stance, counted, strict=True)) if n}
+        return StanceCounts(
+            total, _aware(first) if first else None, _aware(last) if last else None, stances
+        )
+
+    def _stance_plan(
+        self, session: Session, actor_id: str, match: Any, limit: int
+    ) -> StancePlan | None:
+        """The cheaper way to each /stance query, from three cheap numbers: the articles that
+        match the topic (one full-text lookup), all articles, and the actor's statements (the
+        running totals). ``None`` when no article matches."""
+        matching = session.scalar(select(func.count()).select_from(match.subquery())) or 0
+        if not matching:
+            return None
+        articles = session.scalar(select(func.max(m.Article.id))) or matching
+        said = (
+            session.scalar(
+                select(func.sum(m.ActorStats.statements)).where(m.ActorStats.actor_id == actor_id)
+            )
+            or 0
+        )
+        return choose_stance_plan(said=said, matching=matching, articles=articles, limit=limit)
+
+    def _topic_condition(self, match: Any, drive: str) -> list[ColumnElement[bool]]:
+        """The topic filter on statements. Driven from the actor ("actor"), the article id is
+        wrapped so SQLite cannot look it up by article and walks the actor's newest-first
+        index instead; driven from the articles, the database probes each matching article.
+        PostgreSQL's planner weighs this itself."""
+        if match is None:
+            return []
+        column: Any = m.Statement.article_id
+        if drive == "actor" and self.dialect == "sqlite":
+            column = column + 0
+        return [column.in_(match)]
 
     def _topic_match(self, topics: Sequence[str]) -> Any:
         """A sub-select of article ids whose title or text matches any of ``topics``

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.ports import ChannelRef
 from bot.store import Repository, canonical_url
-from bot.store.repository import learnable_names
+from bot.store.db import alembic_config
+from bot.store.repository import StancePlan, choose_stance_plan, learnable_names
 from briefings.models import Actor, Kind, Stance, Statement
 from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
 
@@ -46,7 +49,7 @@ def test_migrations_run_at_every_start_without_harm(database_url: str) -> None:
         with opened(database_url) as (engine, repo):
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0004"
+            assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
             assert repo.article_count() == 0
 
 
@@ -166,6 +169,76 @@ def test_topics_filter_by_full_text_search(repo: Repository) -> None:
     # Search syntax in user input is only words: no error, no injection.
     assert repo.stance_statements("DE", topic='tariffs" OR "harvest')[1].total == 0
     assert repo.stance_statements("DE", topic="***")[1].total == 0
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        StancePlan(rows, counts)
+        for rows in ("actor", "articles")
+        for counts in ("actor", "articles")
+    ],
+)
+def test_both_ways_to_a_topic_give_the_same_answer(repo: Repository, plan: StancePlan) -> None:
+    # Twelve days, three topics in turn; Germany speaks every day, France every third day.
+    for day in range(12):
+        topic = ("tanks", "tariffs", "harvest")[day % 3]
+        body = f'Olaf Scholz said: "Day {day} counts." The talks were about {topic}.'
+        statements = [
+            statement(
+                body,
+                "Olaf Scholz",
+                f"Day {day} counts.",
+                actor=GERMANY,
+                stance=(Stance.SUPPORTS, Stance.OPPOSES)[day % 2],
+            )
+        ]
+        if day % 3 == 0:
+            statements.append(statement(body, "talks", "about", actor=FRANCE))
+        repo.store_article(
+            article(body, title=f"Day {day}", published=T0 + timedelta(days=day)), statements, T0
+        )
+
+    def answer(**kwargs: Any) -> tuple[list[str], int, dict[str, int], object, object]:
+        rows, counts = repo.stance_statements("DE", limit=3, plan=plan, **kwargs)
+        texts = [r.statement.content.text for r in rows]
+        return texts, counts.total, counts.stances, counts.first, counts.last
+
+    assert answer(topic="tanks") == (
+        ["Day 9 counts.", "Day 6 counts.", "Day 3 counts."],
+        4,
+        {"opposes": 2, "supports": 2},
+        T0,
+        T0 + timedelta(days=9),
+    )
+    assert answer(topic="tariffs", since=T0 + timedelta(days=5)) == (
+        ["Day 10 counts.", "Day 7 counts."],
+        2,
+        {"opposes": 1, "supports": 1},
+        T0 + timedelta(days=7),
+        T0 + timedelta(days=10),
+    )
+    assert answer(topic="submarines") == ([], 0, {}, None, None)
+
+
+@pytest.mark.parametrize(
+    ("said", "matching", "expected"),
+    [
+        # The busiest actor and a topic in one article of eight: the newest page is found
+        # early in the actor's statements; the counts probe the fewer matching articles.
+        (170_000, 25_000, StancePlan("actor", "articles")),
+        # A narrow topic (one article in 400): the articles are fewer either way.
+        (170_000, 500, StancePlan("articles", "articles")),
+        # A rarely heard actor and a broad topic: the actor's few statements.
+        (800, 25_000, StancePlan("actor", "actor")),
+        # Both small: the actor's statements, all of them, are fewer than the articles.
+        (30, 500, StancePlan("actor", "actor")),
+    ],
+)
+def test_each_stance_query_is_driven_from_the_smaller_side(
+    said: int, matching: int, expected: StancePlan
+) -> None:
+    assert choose_stance_plan(said=said, matching=matching, articles=200_000, limit=20) == expected
 
 
 def test_feed_state_backs_off_and_disables(repo: Repository) -> None:
