@@ -40,7 +40,7 @@ class ActorFinder:
             # "a spokesman for the Indian foreign ministry": the body the speaker is part of
             for piece in context:
                 head, _, body = piece.partition(" ")
-                if actor is None and head.lower() in ("for", "of", "at", "from"):
+                if actor is None and head.lower() in ("for", "of", "at", "from", "in"):
                     actor = gaz.resolve(body, when)
             return actor, role or title
         fact = gaz.person(speaker.name, when)

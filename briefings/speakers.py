@@ -125,7 +125,7 @@ def context_of(token: Token) -> list[str]:
     for child in token.rights:
         if child.dep_ == "appos":
             pieces.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
-        elif child.dep_ == "prep" and child.lower_ in ("of", "from", "for", "at"):
+        elif child.dep_ == "prep" and child.lower_ in ("of", "from", "for", "at", "in"):
             pieces.append(doc[child.i : child.right_edge.i + 1].text)
     if token.dep_ == "appos":
         head = token.head

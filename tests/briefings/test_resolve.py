@@ -88,6 +88,26 @@ def test_the_text_wins_over_a_dated_fact(engine: Engine) -> None:
     assert (st.actor.id, st.actor.evidence) == ("SE", "of-phrase: Prime Minister of Sweden")
 
 
+OLD_STORIES = [
+    # (year, text, actor id): states that are gone, and titles no list of today's leaders has
+    (1987, "Soviet Foreign Minister Pavel Orlov said that the talks had been useful.", "SU"),
+    (1989, "East German leader Kurt Baumann said that the border would stay shut.", "DD"),
+    (1989, "West German Chancellor Hans Vogel said that unity would come.", "DE"),
+    (1991, "Yugoslav President Milan Jovic said that the army would stay.", "YU"),
+    (1990, "Czechoslovak Premier Jan Kral said that the troops would leave soon.", "CS"),
+    (1985, "A Foreign Ministry spokesman in Tokyo said that the visit would go ahead.", "JP"),
+]
+
+
+@pytest.mark.parametrize(("year", "text", "actor_id"), OLD_STORIES)
+def test_old_wire_stories(engine: Engine, year: int, text: str, actor_id: str) -> None:
+    article = Article(text=text, published=datetime(year, 3, 1, tzinfo=UTC))
+    (st,) = engine.extract(article)
+    assert st.actor is not None, st
+    assert st.actor.id == actor_id
+    assert not st.actor.evidence.startswith("fact")
+
+
 def test_a_learned_alias_resolves_a_bare_name(nlp: Language) -> None:
     alias = Actor(id="PT", name="Portugal", evidence="alias: Tomas Lobo", kind="country")
     engine = Engine(nlp, aliases={"Tomas Lobo": alias})
