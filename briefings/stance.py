@@ -46,6 +46,7 @@ def _words(text: str) -> frozenset[str]:
 _NOT_ISSUE_ENTITIES = _words(
     "PERSON GPE NORP LOC DATE TIME CARDINAL ORDINAL PERCENT MONEY QUANTITY"
 )
+_NAMED_BODIES = _words("ORG FAC WORK_OF_ART")
 # Nouns that name speakers, speech or time rather than what is argued about.
 _NOT_ISSUE_NOUNS = _words(
     "comment remark statement speech interview word news report story article "
@@ -67,19 +68,25 @@ _NEGATIVE_DETERMINERS = _words("no neither")
 _DEONTIC = _words("must should ought shall")
 _FUTURE = _words("will shall 'll wo")
 _FIRST_PERSON = _words("we i")
+# A copula with these places a thing on or off the agenda: "not on the table".
+_PLACING = _words("on off under out")
+_CONDITIONS = _words("if unless should once when")
+_BE_FORMS = _words("be is are was were been being 's 're am 'm")
+# Verbs about whether a thing comes to be: "it will not happen", "sanctions won't work".
+_REALISATION_VERBS = _words("happen occur proceed materialise materialize succeed work go come")
 
 # Predicates that turn against what they govern ("rule out troops", "lift the sanctions").
 _NEGATIVE_VERBS = _words(
     "reject oppose refuse resist exclude block veto ban scrap abandon drop halt stop end "
     "cancel suspend freeze postpone delay dismiss deny prevent avoid lift ease remove "
     "withdraw reverse cut reduce criticize criticise condemn denounce fight undermine "
-    "sabotage torpedo kill bury shelve"
+    "sabotage torpedo kill bury shelve repeal abolish dismantle"
 )
 _NEGATIVE_WORDS = _words(
     "against unacceptable unthinkable inconceivable impossible premature dangerous "
     "reckless irresponsible wrong counterproductive mistake error disaster catastrophe "
     "provocation folly nonsense end halt ban withdrawal removal rejection opposition "
-    "suspension cancellation"
+    "suspension cancellation repeal abolition"
 )
 # Predicates that side with what they govern ("we need a ceasefire", "sanctions are vital").
 _POSITIVE_VERBS = _words(
@@ -131,6 +138,7 @@ def _base_forms(verbs: Iterable[str]) -> dict[str, str]:
 
 
 _NEGATIVE_FORMS = _base_forms(_NEGATIVE_VERBS)
+_REALISATION_FORMS = _base_forms(_REALISATION_VERBS)
 _POSITIVE_FORMS = _base_forms(_POSITIVE_VERBS)
 _CUE_FORMS = _base_forms([*_OPPOSING_CUES, *_SUPPORTING_CUES])
 _PHRASAL_FORMS = _base_forms({verb for verb, _ in _PHRASAL})
@@ -164,7 +172,22 @@ class IssueModel:
         occurrences in the body; a term is kept when it weighs at least half as much as
         the heaviest one. People, places and speech nouns are never issue terms.
         """
-        title_keys = {term_key(w) for w in _WORD.findall(title)}
+        # A name the model tags as a person or place once is never the issue, even
+        # where it misses the tag ("Trump" in "the Trump campaign").
+        names = {
+            term_key(t.norm_)
+            for t in doc
+            if t.pos_ == "PROPN" and t.ent_type_ in _NOT_ISSUE_ENTITIES
+        }
+        # So are the words of a longer name of an organisation ("Wells Fargo").
+        names.update(
+            term_key(t.norm_)
+            for ent in doc.ents
+            if ent.label_ in _NAMED_BODIES and len(ent) > 1
+            for t in ent
+            if t.pos_ == "PROPN"
+        )
+        title_keys = {term_key(w) for w in _WORD.findall(title)} - names
         body_start = _body_start(doc.text, title)
         counts: Counter[str] = Counter()
         lead: set[str] = set()
@@ -175,7 +198,7 @@ class IssueModel:
             in_lead = lead_sentences < 2
             lead_sentences += 1
             for token in sent:
-                if token.idx >= body_start and _issue_noun(token):
+                if token.idx >= body_start and _issue_noun(token, names):
                     key = term_key(token.norm_)
                     counts[key] += 1
                     if in_lead:
@@ -215,7 +238,7 @@ def stance_of(doc: Doc, att: Attribution, issue: IssueModel) -> Stance:
     if sense and not mentions and cue is not None:
         # The cue's own clause may carry the issue the content leaves out: "warned of war
         # if troops were sent", or an object the content stops short of ("calls to ...").
-        under = _under_cue(doc, att, cue) - inside
+        under = _under_cue(content, inside, cue) - inside
         mentions = [doc[i] for i in sorted(under) if issue.mentioned_by(doc[i])]
         scope = inside | under
     signs = [_polarity(mention, scope) for mention in mentions]
@@ -269,9 +292,10 @@ def _body_start(text: str, title: str) -> int:
     return 0
 
 
-def _issue_noun(token: Token) -> bool:
+def _issue_noun(token: Token, names: set[str]) -> bool:
     return (
         token.pos_ in ("NOUN", "PROPN")
+        and term_key(token.norm_) not in names
         and token.is_alpha
         and len(token.text) > 2
         and token.ent_type_ not in _NOT_ISSUE_ENTITIES
@@ -343,11 +367,22 @@ def _roots(content: list[Token], inside: set[int]) -> Iterator[Token]:
             yield token
 
 
-def _under_cue(doc: Doc, att: Attribution, cue: Token) -> set[int]:
-    """The cue verb's clause below it, without the speaker's mention."""
-    speaker = doc[att.speaker_token]
-    left_out = {t.i for t in speaker.subtree} | {cue.i}
-    return {t.i for t in cue.subtree} - left_out
+def _under_cue(content: list[Token], inside: set[int], cue: Token) -> set[int]:
+    """What the cue governs beyond the content: the rest of the content's phrase ("calls
+    to lift the sanctions", however the parser attaches "to lift") and a condition on the
+    cue ("warned of war if troops were sent"), not adjuncts such as "blasted X over Y".
+    """
+    under: set[int] = set()
+    for root in _roots(content, inside):
+        under.update(t.i for t in root.subtree)
+    after = max(inside) + 1
+    for child in cue.children:
+        if child.dep_ not in ("advcl", "xcomp"):
+            continue
+        conditional = any(c.dep_ == "mark" and c.lower_ in _CONDITIONS for c in child.children)
+        if conditional or child.left_edge.i == after:
+            under.update(t.i for t in child.subtree)
+    return under
 
 
 def _context_mentions(doc: Doc, att: Attribution, inside: set[int], issue: IssueModel) -> bool:
@@ -365,7 +400,8 @@ def _unspecific_clause_signs(content: list[Token], inside: set[int]) -> Iterator
     """Polarity of each main clause of the content whose subject points elsewhere ("it")."""
     for root in _roots(content, inside):
         subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if any(s.lower_ in _UNSPECIFIC_SUBJECTS for s in subjects):
+        unspecific = [s for s in subjects if s.lower_ in _UNSPECIFIC_SUBJECTS]
+        if unspecific and not (unspecific[0].dep_ == "nsubj" and _describes(root)):
             yield _polarity(root, inside, mention=False)
 
 
@@ -440,7 +476,9 @@ def _polarity(start: Token, inside: set[int], *, mention: bool = True) -> int:
             if not is_own and word.dep_ in _MODAL_DEPS:
                 position = position or word.lower_ in _DEONTIC
                 continue
-            if (is_own and not (mention and word is start)) or word.dep_ in _PREDICATE_DEPS:
+            if mention and word is start:
+                continue
+            if is_own or word.dep_ in _PREDICATE_DEPS:
                 sense = _predicate(word)
                 if sense < 0:
                     negatives.add(word.i)
@@ -449,10 +487,43 @@ def _polarity(start: Token, inside: set[int], *, mention: bool = True) -> int:
         head = token.head
         if head.i == token.i or head.i not in inside:
             break
+        if _subject_described(token, start if mention else None, head):
+            break
         token = head
     if negatives:
         return -1 if len(negatives) % 2 else 1
     return 1 if position else 0
+
+
+def _subject_described(token: Token, mention: Token | None, head: Token) -> bool:
+    """Whether ``token`` is a subject its clause only describes: "the museum will not end
+    poverty" says what the issue does, not whether to have it; "the cause of the blast was
+    not found" is about the cause. The issue as a passive subject is not described:
+    "troops will not be sent" is about whether to have them.
+    """
+    if token.dep_ == "nsubj" or (token.dep_ == "nsubjpass" and token is not mention):
+        return _describes(head)
+    return False
+
+
+def _describes(verb: Token) -> bool:
+    """Whether a clause only describes its subject, so its negation is no position on it.
+
+    Not so when the verb or its complement takes a side ("are necessary"), a deontic
+    modal makes it a demand, the verb is about whether the subject comes to be ("will not
+    happen", "won't work"), or a copula places it ("not on the table").
+    """
+    if _predicate(verb) or verb.lower_ in _REALISATION_FORMS:
+        return False
+    children = list(verb.children)
+    if any(c.dep_ in _MODAL_DEPS and c.lower_ in _DEONTIC for c in children):
+        return False
+    if any(c.dep_ in ("acomp", "attr", "oprd") and _predicate(c) for c in children):
+        return False
+    copula = verb.norm_.replace("\u2019", "'") in _BE_FORMS
+    complements = [c for c in children if c.dep_ in ("acomp", "attr", "oprd")]
+    placed = any(c.dep_ == "prep" and c.lower_ in _PLACING for c in children)
+    return not (copula and not complements and placed)
 
 
 def _commitment(token: Token) -> bool:

@@ -24,6 +24,7 @@ PIPELINE = "Coastal gas pipeline divides the region"
 CEASEFIRE = "Talks on a ceasefire resume in the capital"
 SANCTIONS = "Allies debate sanctions over the border crisis"
 TREATY = "Parliament to vote on the fishing treaty"
+QUOTAS = "Ministers split over new fishing quotas"
 
 CASES = [
     # negation scoped over the issue's terms
@@ -34,7 +35,7 @@ CASES = [
     (TREATY, "Senator Ana Ruiz said nobody in her party supported the treaty.", OPP),
     (PIPELINE, "The energy ministry said it had no plans to build the pipeline.", OPP),
     (CEASEFIRE, "“A ceasefire is not on the cards,” the army chief said.", OPP),
-    (TREATY, "The minister stated that the treaty did not entail new quotas.", OPP),
+    (QUOTAS, "The minister stated that the treaty did not entail new quotas.", OPP),
     # modality
     (TARIFFS, "“The tariffs should be raised,” the farmers’ union said.", SUP),
     (PIPELINE, "Governor Ray Lum said the pipeline must be finished by spring.", SUP),
@@ -73,8 +74,15 @@ CASES = [
     # the issue pointed back at, or supplied by the sentence
     (PIPELINE, "The president dismissed the idea on Monday.", OPP),
     (CEASEFIRE, "Asked about a ceasefire, the general said: “It is not on the table.”", OPP),
+    (SANCTIONS, "“Sanctions will not work,” the economist said.", OPP),
+    (TREATY, "The opposition called for a repeal of the treaty.", OPP),
     # neutral: the issue named, no side taken
     (TARIFFS, "The minister said the tariffs were discussed on Monday.", NEU),
+    # a negation that only describes what the issue does is no position on it
+    (TREATY, "The minister stated that the treaty did not entail new quotas.", NEU),
+    (PIPELINE, "The engineer said the pipeline would not cross the river.", NEU),
+    (PIPELINE, "Officials said the route of the pipeline had not been decided.", NEU),
+    (TREATY, "The lawyer said the treaty was not in force yet.", NEU),
     # unclear: the statement does not touch the issue, or its words do not say
     (TARIFFS, "The minister said the weather in the capital was fine.", UNC),
     (SANCTIONS, "While sanctions were debated, the minister said farmers were struggling.", UNC),
@@ -87,6 +95,7 @@ LEADS = {
     CEASEFIRE: "Negotiators met again to discuss a ceasefire.",
     SANCTIONS: "Allied governments are discussing new sanctions.",
     TREATY: "Parliament votes on the fishing treaty next week.",
+    QUOTAS: "Several ministers want new quotas for the fleet.",
 }
 
 
