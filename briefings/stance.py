@@ -83,8 +83,8 @@ _NEGATIVE_VERBS = _words(
     "sabotage torpedo kill bury shelve repeal abolish dismantle"
 )
 _NEGATIVE_WORDS = _words(
-    "against unacceptable unthinkable inconceivable impossible premature dangerous "
-    "reckless irresponsible wrong counterproductive mistake error disaster catastrophe "
+    "against without unacceptable unthinkable inconceivable impossible premature dangerous "
+    "reckless irresponsible wrong mistaken counterproductive mistake error disaster catastrophe "
     "provocation folly nonsense end halt ban withdrawal removal rejection opposition "
     "suspension cancellation repeal abolition"
 )
@@ -428,6 +428,8 @@ def _predicate(token: Token) -> int:
         phrasal = _phrasal(token, set())
         if phrasal:
             return phrasal
+        if any(c.dep_ == "prt" and c.lower_ == "up" for c in token.children):
+            return 0  # "end up", "give up": another verb
         if word in _NEGATIVE_FORMS:
             return -1
         if word in _POSITIVE_FORMS:

@@ -50,6 +50,7 @@ CASES = [
         SUP,
     ),
     (SANCTIONS, "Senator Ana Ruiz said none of the sanctions would be eased.", SUP),
+    (TREATY, "The mayor said it would be a mistake to go on without the treaty.", SUP),
     # the cue verb's own sense
     (TREATY, "The opposition leader rejected the treaty on Tuesday.", OPP),
     (PIPELINE, "The chancellor dismissed the pipeline as a relic of the past.", OPP),
@@ -71,6 +72,7 @@ CASES = [
     (CEASEFIRE, "The envoy said the ceasefire was essential.", SUP),
     (TARIFFS, "The economy minister said new tariffs would be a mistake.", OPP),
     (TREATY, "Senator Ana Ruiz said she was against the treaty.", OPP),
+    (TARIFFS, "Exporters said they could not live without the tariffs.", SUP),
     # the issue pointed back at, or supplied by the sentence
     (PIPELINE, "The president dismissed the idea on Monday.", OPP),
     (CEASEFIRE, "Asked about a ceasefire, the general said: “It is not on the table.”", OPP),
@@ -83,6 +85,7 @@ CASES = [
     (PIPELINE, "The engineer said the pipeline would not cross the river.", NEU),
     (PIPELINE, "Officials said the route of the pipeline had not been decided.", NEU),
     (TREATY, "The lawyer said the treaty was not in force yet.", NEU),
+    (TREATY, "The minister said the talks would end up with a new treaty.", NEU),
     # unclear: the statement does not touch the issue, or its words do not say
     (TARIFFS, "The minister said the weather in the capital was fine.", UNC),
     (SANCTIONS, "While sanctions were debated, the minister said farmers were struggling.", UNC),
