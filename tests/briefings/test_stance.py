@@ -43,6 +43,7 @@ CASES = [
     (PIPELINE, "“We will build the pipeline,” the governor said.", SUP),
     # double negation
     (SANCTIONS, "The minister said sanctions could not be excluded.", SUP),
+    (TARIFFS, "“Higher tariffs cannot be excluded,” the trade envoy said.", SUP),
     (SANCTIONS, "The minister said sanctions should not be ruled out.", SUP),
     (
         SANCTIONS,
@@ -53,6 +54,8 @@ CASES = [
     (TREATY, "The mayor said it would be a mistake to go on without the treaty.", SUP),
     # the cue verb's own sense
     (TREATY, "The opposition leader rejected the treaty on Tuesday.", OPP),
+    (TARIFFS, "The farmers’ union opposed the new tariffs.", OPP),
+    (SANCTIONS, "The chancellor ruled out new sanctions on Monday.", OPP),
     (PIPELINE, "The chancellor dismissed the pipeline as a relic of the past.", OPP),
     (SANCTIONS, "The ministry denied that sanctions were being prepared.", OPP),
     (TARIFFS, "The central bank warned against new tariffs.", OPP),
@@ -62,6 +65,7 @@ CASES = [
     (CEASEFIRE, "The UN chief called for an immediate ceasefire.", SUP),
     (SANCTIONS, "The foreign minister urged allies to impose sanctions.", SUP),
     (TREATY, "The farmers’ party endorsed the treaty on Friday.", SUP),
+    (PIPELINE, "The builders’ union supported the pipeline.", SUP),
     # the cue composes with what the content says of the issue
     (SANCTIONS, "The president rejected calls to lift the sanctions.", SUP),
     (SANCTIONS, "The envoy warned against lifting the sanctions.", SUP),
