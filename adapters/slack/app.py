@@ -327,16 +327,16 @@ class ThreadedStateStore(AsyncOAuthStateStore):
 def oauth_settings(
     database_url: str, client_id: str, client_secret: str
 ) -> tuple[AsyncOAuthSettings, ThreadedInstallationStore]:
-    """OAuth for many workspaces with installations and states in ``database_url``."""
+    """OAuth for many workspaces with installations and states in ``database_url`` (a
+    database the bot has opened, so migrated: its tables are there)."""
     import sqlalchemy
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+    # The tables come from the bot's migrations (0006), run when the database is opened.
     engine = sqlalchemy.create_engine(database_url)
     installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    installations.metadata.create_all(engine)
-    states.metadata.create_all(engine)
     store = ThreadedInstallationStore(installations)
     settings = AsyncOAuthSettings(
         client_id=client_id,
