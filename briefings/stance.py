@@ -17,8 +17,9 @@ only when its words make it clear:
    govern, "back", "urge", "call for" support it, and they compose with the content
    ("rejected calls to lift the sanctions" supports the sanctions).
 
-A mention without any of these is neutral; a statement that does not touch the issue
-is unclear. The lemmatizer is not loaded, so words are matched by their forms.
+A clause that only describes the issue ("the treaty does not cover quotas") takes no
+side on it. A mention without any of these is neutral; a statement that does not touch
+the issue is unclear. The lemmatizer is not loaded, so words are matched by their forms.
 """
 
 from __future__ import annotations
