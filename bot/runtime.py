@@ -107,6 +107,8 @@ class Runtime:
         publishers: Mapping[str, Publisher],
         now: Callable[[], datetime],
         transport: httpx.AsyncBaseTransport | None = None,
+        fetch_timeout: float = 10.0,
+        feed_max_bytes: int = 10_000_000,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -116,6 +118,8 @@ class Runtime:
         self.publishers = dict(publishers)
         self.now = now
         self.transport = transport
+        self.fetch_timeout = fetch_timeout  # connect and read timeouts, seconds
+        self.feed_max_bytes = feed_max_bytes  # a feed's body is cut here
         self._ingest_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[object]] = set()
         self.scheduler = Scheduler(
@@ -189,9 +193,13 @@ class Runtime:
             for feed in feeds
         ]
         async with make_client(
-            allow_private=self.settings.allow_private_networks, transport=self.transport
+            allow_private=self.settings.allow_private_networks,
+            timeout=self.fetch_timeout,
+            transport=self.transport,
         ) as client:
-            poller = FeedPoller(client, clock=self.now, skip_item=self._have_item)
+            poller = FeedPoller(
+                client, max_bytes=self.feed_max_bytes, clock=self.now, skip_item=self._have_item
+            )
             async for result in poller.poll_many(states):
                 summary.feeds_polled += 1
                 try:
@@ -409,9 +417,12 @@ async def build_runtime(
     transport: httpx.AsyncBaseTransport | None = None,
     nlp_processes: int | None = None,
     extractor: Extractor | None = None,
+    fetch_timeout: float = 10.0,
+    feed_max_bytes: int = 10_000_000,
 ) -> Runtime:
     """Open (and migrate) the database and assemble the runtime. ``nlp_processes=0`` runs the
-    engine in this process; ``extractor`` replaces the engine altogether (tests)."""
+    engine in this process; ``extractor`` replaces the engine altogether (tests);
+    ``fetch_timeout`` (seconds) and ``feed_max_bytes`` bound each feed download."""
     clock = now or (lambda: datetime.now(UTC))
     engine, sessions = await asyncio.to_thread(open_database, settings.sqlalchemy_url)
     repo = Repository(sessions)
@@ -430,4 +441,6 @@ async def build_runtime(
         publishers=publishers,
         now=clock,
         transport=transport,
+        fetch_timeout=fetch_timeout,
+        feed_max_bytes=feed_max_bytes,
     )

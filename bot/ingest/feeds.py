@@ -91,33 +91,36 @@ def looks_like_html(body: bytes) -> bool:
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.:-]+)["']""")
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
-_GENUINE_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 
 
-def _repair_utf8(body: bytes, content_type: str) -> bytes:
-    """Replace invalid bytes in a document that is UTF-8 apart from a few bad bytes.
+def check_utf8(body: bytes, content_type: str = "") -> None:
+    """Refuse a feed that is to be read as UTF-8 but is not valid UTF-8.
 
-    feedparser would otherwise re-decode the whole document in a guessed 8-bit encoding and
-    garble every genuine non-ASCII character. Documents with no valid UTF-8 multi-byte sequence
-    at all (really Latin-1/CP-1252) and documents declaring another encoding are left alone.
+    A feed declaring UTF-8 (in its Content-Type or its XML declaration), or declaring nothing
+    (XML's default is UTF-8), must decode as UTF-8; feedparser would otherwise quietly re-read
+    it in a guessed 8-bit encoding and garble its words. Feeds declaring another encoding, and
+    UTF-16/32 documents (a byte-order mark, or NUL bytes among the first four as XML's
+    encoding detection reads them), are left to feedparser.
     """
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return body
-    declared = _CHARSET.search(content_type)
-    xml_declared = _XML_ENCODING.match(body[:200].removeprefix(b"\xef\xbb\xbf"))
-    for found in (
-        declared.group(1) if declared else None,
-        xml_declared.group(1).decode("ascii") if xml_declared else None,
-    ):
-        if found and found.lower().replace("_", "-") not in ("utf-8", "utf8"):
-            return body
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        return
+    header = _CHARSET.search(content_type)
+    prolog = _XML_ENCODING.match(body[:200].removeprefix(b"\xef\xbb\xbf"))
+    named = [
+        found.lower()
+        for found in (
+            header.group(1) if header else None,
+            prolog.group(1).decode("ascii") if prolog else None,
+        )
+        if found
+    ]
+    if any(found.replace("_", "-") not in ("utf-8", "utf8") for found in named):
+        return
     try:
         body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = body.decode("utf-8", errors="replace")
-        if _GENUINE_NON_ASCII.search(text):
-            return text.encode("utf-8")
-    return body
+    except UnicodeDecodeError as exc:
+        how = f"declared {named[0]}" if named else "no encoding declared, so UTF-8"
+        raise FeedFormatError(f"invalid UTF-8 at byte {exc.start} ({how})") from None
 
 
 def _looks_like_markup(body: bytes) -> bool:
@@ -142,7 +145,8 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> ParsedF
         raise FeedFormatError("not a feed: the response was empty")
     if _declares_entities(body):
         raise FeedFormatError("entity expansion refused: the document declares XML entities")
-    body = _repair_utf8(body, content_type)
+    if not looks_like_html(body):  # a page gets the clearer reason below
+        check_utf8(body, content_type)
     headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type

@@ -5,6 +5,7 @@ their back-off, names learned from one article applied to the next."""
 from __future__ import annotations
 
 import re
+import tracemalloc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import MAX_FAILURES, FetchedItem
+from bot.ingest.safety import SafeTransport
 from bot.ports import ChannelRef
 from bot.runtime import IngestSummary, Runtime, apply_aliases, build_runtime
 from briefings.models import Actor, Article, Kind, Span, Statement
 from config.settings import load_settings
+from tests.bot.ingest import bad_feeds
 from tests.bot.store.pg import database_url
 from tests.fakes.feed_server import FeedItem, FeedServer, article_page, rss_feed
 
@@ -317,3 +320,69 @@ async def test_an_article_the_engine_cannot_read_stops_nothing(
         await rt.aclose()
     assert (summary.articles_new, summary.statements_new) == (3, 2)
     assert "the engine failed on https://f.example/1" in caplog.text
+
+
+async def test_bad_feeds_fail_alone_with_their_reason_stored_and_the_good_ones_are_ingested(
+    database_url: str, tmp_path: Path, server: FeedServer, extractor: PatternExtractor
+) -> None:
+    """Acceptance 2 end to end: every bad feed next to good ones in one ``ingest --once``."""
+    world = world_feed(server)
+    urls = bad_feeds.serve_everything(server)
+    clock = Clock()
+    clock.now = bad_feeds.NOW
+    counting = bad_feeds.CountingTransport(SafeTransport(allow_private=True))
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
+    rt = await build_runtime(
+        settings,
+        {},
+        now=clock,
+        extractor=extractor,
+        transport=counting,
+        fetch_timeout=bad_feeds.TIMEOUT,
+        feed_max_bytes=bad_feeds.CAP,
+    )
+    try:
+        # A first run with the world desk alone loads what ingestion imports on first use,
+        # so the memory traced below is the poll's own.
+        await rt.add_feed(world)
+        assert (await rt.ingest_once()).articles_new == 2
+        for url in urls.values():
+            await rt.add_feed(url)
+        tracemalloc.start()
+        try:
+            summary = await rt.ingest_once()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+
+        assert summary == IngestSummary(
+            feeds_polled=len(urls) + 1,
+            not_modified=1,  # the world desk
+            failed=len(bad_feeds.EXPECTED),
+            articles_new=len(bad_feeds.GOOD),
+        )
+        for name, reason in bad_feeds.EXPECTED.items():
+            feed = rt.repo.feed(urls[name])
+            assert feed is not None and feed.failures == 1 and not feed.disabled, name
+            assert feed.last_error is not None and feed.last_error.startswith(reason), name
+            assert feed.next_attempt is not None and feed.next_attempt > clock.now
+        for url in (world, *(urls[name] for name in bad_feeds.GOOD)):
+            feed = rt.repo.feed(url)
+            assert feed is not None and feed.last_error is None and feed.last_polled == clock.now
+        assert rt.repo.article_count() == 2 + len(bad_feeds.GOOD)
+        assert len((await rt.service.stance("Germany")).statements) == 2
+        # Retry-After is honoured: the busy feed waits at least its 120 s, the down one 30 min.
+        busy, down = rt.repo.feed(urls["busy.xml"]), rt.repo.feed(urls["down.xml"])
+        assert busy is not None and busy.next_attempt is not None
+        assert busy.next_attempt >= clock.now + timedelta(seconds=120)
+        assert down is not None and down.next_attempt is not None
+        assert down.next_attempt >= clock.now + timedelta(minutes=30)
+    finally:
+        await rt.aclose()
+    # Memory stayed bounded: the 10 GB stream was read to the cap and one network read
+    # beyond; the bomb's compressed bytes were far fewer than the cap.
+    assert bad_feeds.CAP < counting.bytes_read["/huge.xml"] <= bad_feeds.CAP + 64 * 1024
+    assert counting.bytes_read["/bomb.xml"] < bad_feeds.CAP
+    assert peak < 16 * bad_feeds.CAP

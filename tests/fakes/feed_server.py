@@ -170,6 +170,10 @@ class FeedServer:
             await self._serve_connection(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # The server is stopping. Ending quietly: Python 3.11's start_server logs an
+            # error for every connection handler that ends cancelled.
+            pass
         finally:
             self._handlers.discard(task)
             writer.close()

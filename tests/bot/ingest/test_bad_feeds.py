@@ -6,142 +6,66 @@ All feeds are polled together in one ``poll_many`` against one loopback server.
 from __future__ import annotations
 
 import tracemalloc
-import zlib
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import httpx
 import pytest
 
-from bot.ingest import FeedPoller, FeedState, PollResult, parse_feed
-from bot.ingest.feeds import FeedFormatError
-from tests.fakes.feed_server import FeedItem, FeedServer, endless, rss_feed
-
-CAP = 1_000_000
-TEN_GB = 10 * 10**9
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-CONTENT = "<p>" + " ".join(["The minister said the bridge would be finished next year."] * 30)
-
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<rss version="2.0"><channel><title>&lol9;</title>
-<item><title>&lol9;</title><description>&lol9;</description></item></channel></rss>
-"""
+from bot.ingest import FeedPoller, FeedState, PollResult, make_client, parse_feed
+from bot.ingest.feeds import FeedFormatError, check_utf8
+from bot.ingest.safety import SafeTransport
+from tests.bot.ingest.bad_feeds import (
+    BAD_UTF8_AT,
+    BILLION_LAUGHS,
+    CAP,
+    EXPECTED,
+    GOOD,
+    NOW,
+    TIMEOUT,
+    CountingTransport,
+    invalid_utf8_feed,
+    serve_everything,
+)
+from tests.fakes.feed_server import FeedServer
 
 
-def gzip_bomb() -> Iterable[bytes]:
-    """gzip of endless zeros: a few MB on the wire would be gigabytes decoded."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    zeros = b"\0" * (1 << 20)
-    while True:
-        chunk = packer.compress(zeros)
-        if chunk:
-            yield chunk
-
-
-def good_feed(name: str) -> str:
-    return rss_feed(
-        name, [FeedItem(f"{name} story", f"https://example.org/{name}", content=CONTENT)]
-    )
-
-
-def serve_everything(server: FeedServer) -> dict[str, str]:
-    """Route every bad case plus two good feeds; returns name -> URL."""
-    server.route("/good-1.xml", good_feed("Alpha"))
-    server.route("/good-2.xml", good_feed("Beta"))
-    server.route("/malformed.xml", b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Br')
-    server.route(
-        "/html",
-        b"<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>",
-        content_type="text/html; charset=utf-8",
-    )
-    server.route("/huge.xml", endless(total=TEN_GB))
-    server.route("/bomb.xml", gzip_bomb, headers={"Content-Encoding": "gzip"})
-    server.route("/silent.xml", never_answer=True)
-    server.redirect("/loop-a", "/loop-b")
-    server.redirect("/loop-b", "/loop-a")
-    server.route("/laughs.xml", BILLION_LAUGHS)
-    server.route("/missing.xml", b"gone", status=404, content_type="text/plain")
-    server.route("/error.xml", b"oops", status=500, content_type="text/plain")
-    server.route("/busy.xml", b"", status=429, headers={"Retry-After": "120"})
-    later = format_datetime(NOW + timedelta(minutes=30), usegmt=True)
-    server.route("/down.xml", b"", status=503, headers={"Retry-After": later})
-    names = [
-        "good-1.xml",
-        "good-2.xml",
-        "malformed.xml",
-        "html",
-        "huge.xml",
-        "bomb.xml",
-        "silent.xml",
-        "loop-a",
-        "laughs.xml",
-        "missing.xml",
-        "error.xml",
-        "busy.xml",
-        "down.xml",
-    ]
-    return {name: server.url("/" + name) for name in names}
-
-
-async def test_each_bad_feed_fails_alone_with_a_clear_reason(
-    server: FeedServer, client: httpx.AsyncClient
-) -> None:
+async def test_each_bad_feed_fails_alone_with_a_clear_reason(server: FeedServer) -> None:
     urls = serve_everything(server)
-    poller = FeedPoller(client, concurrency=4, max_bytes=CAP, clock=lambda: NOW)
+    counting = CountingTransport(SafeTransport(allow_private=True))
 
     tracemalloc.start()
     try:
         results: dict[str, PollResult] = {}
-        async for result in poller.poll_many([FeedState(url) for url in urls.values()]):
-            results[result.url] = result
+        async with make_client(allow_private=True, timeout=TIMEOUT, transport=counting) as client:
+            poller = FeedPoller(client, concurrency=4, max_bytes=CAP, clock=lambda: NOW)
+            async for result in poller.poll_many([FeedState(url) for url in urls.values()]):
+                results[result.url] = result
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
 
     by_name = {name: results[url] for name, url in urls.items()}
     assert len(results) == len(urls)
-    for name in ("good-1.xml", "good-2.xml"):
+    for name in GOOD:
         assert by_name[name].status == "ok", by_name[name].error
         assert len(by_name[name].items) == 1
-    expected = {
-        "malformed.xml": "malformed XML: line 2",
-        "html": "not a feed: got HTML",
-        "huge.xml": "response larger than 1 MB, cut",
-        "bomb.xml": "response larger than 1 MB, cut",
-        "silent.xml": "timed out after 1 s",
-        "loop-a": "too many redirects (10)",
-        "laughs.xml": "entity expansion refused",
-        "missing.xml": "HTTP 404 Not Found",
-        "error.xml": "HTTP 500 Internal Server Error",
-        "busy.xml": "HTTP 429 Too Many Requests",
-        "down.xml": "HTTP 503 Service Unavailable",
-    }
-    for name, reason in expected.items():
+    for name, reason in EXPECTED.items():
         result = by_name[name]
         assert result.status == "failed", name
         assert result.items == []
         assert result.error is not None and result.error.startswith(reason), (name, result.error)
+    assert by_name["bad-utf8.xml"].error == (
+        f"invalid UTF-8 at byte {BAD_UTF8_AT} (declared utf-8)"
+    )
     assert by_name["busy.xml"].retry_after == 120
     assert by_name["down.xml"].retry_after == 30 * 60
     assert by_name["missing.xml"].retry_after is None
 
-    # The 10 GB stream and the bomb were cut near the cap: the server could send only what the
-    # socket buffers held before the client hung up, and our memory stayed near the cap.
+    # The 10 GB stream was read up to the cap and one network read past it, no further; the
+    # bomb's few compressed bytes were cut when their decoded size passed the cap.
+    assert CAP < counting.bytes_read["/huge.xml"] <= CAP + 64 * 1024
+    assert counting.bytes_read["/bomb.xml"] < CAP
+    # The server could send only what the socket buffers held once the client hung up.
     assert server.bytes_sent["/huge.xml"] < 64 * CAP
-    assert server.bytes_sent["/bomb.xml"] < 64 * CAP
     assert peak < 16 * CAP
     # The loop was followed exactly up to the limit, no further.
     assert len(server.requests_for("/loop-a")) + len(server.requests_for("/loop-b")) == 11
@@ -155,33 +79,62 @@ async def test_failures_keep_the_feeds_validators(
     assert (result.status, result.etag, result.last_modified) == ("failed", '"v7"', "yesterday")
 
 
-async def test_invalid_utf8_is_decoded_with_replacement_not_a_crash(
+async def test_invalid_utf8_fails_the_feed_naming_the_byte(
     server: FeedServer, client: httpx.AsyncClient
 ) -> None:
-    doc = (
-        rss_feed(
-            "Zürich Herald",
-            [
-                FeedItem(
-                    "Bad bytes",
-                    "https://example.org/bad",
-                    summary="The mayor said BAD it was fine.",
-                ),
-            ],
-        )
-        .encode("utf-8")
-        .replace(b"BAD", b"\xff\xfe\xfa")
-    )
-    server.route("/bad-utf8.xml", doc)
+    server.route("/bad-utf8.xml", invalid_utf8_feed())
     result = await FeedPoller(client, fetch_full_text=False).poll(
         FeedState(server.url("/bad-utf8.xml"))
     )
 
-    assert result.status == "ok", result.error
-    assert result.feed_title == "Zürich Herald"
-    [item] = result.items
-    assert "\ufffd" in item.text
-    assert item.text.startswith("The mayor said")
+    assert (result.status, result.items) == ("failed", [])
+    assert result.error == f"invalid UTF-8 at byte {BAD_UTF8_AT} (declared utf-8)"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"<rss>caf\xe9</rss>", "", "invalid UTF-8 at byte 8 (no encoding declared, so UTF-8)"),
+        (
+            b'<?xml version="1.0" encoding="UTF-8"?><rss>\xc3</rss>',
+            "text/xml",
+            "invalid UTF-8 at byte 43 (declared utf-8)",
+        ),
+        (  # an encoded surrogate is not UTF-8
+            b"<rss>\xed\xa0\x80</rss>",
+            "application/rss+xml; charset=utf8",
+            "invalid UTF-8 at byte 5 (declared utf8)",
+        ),
+    ],
+)
+def test_invalid_utf8_reasons(body: bytes, content_type: str, reason: str) -> None:
+    with pytest.raises(FeedFormatError) as raised:
+        check_utf8(body, content_type)
+    assert str(raised.value).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<rss>Zürich</rss>".encode(), ""),
+        ("\ufeff<rss>Zürich</rss>".encode(), "application/xml; charset=utf-8"),
+        ('<?xml version="1.0" encoding="iso-8859-1"?><rss>Zürich</rss>'.encode("latin-1"), ""),
+        ("<rss>Zürich</rss>".encode("latin-1"), "text/xml; charset=windows-1252"),
+        ('<?xml version="1.0" encoding="utf-16"?><rss>Zürich</rss>'.encode("utf-16"), ""),
+        ("<rss>Zürich</rss>".encode("utf-16-le"), ""),
+    ],
+)
+def test_valid_utf8_and_other_declared_encodings_pass(body: bytes, content_type: str) -> None:
+    check_utf8(body, content_type)
+
+
+def test_a_feed_declaring_latin1_is_read_in_latin1() -> None:
+    doc = (
+        '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel>'
+        "<title>Zürich Herald</title><item><title>Ä</title><guid>1</guid>"
+        "<description>Words.</description></item></channel></rss>"
+    ).encode("latin-1")
+    assert parse_feed(doc).title == "Zürich Herald"
 
 
 async def test_external_entities_are_refused_without_fetching_them(
