@@ -14,8 +14,9 @@ import typer
 from briefings.models import Article, Statement
 
 MAX_FILE_BYTES = 2_000_000
-# Below this many files a second process costs more to start than it saves.
-PARALLEL_FROM = 8
+# Below this much text a second process (forked: it shares the loaded model) saves too
+# little to be worth it.
+PARALLEL_FROM_CHARS = 20_000
 
 
 class ArticleFileError(Exception):
@@ -71,6 +72,35 @@ def _fail(path: str, reason: str) -> None:
     sys.stderr.write(f"newsbrief: {path}: {reason}\n")
 
 
+def _failed(path: str, reason: str) -> dict[str, Any]:
+    """Say why on stderr; the file's line on stdout carries the same reason."""
+    _fail(path, reason)
+    return {"file": path, "error": reason, "statements": []}
+
+
+def cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _extract_all(items: list[LoadedFile], processes: int) -> list[list[Statement] | str]:
+    """Each file's statements, or why the engine could not read it."""
+    from briefings.engine import Engine, ExtractionFailure
+    from briefings.nlp import ModelNotInstalledError, load_model
+
+    try:
+        nlp = load_model()
+    except ModelNotInstalledError as exc:
+        _fail("model", str(exc))
+        raise typer.Exit(2) from None
+    chars = sum(len(item.article.text) for item in items)
+    n_process = processes or (min(2, cpus()) if chars >= PARALLEL_FROM_CHARS else 1)
+    outcomes = Engine(nlp).extract_each([item.article for item in items], n_process=n_process)
+    return [o.reason if isinstance(o, ExtractionFailure) else o for o in outcomes]
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def extract(
@@ -78,35 +108,30 @@ def register(app: typer.Typer) -> None:
         jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per file (default)."),
         processes: int = typer.Option(0, "--processes", help="Parser processes; 0 = automatic."),
     ) -> None:
-        """Print who said what in each article: one JSON object per file."""
-        from briefings.engine import Engine
-        from briefings.nlp import ModelNotInstalledError, load_model
-
-        loaded: list[LoadedFile] = []
-        failed = 0
+        """Print who said what in each article: one JSON object per file, in order."""
+        records: list[dict[str, Any] | None] = []
+        loaded: list[tuple[int, LoadedFile]] = []
         for path in files:
             try:
-                loaded.append(LoadedFile(path, read_article(path)))
+                loaded.append((len(records), LoadedFile(path, read_article(path))))
+                records.append(None)
             except ArticleFileError as exc:
-                failed += 1
-                _fail(path, str(exc))
-                print(json.dumps({"file": path, "error": str(exc), "statements": []}))
+                records.append(_failed(path, str(exc)))
         if loaded:
-            try:
-                nlp = load_model()
-            except ModelNotInstalledError as exc:
-                _fail("model", str(exc))
-                raise typer.Exit(2) from None
-            engine = Engine(nlp)
-            n_process = processes or (
-                min(2, os.cpu_count() or 1) if len(loaded) >= PARALLEL_FROM else 1
-            )
-            results = engine.extract_many([f.article for f in loaded], n_process=n_process)
-            out = sys.stdout
-            for item, statements in zip(loaded, results, strict=True):
-                record = {"file": item.path, "statements": [contract(s) for s in statements]}
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if failed:
+            outcomes = _extract_all([item for _, item in loaded], processes)
+            for (slot, item), outcome in zip(loaded, outcomes, strict=True):
+                if isinstance(outcome, str):
+                    records[slot] = _failed(item.path, outcome)
+                else:
+                    records[slot] = {
+                        "file": item.path,
+                        "statements": [contract(s) for s in outcome],
+                    }
+        out = sys.stdout
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+        if any(record is None or "error" in record for record in records):
             raise typer.Exit(1)
 
     @app.command()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.models import Actor, Article, Span, Stance, Statement
@@ -17,6 +22,19 @@ if TYPE_CHECKING:
 
 # Longer texts are cut before parsing: the model's memory grows with the text.
 MAX_CHARS = 200_000
+# Articles a parser process takes at a time: small enough to keep both cores busy to the
+# end, large enough that handing them over costs nothing next to parsing them.
+CHUNK_CHARS = 12_000
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionFailure:
+    """An article the engine could not read; ``reason`` is one line for a person."""
+
+    reason: str
+
+
+Outcome = list[Statement] | ExtractionFailure
 
 
 class Engine:
@@ -33,11 +51,31 @@ class Engine:
     def extract_many(
         self, articles: Iterable[Article], n_process: int = 1, batch_size: int = 16
     ) -> list[list[Statement]]:
-        """The statements of many articles, parsed as one stream (in parallel when asked)."""
+        """The statements of many articles, parsed as one stream; the first failure raises."""
         items = list(articles)
+        if n_process > 1:
+            found = self.extract_each(items, n_process=n_process, batch_size=batch_size)
+            for outcome in found:
+                if isinstance(outcome, ExtractionFailure):
+                    raise RuntimeError(outcome.reason)
+            return [o for o in found if not isinstance(o, ExtractionFailure)]
         texts = [a.text[:MAX_CHARS] for a in items]
-        docs = self.nlp.pipe(texts, n_process=n_process, batch_size=batch_size)
+        docs = self.nlp.pipe(texts, batch_size=batch_size)
         return [self.statements(doc, article) for doc, article in zip(docs, items, strict=True)]
+
+    def extract_each(
+        self, articles: Sequence[Article], n_process: int = 1, batch_size: int = 16
+    ) -> list[Outcome]:
+        """The statements of each article, or why it failed: one article's failure (an
+        exception, or a parser process that died) never stops the others.
+
+        With ``n_process`` > 1 the work runs in that many forked processes, which share the
+        loaded model with this one (a spawned process would load it again); each parses and
+        resolves its own share and sends back only statements.
+        """
+        if n_process <= 1 or len(articles) < 2 or not _can_fork():
+            return _each_here(self, articles, batch_size)
+        return _each_forked(self, list(articles), n_process, batch_size)
 
     def statements(self, doc: Doc, article: Article) -> list[Statement]:
         """Attributions of a parsed article, with names, actors and stances resolved."""
@@ -60,6 +98,107 @@ class Engine:
             actor, role = self.actors.find(speaker, when)
             out.append(_statement(text, att, speaker, actor, role, stance_of(doc, att, issue)))
         return out
+
+
+def _reason(exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()
+    return f"the engine failed on it ({type(exc).__name__}{': ' + detail[0] if detail else ''})"
+
+
+def _one_here(engine: Engine, article: Article) -> Outcome:
+    try:
+        return engine.statements(engine.nlp(article.text[:MAX_CHARS]), article)
+    except Exception as exc:
+        return ExtractionFailure(_reason(exc))
+
+
+def _each_here(engine: Engine, articles: Sequence[Article], batch_size: int) -> list[Outcome]:
+    """In this process: one ``nlp.pipe`` stream; when a component fails on a batch, the rest
+    article by article, so that only the article at fault fails."""
+    out: list[Outcome] = []
+    texts = (a.text[:MAX_CHARS] for a in articles)
+    try:
+        for doc, article in zip(
+            engine.nlp.pipe(texts, batch_size=batch_size), articles, strict=True
+        ):
+            try:
+                out.append(engine.statements(doc, article))
+            except Exception as exc:
+                out.append(ExtractionFailure(_reason(exc)))
+    except Exception:
+        out.extend(_one_here(engine, article) for article in articles[len(out) :])
+    return out
+
+
+def _can_fork() -> bool:
+    # Forking a process with other threads running can deadlock in the child.
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+# What forked workers find in their copy of this process's memory: set just before forking.
+_FORKED: tuple[Engine, list[Article], int] | None = None
+_DIED = "the parser process died on it (killed, or out of memory)"
+
+
+def _work(indices: list[int]) -> list[Outcome]:
+    assert _FORKED is not None, "not a forked worker"
+    engine, articles, batch_size = _FORKED
+    return _each_here(engine, [articles[i] for i in indices], batch_size)
+
+
+def _chunks(articles: Sequence[Article]) -> list[list[int]]:
+    """Article indices in chunks of about CHUNK_CHARS, longest articles first, so that no
+    process is left parsing a long one alone at the end."""
+    order = sorted(range(len(articles)), key=lambda i: -len(articles[i].text))
+    chunks: list[list[int]] = []
+    size = CHUNK_CHARS
+    for i in order:
+        if size >= CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += min(len(articles[i].text), MAX_CHARS)
+    return chunks
+
+
+def _each_forked(
+    engine: Engine, articles: list[Article], n_process: int, batch_size: int
+) -> list[Outcome]:
+    global _FORKED
+    context = multiprocessing.get_context("fork")
+    out: dict[int, Outcome] = {}
+    orphans: list[int] = []  # articles of chunks lost with a dead process
+    _FORKED = (engine, articles, batch_size)
+    try:
+        with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
+            futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles)}
+            for future, chunk in futures.items():
+                try:
+                    out.update(zip(chunk, future.result(), strict=True))
+                except BrokenProcessPool:
+                    orphans.extend(chunk)
+                except Exception as exc:  # the results could not come back
+                    out.update((i, ExtractionFailure(_reason(exc))) for i in chunk)
+        if orphans:
+            out.update(_isolated(sorted(orphans), context))
+    finally:
+        _FORKED = None
+    return [out[i] for i in range(len(articles))]
+
+
+def _isolated(
+    indices: list[int], context: multiprocessing.context.BaseContext
+) -> dict[int, Outcome]:
+    """After a process died: each remaining article in a process of its own, one at a time
+    (no thread is running when it forks), so a death names its article and spares the rest."""
+    out: dict[int, Outcome] = {}
+    for index in indices:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            try:
+                out[index] = pool.submit(_work, [index]).result()[0]
+            except BrokenProcessPool:
+                out[index] = ExtractionFailure(_DIED)
+    return out
 
 
 def _span(text: str, chars: tuple[int, int]) -> Span:
