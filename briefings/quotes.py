@@ -35,6 +35,28 @@ CLOSING = "\u201d"
 STRAIGHT = '"'
 QUOTE_CHARS = frozenset((OPENING, CLOSING, STRAIGHT))
 _PARAGRAPH = re.compile(r"[^\n]+")
+# "WALLACE: ..." or "Lynch: ..." at the start of a line (after an opening mark, if any)
+_LABEL = re.compile(r"[\"“]?\s*([A-Z][\w.’'\- ]{0,40}?[\w.]):\s+(\S.*)")
+_NOT_LABELS = frozenset(
+    [
+        "UPDATE",
+        "NOTE",
+        "EDITOR'S NOTE",
+        "EDITOR’S NOTE",
+        "CORRECTION",
+        "WATCH",
+        "READ MORE",
+        "RELATED",
+        "PHOTO",
+        "PHOTOS",
+        "VIDEO",
+        "BREAKING",
+        "Q",
+        "A",
+        "SOURCE",
+        "SOURCES",
+    ]
+)
 _TRIM = " \t\n,;:.—–-"
 # '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
@@ -298,6 +320,47 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         )
 
 
+def _labels(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    """'WALLACE: Let us start ...' in a transcript, and a headline 'Lynch: Be the voice'.
+
+    A label is a name before a colon at the start of a line: in capitals anywhere (a
+    transcript's speaker, whose words are verbatim), or a short name in the first line
+    (a headline's source).
+    """
+    text = doc.text
+    for number, para in enumerate(_PARAGRAPH.finditer(text)):
+        found = _LABEL.match(para.group())
+        if found is None:
+            continue
+        label = found.group(1)
+        transcript = label.isupper() and label.upper() not in _NOT_LABELS
+        if not transcript and number != 0:
+            continue
+        base = para.start()
+        span = doc.char_span(base + found.start(1), base + found.end(1), alignment_mode="expand")
+        if span is None or len(span) > 6:
+            continue
+        owner = index.owner[span.start_char]
+        if owner >= 0 and index.quotes[owner].start != base:
+            continue  # a colon inside someone's quote
+        if not transcript and not (
+            span.root.ent_type_ == "PERSON"
+            and all(t.pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PUNCT", "CCONJ") for t in span)
+        ):
+            # "Brexit: what next" is a topic; "Warren Hammers Bank Chief: ..." a sentence
+            continue
+        content = _strip_marks(text, base + found.start(2), para.end())
+        if len(text[content[0] : content[1]].split()) < 3:
+            continue
+        yield Attribution(
+            speaker=(span.start_char, span.end_char),
+            speaker_token=span.root.i,
+            cue=None,
+            content=content,
+            kind=Kind.DIRECT if transcript else Kind.INDIRECT,
+        )
+
+
 def _apply_quotes(att: Attribution, text: str, index: _Index) -> None:
     """Make an attribution direct or mixed according to the quotes its content touches."""
     qids = index.overlapping(*att.content)
@@ -343,6 +406,17 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             continue
         found = _complement(token)
         if found is None:
+            pieces = _parenthetical(token, subject)
+            if pieces is not None:
+                att = Attribution(
+                    speaker=mention_span(subject),
+                    speaker_token=subject.i,
+                    cue=_cue_chars(token),
+                    content=pieces[0],
+                    kind=Kind.INDIRECT,
+                    parts=pieces[1:],  # the first piece joins them at the end
+                )
+                yield att
             continue
         (start, end), particle = found
         start, end = _trim(doc.text, start, end)
@@ -363,6 +437,27 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             content=(start, end),
             kind=Kind.INDIRECT,
         )
+
+
+def _parenthetical(verb: Token, subject: Token) -> list[tuple[int, int]] | None:
+    """'Acts of protest, Mr. Obama said, are acts of patriotism': the sentence around
+    an inserted "X said" is the content, in the pieces on either side of it."""
+    if verb.dep_ != "parataxis" or SPEECH_FORMS.get(verb.lower_) in (None, *MENTAL_VERBS):
+        return None
+    if any(c.dep_ in ("ccomp", "dobj", "obj", "xcomp") for c in verb.children):
+        return None
+    doc = verb.doc
+    text = doc.text
+    sent = verb.sent
+    inserted = (min(subject.left_edge.idx, verb.idx), verb.right_edge.idx + len(verb.right_edge))
+    pieces = []
+    for start, end in ((sent.start_char, inserted[0]), (inserted[1], sent.end_char)):
+        start, end = _trim(text, start, end)
+        if end - start >= 3 and len(text[start:end].split()) >= 2:
+            pieces.append((start, end))
+    if not pieces or sum(len(text[a:b].split()) for a, b in pieces) < 4:
+        return None
+    return pieces
 
 
 def _chained_cue(verb: Token, content_end: int, index: _Index) -> tuple[Token, Token] | None:
@@ -424,6 +519,12 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         found.append(att)
     for att in _according_to(doc, index):
         _apply_quotes(att, text, index)
+        found.append(att)
+    for att in _labels(doc, index):
+        if att.kind is Kind.DIRECT:  # a transcript's words are verbatim, marks or not
+            att.quote_ids = set(index.overlapping(*att.content))
+        else:
+            _apply_quotes(att, text, index)
         found.append(att)
     found = _dedupe(found, doc)
 

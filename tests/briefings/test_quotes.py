@@ -232,3 +232,35 @@ def test_an_attribution_reported_inside_another_belongs_to_the_outer_source(
 
 def test_calling_someone_without_a_description_is_no_statement(engine: Engine) -> None:
     assert engine.extract(Article(text="The minister called the ambassador on Sunday.")) == []
+
+
+def test_an_inserted_said_reports_the_sentence_around_it(engine: Engine) -> None:
+    text = "The new ferry, Harbour Master Eva Lund said, will carry twice as many cars."
+    (st,) = engine.extract(Article(text=text))
+    assert st.speaker_name == "Eva Lund"
+    assert st.kind is Kind.INDIRECT
+    assert [p.text for p in st.parts] == ["The new ferry", "will carry twice as many cars"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        # a transcript: the capitals label the speaker; the words are verbatim
+        (
+            'Transcript follows.\n\n"HOST: Will the plant close this year or not?\n\n'
+            '"GOVERNOR: Not this year, and not while I am in office.',
+            [("HOST", Kind.DIRECT), ("GOVERNOR", Kind.DIRECT)],
+        ),
+        # a headline that names its source before a colon
+        (
+            "Greta Lind: The harbour plan needs more money\n\nThe council met.",
+            [("Greta Lind", Kind.INDIRECT)],
+        ),
+        # a topic before a colon is nobody's statement; nor is an update note
+        ("Tax season: what the new rules mean for families\n\nUPDATE: times changed.", []),
+    ],
+)
+def test_labels_before_a_colon(engine: Engine, text: str, speakers: list[tuple[str, Kind]]) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.kind) for s in statements] == speakers
+    assert all(":" not in s.content.text[:12] for s in statements)
