@@ -6,20 +6,24 @@ A stand-in extractor keeps the engine out of this test (it has its own)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import discord
 import pytest
+from aiohttp import web
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
+from adapters.slack.app import build_app, web_client
 from bot.ingest import FetchedItem
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from briefings.models import Actor, Article, Kind, Span, Statement
 from config.settings import load_settings
 from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command, user
 
 GUILD = 600000000000000001
 CHANNEL = 600000000000000002
@@ -164,3 +168,92 @@ async def test_configure_status_and_scheduled_briefing_through_discord(
         assert discord_api.violations == []
     finally:
         await client.close()
+
+
+def answered(count: int) -> Callable[[FakeSlackAPI], bool]:
+    return lambda fake: len(fake.named("response_url")) == count
+
+
+async def test_refusals_change_nothing_in_the_store_on_discord_and_slack(
+    runtime: tuple[Runtime, Clock], discord_api: FakeDiscordAPI
+) -> None:
+    rt, _ = runtime
+    discord_channel = ChannelRef("discord", str(GUILD), str(CHANNEL))
+    slack_channel = ChannelRef("slack", TEAM, "C0000NEWS")
+    before = {c: await rt.service.status(c) for c in (discord_channel, slack_channel)}
+
+    # Discord: a member without Manage Channels tries to schedule the channel.
+    client = build_client(rt.service, guild_id=GUILD)
+    try:
+        await login(client, discord_api.token)
+        options = [
+            {
+                "name": "schedule",
+                "type": 1,
+                "options": [{"name": "schedule", "type": 3, "value": "daily 08:00"}],
+            }
+        ]
+        payload = interaction_payload(name="briefing", options=options, permissions=0)
+        client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        callback = r"/interactions/\d+/interaction-token/callback"
+        await discord_api.wait_for(lambda f: bool(f.matching("POST", callback)))
+        [refusal] = discord_api.matching("POST", callback)
+        assert refusal.body["data"]["flags"] & 64 and "Only a channel manager" in str(
+            refusal.body["data"]["content"]
+        )
+    finally:
+        await client.close()
+
+    # Slack: a plain member tries to add a topic and a feed; then an admin adds the topic.
+    slack = FakeSlackAPI()
+    slack.users = {"U0000READ": user("U0000READ"), "U0000ADMN": user("U0000ADMN", admin=True)}
+    await slack.start()
+    app = build_app(
+        rt.service, client=web_client(slack.token, base_url=slack.base), signing_secret="s3cret"
+    )
+    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for n, (who, text) in enumerate(
+                [
+                    ("U0000READ", "topics add grain"),
+                    ("U0000READ", "feeds add https://news.example.org/rss"),
+                ],
+                start=1,
+            ):
+                body, headers = signed_command(
+                    "s3cret",
+                    command="/briefing",
+                    text=text,
+                    response_url=slack.response_url(),
+                    user_id=who,
+                )
+                async with session.post(url, data=body, headers=headers) as response:
+                    assert response.status == 200
+                await slack.wait_for(answered(n))
+            refusals = [c.body for c in slack.named("response_url")]
+            assert all(r["response_type"] == "ephemeral" for r in refusals)
+            assert all("Only a channel manager" in r["text"] for r in refusals)
+            after = {c: await rt.service.status(c) for c in (discord_channel, slack_channel)}
+            assert after == before  # the store did not change
+
+            body, headers = signed_command(
+                "s3cret",
+                command="/briefing",
+                text="topics add grain",
+                response_url=slack.response_url(),
+                user_id="U0000ADMN",
+            )
+            async with session.post(url, data=body, headers=headers) as response:
+                assert response.status == 200
+            await slack.wait_for(answered(3))
+    finally:
+        await runner.cleanup()
+        await slack.close()
+    assert (await rt.service.status(slack_channel)).topics == ("grain",)
+    assert (await rt.service.status(discord_channel)).schedule is None
