@@ -451,10 +451,14 @@ def _polarity(start: Token, inside: set[int], *, mention: bool = True) -> int:
     attached to each word on the way; each negative one flips the sign. A mention is
     not a predicate over itself ("the ban" is the issue, not a word against it).
     """
+    if any(t.text == "?" for t in start.doc[start.i : start.sent.end]):
+        return 0  # a question asks, it takes no side
     negatives: set[int] = set()
     position = False
     token = start
     while True:
+        if _embedded_question(token):
+            return 0
         for word in (token, *token.children):
             is_own = word is token
             if not is_own and word.dep_ not in (
@@ -499,11 +503,14 @@ def _polarity(start: Token, inside: set[int], *, mention: bool = True) -> int:
 
 
 def _subject_described(token: Token, mention: Token | None, head: Token) -> bool:
-    """Whether ``token`` is a subject its clause only describes: "the museum will not end
-    poverty" says what the issue does, not whether to have it; "the cause of the blast was
-    not found" is about the cause. The issue as a passive subject is not described:
-    "troops will not be sent" is about whether to have them.
+    """Whether ``token`` is a subject its clause only describes or makes the agent: "the
+    museum will not end poverty" says what the issue does, not whether to have it; "the
+    cause of the blast was not found" is about the cause; "unions want a deal" is a
+    position on the deal. The issue as a passive subject is not described: "troops will
+    not be sent" is about whether to have them.
     """
+    if token.dep_ == "nsubj" and head.pos_ == "VERB" and _predicate(head):
+        return True  # the agent of "want", "reject": the position is on something else
     if token.dep_ == "nsubj" or (token.dep_ == "nsubjpass" and token is not mention):
         return _describes(head)
     return False
@@ -527,6 +534,15 @@ def _describes(verb: Token) -> bool:
     complements = [c for c in children if c.dep_ in ("acomp", "attr", "oprd")]
     placed = any(c.dep_ == "prep" and c.lower_ in _PLACING for c in children)
     return not (copula and not complements and placed)
+
+
+def _embedded_question(token: Token) -> bool:
+    """A clause asked about, not asserted: "whether sanctions should be lifted"."""
+    if any(c.dep_ == "mark" and c.lower_ == "whether" for c in token.children):
+        return True
+    return token.dep_ == "ccomp" and any(
+        c.dep_ == "mark" and c.lower_ == "if" for c in token.children
+    )
 
 
 def _commitment(token: Token) -> bool:

@@ -25,6 +25,7 @@ CEASEFIRE = "Talks on a ceasefire resume in the capital"
 SANCTIONS = "Allies debate sanctions over the border crisis"
 TREATY = "Parliament to vote on the fishing treaty"
 QUOTAS = "Ministers split over new fishing quotas"
+UNIONS = "Unions press for higher pay"
 
 CASES = [
     # negation scoped over the issue's terms
@@ -90,6 +91,11 @@ CASES = [
     (PIPELINE, "Officials said the route of the pipeline had not been decided.", NEU),
     (TREATY, "The lawyer said the treaty was not in force yet.", NEU),
     (TREATY, "The minister said the talks would end up with a new treaty.", NEU),
+    # the issue as the one who wants, not what is wanted
+    (UNIONS, "The minister said the unions wanted a quick deal.", NEU),
+    # a question takes no side
+    (SANCTIONS, "The senator asked whether sanctions should be lifted.", NEU),
+    (SANCTIONS, "“Should we not impose sanctions?” the senator asked.", NEU),
     # unclear: the statement does not touch the issue, or its words do not say
     (TARIFFS, "The minister said the weather in the capital was fine.", UNC),
     (SANCTIONS, "While sanctions were debated, the minister said farmers were struggling.", UNC),
@@ -103,6 +109,7 @@ LEADS = {
     SANCTIONS: "Allied governments are discussing new sanctions.",
     TREATY: "Parliament votes on the fishing treaty next week.",
     QUOTAS: "Several ministers want new quotas for the fleet.",
+    UNIONS: "The unions met the cabinet on Monday.",
 }
 
 
