@@ -219,7 +219,7 @@ class IssueModel:
         """Whether the token names the issue, or points back at it ("the idea")."""
         if not self.terms:
             return False
-        if token.pos_ in ("NOUN", "PROPN", "VERB") and term_key(token.norm_) in self.terms:
+        if token.pos_ in ("NOUN", "PROPN") and term_key(token.norm_) in self.terms:
             return True
         return _topic_anaphor(token)
 
