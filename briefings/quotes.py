@@ -498,7 +498,10 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
             if not token.tag_.startswith("VB") or SPEECH_FORMS[token.lower_] in MENTAL_VERBS:
                 continue
             subject = _subject(token)
-            if subject is None or not _acceptable_source(subject, index):
+            if subject is None:
+                continue
+            # '“…,” it said': next to a quote, "it" is an organisation speaking
+            if subject.lower_ != "it" and not _acceptable_source(subject, index):
                 continue
             if index.paragraph_of[token.idx] != quote.paragraph:
                 continue
@@ -506,6 +509,27 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
             if best is None or distance < best[0]:
                 best = (distance, token, subject)
     return None if best is None else (best[1], best[2])
+
+
+def _colon_lead(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | None:
+    """'He said:' closing the paragraph before one that opens with the quote."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, quote.start) + 1
+    if text[line_start : quote.start].strip():
+        return None
+    before = text[:line_start].rstrip()
+    if not before.endswith(":"):
+        return None
+    colon = doc.char_span(len(before) - 1, len(before), alignment_mode="expand")
+    if colon is None:
+        return None
+    for token in reversed(colon[0].sent):
+        if token.lower_ in SPEECH_FORMS and token.tag_.startswith("VB") and not index.inside(token):
+            subject = _subject(token)
+            if subject is not None and _acceptable_source(subject, index):
+                return token, subject
+            return None
+    return None
 
 
 def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[Attribution]:
@@ -556,7 +580,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
             claimed.add(qid)
             continue
         if new is None:
-            cue = _nearest_cue(doc, quote, index)
+            cue = _nearest_cue(doc, quote, index) or _colon_lead(doc, quote, index)
             if cue is None:
                 continue
             verb, subject = cue

@@ -221,7 +221,7 @@ def resolve_speaker(
         named = resolve_speaker(antecedent, (antecedent.idx, antecedent.idx), index, previous)
         return ResolvedSpeaker(named.name, named.person, named.context, text)
     low = token.lower_
-    if low in PERSONAL_PRONOUNS and token.pos_ == "PRON":
+    if (low in PERSONAL_PRONOUNS or low == "it") and token.pos_ == "PRON":
         return _resolve_pronoun(token, index, previous, text)
     appos = next((c for c in token.children if c.dep_ == "appos"), None)
     if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
@@ -284,7 +284,7 @@ def _resolve_pronoun(
 ) -> ResolvedSpeaker:
     low = token.lower_
     offset = token.idx
-    if low in ("they", "them"):
+    if low in ("they", "them", "it"):
         for _, speaker in reversed(previous):
             if speaker.person is None and speaker.name.lower() not in PERSONAL_PRONOUNS:
                 return ResolvedSpeaker(speaker.name, None, speaker.context, text)

@@ -264,3 +264,25 @@ def test_labels_before_a_colon(engine: Engine, text: str, speakers: list[tuple[s
     statements = engine.extract(Article(text=text))
     assert [(s.speaker.text, s.kind) for s in statements] == speakers
     assert all(":" not in s.content.text[:12] for s in statements)
+
+
+def test_a_paragraph_ending_in_a_colon_introduces_the_next_quote(engine: Engine) -> None:
+    text = (
+        "The statement was short.\n\nThe Harbour Board said:\n\n"
+        '"The quay stays shut until the storm has passed."'
+    )
+    (st,) = engine.extract(Article(text=text))
+    assert (st.speaker_name, st.kind) == ("the Harbour Board", Kind.DIRECT)
+    assert st.content.text.startswith("The quay stays shut until the storm has passed")
+
+
+def test_it_next_to_a_quote_is_the_organisation_named_before(engine: Engine) -> None:
+    text = (
+        "The central bank said that inflation would fall.\n\n"
+        "“Rates will stay where they are for now,” it said in a statement."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.speaker_name) for s in statements] == [
+        ("The central bank", "the central bank"),
+        ("it", "the central bank"),
+    ]
