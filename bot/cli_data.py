@@ -296,7 +296,10 @@ def register(app: typer.Typer) -> None:
         if not feeds and not paths:
             raise _fail("no feeds configured and no files given (`newsbrief feeds add URL`)")
         if summary.nothing_done:
-            raise typer.Exit(1)
+            raise _fail(
+                "nothing could be ingested: no feed answered and no file could be read "
+                "(`newsbrief feeds list` shows why)"
+            )
 
     @app.command()
     def stance(

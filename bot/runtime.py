@@ -72,9 +72,11 @@ class IngestSummary:
 
     @property
     def nothing_done(self) -> bool:
-        """No feed answered and no file was read: the run achieved nothing."""
+        """Feeds were polled or files given, and not one feed answered nor one file was read:
+        the run could do nothing. (A run with no feed due yet did all it had to.)"""
+        tried = self.feeds_polled + self.files + self.files_failed
         answered = self.feeds_polled - self.failed
-        return answered == 0 and self.files == 0
+        return tried > 0 and answered == 0 and self.files == 0
 
 
 def apply_aliases(statements: Sequence[Statement], aliases: Mapping[str, Actor]) -> list[Statement]:

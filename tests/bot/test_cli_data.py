@@ -17,6 +17,7 @@ from bot.ports import ChannelRef
 from bot.store import Repository
 from briefings.models import Stance
 from tests.bot.store.factories import GERMANY, T0, article, opened, statement
+from tests.fakes.feed_server import FeedItem, FeedServer, rss_feed
 
 
 @pytest.fixture
@@ -198,3 +199,39 @@ def test_ingest_files_once_prints_the_summary_and_deduplicates(
     assert "(1 unreadable)" in out
     code, out, _ = run("ingest", "--once", str(first))
     assert code == 0 and "articles new: 0, statements new: 0" in out
+
+
+def test_ingest_once_polls_feeds_and_exits_0_even_when_some_fail(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_ALLOW_PRIVATE_NETWORKS", "true")
+    words = 'The finance minister said: "We will cut the deficit next year." Talks go on. '
+    with FeedServer() as server:
+        item = FeedItem("Deficit", "https://news.example/deficit", content=f"<p>{words * 12}</p>")
+        server.route("/good.xml", rss_feed("Desk", [item]), etag='"g1"')
+        server.route("/gone.xml", b"gone", status=404, content_type="text/plain")
+        server.route("/error.xml", b"oops", status=500, content_type="text/plain")
+        for path in ("/good.xml", "/gone.xml"):
+            assert run("feeds", "add", server.url(path))[0] == 0
+
+        code, out, err = run("ingest", "--once")
+        assert (code, err) == (0, "")
+        assert out.count("\n") == 1
+        assert out.startswith("feeds polled: 2, not modified: 0, failed: 1, articles new: 1, ")
+        listed = run("feeds", "list")[1]
+        assert "last error (1 in a row): HTTP 404 Not Found" in listed
+
+        # Again: the good feed answers 304, the failing one is backing off.
+        code, out, _ = run("ingest", "--once")
+        assert code == 0
+        assert out == (
+            "feeds polled: 1, not modified: 1, failed: 0, articles new: 0, statements new: 0\n"
+        )
+
+        # Only failing feeds due: nothing could be done, exit 1 with one line saying so.
+        run("feeds", "remove", server.url("/good.xml"))
+        run("feeds", "add", server.url("/error.xml"))
+        code, out, err = run("ingest", "--once")
+        assert code == 1
+        assert out.startswith("feeds polled: 1, not modified: 0, failed: 1, articles new: 0")
+        assert err.startswith("error: nothing could be ingested") and err.count("\n") == 1
