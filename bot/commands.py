@@ -29,7 +29,7 @@ from bot.errors import (
 )
 from bot.ports import ChannelRef
 from bot.service import ChannelStatus, FeedStatus, Service, StanceResult
-from briefings.models import Briefing, Bullet
+from briefings.models import Briefing, Bullet, Kind
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +290,12 @@ def shorten(text: str, max_chars: int) -> str:
     if cut < max_chars // 2:
         cut = max_chars - 1
     return window[:cut].rstrip(" ,;:") + "…"
+
+
+def as_said(words: str, kind: Kind) -> str:
+    """Quotation marks only round verbatim speech: reported words are the outlet's
+    paraphrase, and mixed speech carries its own marks."""
+    return f"“{words}”" if kind is Kind.DIRECT else words
 
 
 def useful_role(bullet: Bullet) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands import (
     Reply,
     ReplyKind,
+    as_said,
     feed_line,
     format_date,
     shorten,
@@ -30,7 +31,7 @@ def bullet_line(bullet: Bullet) -> str:
     if bullet.speaker_name == bullet.label and role:
         head += f", {role}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return _printable(f"  • {head}: “{bullet.text}”{stance}")
+    return _printable(f"  • {head}: {as_said(bullet.text, bullet.kind)}{stance}")
 
 
 def render_briefing(briefing: Briefing) -> str:
@@ -59,7 +60,7 @@ def render_stance(result: StanceResult) -> str:
     for st in result.statements:
         who = st.speaker_name + (f", {st.role}" if st.role else "")
         lines.append(_printable(f"- {who} · {format_date(st.published)} · {st.outlet} <{st.url}>"))
-        lines.append(_printable(f"  “{shorten(st.text, STANCE_WORDS)}”"))
+        lines.append(_printable(f"  {as_said(shorten(st.text, STANCE_WORDS), st.kind)}"))
     if not result.statements:
         lines.append("No statements found.")
     return "\n".join(lines)

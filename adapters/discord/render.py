@@ -19,6 +19,7 @@ from discord.utils import escape_markdown
 from bot.commands import (
     Reply,
     ReplyKind,
+    as_said,
     feed_line,
     format_date,
     shorten,
@@ -173,7 +174,7 @@ def bullet_line(bullet: Bullet) -> str:
     elif role:
         head += f", {clean(role)}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return f"{head}: “{clean(bullet.text)}”{stance}"
+    return f"{head}: {as_said(clean(bullet.text), bullet.kind)}{stance}"
 
 
 def story_section(story: StoryBrief) -> Section:
@@ -201,7 +202,7 @@ def stance_line(st: StanceStatement) -> str:
     who = f"**{clean(st.speaker_name)}**" + (f", {clean(st.role)}" if st.role else "")
     source = _link(st.outlet or "source", st.url)
     words = clean(shorten(st.text, STANCE_WORDS))
-    return f"{who} · {format_date(st.published)} · {source}\n“{words}”"
+    return f"{who} · {format_date(st.published)} · {source}\n{as_said(words, st.kind)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[DiscordMessage]:

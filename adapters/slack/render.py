@@ -16,6 +16,7 @@ from typing import Any
 from bot.commands import (
     Reply,
     ReplyKind,
+    as_said,
     feed_line,
     format_date,
     pack,
@@ -108,7 +109,7 @@ def bullet_line(bullet: Bullet) -> str:
     elif role:
         head += f", {escape(role)}"
     stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return f"• {head}: “{escape(bullet.text)}”{stance}"
+    return f"• {head}: {as_said(escape(bullet.text), bullet.kind)}{stance}"
 
 
 def story_blocks(story: StoryBrief) -> list[Block]:
@@ -139,7 +140,7 @@ def stance_line(st: StanceStatement) -> str:
     who = f"*{escape(st.speaker_name)}*" + (f", {escape(st.role)}" if st.role else "")
     source = link(st.outlet or "source", st.url)
     words = escape(shorten(st.text, STANCE_WORDS))
-    return f"{who} · {format_date(st.published)} · {source}\n> “{words}”"
+    return f"{who} · {format_date(st.published)} · {source}\n> {as_said(words, st.kind)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMessage]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adapters.console.render import render_briefing, render_reply, render_stance
+from adapters.discord.render import bullet_line as discord_line
+from adapters.slack.render import bullet_line as slack_line
 from bot.commands import Reply, ReplyKind
+from briefings.models import Kind
 from tests.fakes.service import make_briefing, sample_service
 
 
@@ -45,3 +50,19 @@ def test_errors_are_marked() -> None:
     assert render_reply(Reply(ReplyKind.ERROR, "Days must be 1-3650.")) == (
         "error: Days must be 1-3650."
     )
+
+
+def test_only_verbatim_words_get_quotation_marks() -> None:
+    """Reported speech is the outlet's paraphrase: shown without marks on every platform."""
+    (story,) = make_briefing(actors=1, quote_chars=30, stories=1).stories
+    direct = story.bullets[0]
+    reported = replace(direct, text="that the talks would resume", kind=Kind.INDIRECT)
+    for line in (discord_line, slack_line):
+        assert "“Quote 000" in line(direct)
+        assert line(reported).endswith(": that the talks would resume")
+    assert render_briefing(
+        replace(
+            make_briefing(actors=1, quote_chars=30, stories=1),
+            stories=(replace(story, bullets=(reported,)),),
+        )
+    ).endswith(": that the talks would resume")
