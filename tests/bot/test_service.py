@@ -181,6 +181,17 @@ async def test_organisations_are_found(service: StoreService, repo: Repository) 
     assert result.actor.id == "NATO" and result.summary.statements == 1
 
 
+async def test_a_configured_alias_finds_its_actor_even_after_the_index_was_built(
+    service: StoreService, repo: Repository
+) -> None:
+    store_scholz(repo)
+    assert (await service.stance("Germany")).summary.statements == 1  # the name index is built
+    repo.add_alias("Spreeufer Office", GERMANY, T0)  # e.g. by another process
+    result = await service.stance("spreeufer office")
+    assert (result.actor.id, result.matched_as) == ("DE", "alias")
+    assert [s.speaker_name for s in result.statements] == ["Olaf Scholz"]
+
+
 async def test_actor_names_for_autocomplete(service: StoreService, repo: Repository) -> None:
     store_scholz(repo)
     names = await service.actor_names("ger")
