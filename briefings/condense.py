@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from briefings.models import Bullet, Kind, Stance, Statement
+from briefings.stance import aggregate
 
 _CLAUSE_END = re.compile(r"[.;:!?]\s|,\s|\s[—–]\s")
 # Stronger words carry a position better than mild ones: direct quotes first, then mixed.
@@ -50,9 +51,10 @@ def condense(statements: Sequence[Statement], max_chars: int = 280) -> list[Bull
     order = sorted(groups.values(), key=lambda g: (-len(g), g[0].content.start))
     bullets: list[Bullet] = []
     for group in order:
-        best = max(group, key=_score)
-        stances = {s.stance for s in group if s.stance in (Stance.SUPPORTS, Stance.OPPOSES)}
-        stance = stances.pop() if len(stances) == 1 else best.stance
+        stance = aggregate(s.stance for s in group)
+        # the words shown take the actor's overall side when one of its statements does
+        siding = [s for s in group if s.stance is stance] or group
+        best = max(siding, key=_score)
         bullets.append(
             Bullet(
                 label=_label(best),

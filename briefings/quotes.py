@@ -406,7 +406,7 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             continue
         found = _complement(token)
         if found is None:
-            pieces = _parenthetical(token, subject)
+            pieces = _parenthetical(token, subject, index)
             if pieces is not None:
                 att = Attribution(
                     speaker=mention_span(subject),
@@ -427,6 +427,11 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         if inner is not None:
             # "..., Macron added, France 24 reported": Macron speaks, not the outlet.
             cue_token, subject, particle = inner[0], inner[1], None
+            adjacent = _quote_before(doc.text, min(subject.left_edge.idx, cue_token.idx), index)
+            if adjacent is not None:
+                start, end = adjacent.inner  # the quote right before "Macron added"
+                if end > start and doc.text[end - 1] in QUOTE_CHARS:
+                    end -= 1
         speaker = mention_span(subject)
         if speaker[0] < end and start < speaker[1]:
             continue  # the parse folded the source into its own content
@@ -439,9 +444,20 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         )
 
 
-def _parenthetical(verb: Token, subject: Token) -> list[tuple[int, int]] | None:
+def _quote_before(text: str, pos: int, index: _Index) -> Quote | None:
+    """The quote that closes right before ``pos``, past spaces and commas, if any."""
+    before = len(text[:pos].rstrip(" ,\u00a0"))
+    if before > 0 and index.owner[before - 1] >= 0:
+        quote = index.quotes[index.owner[before - 1]]
+        if quote.end == before:
+            return quote
+    return None
+
+
+def _parenthetical(verb: Token, subject: Token, index: _Index) -> list[tuple[int, int]] | None:
     """'Acts of protest, Mr. Obama said, are acts of patriotism': the sentence around
-    an inserted "X said" is the content, in the pieces on either side of it."""
+    an inserted "X said" is the content, in the pieces on either side of it; a quote
+    that ends right before it ('…, “we keep talking,” Ruiz added') is the content alone."""
     if verb.dep_ != "parataxis" or SPEECH_FORMS.get(verb.lower_) in (None, *MENTAL_VERBS):
         return None
     if any(c.dep_ in ("ccomp", "dobj", "obj", "xcomp") for c in verb.children):
@@ -450,11 +466,18 @@ def _parenthetical(verb: Token, subject: Token) -> list[tuple[int, int]] | None:
     text = doc.text
     sent = verb.sent
     inserted = (min(subject.left_edge.idx, verb.idx), verb.right_edge.idx + len(verb.right_edge))
+    quote = _quote_before(text, inserted[0], index)
+    if quote is not None:
+        return [quote.inner]
     pieces = []
     for start, end in ((sent.start_char, inserted[0]), (inserted[1], sent.end_char)):
         start, end = _trim(text, start, end)
-        if end - start >= 3 and len(text[start:end].split()) >= 2:
-            pieces.append((start, end))
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(text[start:end].split()) < 2:
+            continue
+        if any(t.lower_ in SPEECH_FORMS and t.dep_ in ("ROOT", "parataxis") for t in span):
+            continue  # "…, Macron added, France 24 reported": the outlet's report, no words
+        pieces.append((start, end))
     if not pieces or sum(len(text[a:b].split()) for a, b in pieces) < 4:
         return None
     return pieces
@@ -540,6 +563,8 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
     found: list[Attribution] = []
     for att in _verb_attributions(doc, index):
         _apply_quotes(att, text, index)
+        if att.kind is Kind.DIRECT:  # verbatim words: a reported piece beside them goes
+            att.parts = [p for p in att.parts if index.overlapping(*p)]
         found.append(att)
     for att in _according_to(doc, index):
         _apply_quotes(att, text, index)

@@ -163,6 +163,18 @@ def test_reported_chain_names_the_speaker_not_the_outlet(engine: Engine) -> None
     text = "“Nothing is decided yet,” Premier Joan Ruiz added, the Daily Courier reported."
     (st,) = engine.extract(Article(text=text))
     assert st.speaker_name == "Joan Ruiz"
+    assert st.words == "Nothing is decided yet"
+
+
+def test_a_reported_chain_inside_a_longer_sentence(engine: Engine) -> None:
+    text = (
+        "While the plan was not final, “nothing is decided yet and we keep talking,” "
+        "Premier Joan Ruiz added, the Daily Courier reported."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.words) for s in statements] == [
+        ("Joan Ruiz", "nothing is decided yet and we keep talking")
+    ]
 
 
 def test_byline_is_never_a_speaker(engine: Engine) -> None:
