@@ -209,9 +209,11 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
 
     A relative pronoun ("who said") is itself the mention; its antecedent names it.
     """
-    for child in verb.children:
-        if child.dep_ in _SUBJECT_DEPS:
-            return child
+    subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+    if subjects:
+        # "LISBON, May 4 — The minister said": the subject nearest the verb speaks
+        before = [c for c in subjects if c.i < verb.i]
+        return before[-1] if before else subjects[0]
     if depth >= 2:
         return None
     head = verb.head

@@ -298,3 +298,16 @@ def test_it_next_to_a_quote_is_the_organisation_named_before(engine: Engine) -> 
         ("The central bank", "the central bank"),
         ("it", "the central bank"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LISBON (Harbour Wire) - The fisheries minister said that the quotas would rise.",
+        "By Sam Doe, Harbour Wire\n\nThe fisheries minister said that the quotas would rise.",
+        "LISBON, May 4 — The fisheries minister said that the quotas would rise.",
+    ],
+)
+def test_bylines_and_datelines_are_never_speakers(engine: Engine, text: str) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [s.speaker_name for s in statements] == ["the fisheries minister"]
