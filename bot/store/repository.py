@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
@@ -119,14 +119,17 @@ class StanceCounts:
     stances: dict[str, int]
 
 
+Drive = Literal["actor", "articles"]
+
+
 @dataclass(frozen=True, slots=True)
 class StancePlan:
     """How each /stance query with a topic is driven: "actor" walks the actor's statements
     newest first and keeps those in matching articles; "articles" looks up the statements
     of each matching article. ``rows`` is for the newest page, ``counts`` for the summary."""
 
-    rows: str
-    counts: str
+    rows: Drive
+    counts: Drive
 
 
 def choose_stance_plan(*, said: int, matching: int, articles: int, limit: int) -> StancePlan:
