@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 
 # Longer texts are cut before parsing: the model's memory grows with the text.
 MAX_CHARS = 200_000
-# Articles a parser process takes at a time: small enough to keep both cores busy to the
-# end, large enough that handing them over costs nothing next to parsing them.
-CHUNK_CHARS = 12_000
+# The least text a parser process takes at a time (see _chunks): the last chunks are this
+# small so that both cores stay busy to the end.
+MIN_CHUNK_CHARS = 8_000
+# The most: a parser's memory grows with the text of its batch.
+MAX_CHUNK_CHARS = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,18 +148,23 @@ def _work(indices: list[int]) -> list[Outcome]:
     return _each_here(engine, [articles[i] for i in indices], batch_size)
 
 
-def _chunks(articles: Sequence[Article]) -> list[list[int]]:
-    """Article indices in chunks of about CHUNK_CHARS, longest articles first, so that no
-    process is left parsing a long one alone at the end."""
+def _chunks(articles: Sequence[Article], n_process: int) -> list[list[int]]:
+    """Article indices in chunks, longest articles first: each chunk a third of what is left
+    per process (larger batches parse faster) within MIN_CHUNK_CHARS..MAX_CHUNK_CHARS, the
+    last ones small so that no process is left parsing alone."""
     order = sorted(range(len(articles)), key=lambda i: -len(articles[i].text))
+    left = sum(min(len(a.text), MAX_CHARS) for a in articles)
     chunks: list[list[int]] = []
-    size = CHUNK_CHARS
+    size = target = 0
     for i in order:
-        if size >= CHUNK_CHARS:
+        if size >= target:
             chunks.append([])
+            target = min(MAX_CHUNK_CHARS, max(MIN_CHUNK_CHARS, left // (3 * n_process)))
             size = 0
         chunks[-1].append(i)
-        size += min(len(articles[i].text), MAX_CHARS)
+        chars = min(len(articles[i].text), MAX_CHARS)
+        size += chars
+        left -= chars
     return chunks
 
 
@@ -171,7 +178,7 @@ def _each_forked(
     _FORKED = (engine, articles, batch_size)
     try:
         with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
-            futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles)}
+            futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles, n_process)}
             for future, chunk in futures.items():
                 try:
                     out.update(zip(chunk, future.result(), strict=True))
