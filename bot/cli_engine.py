@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -131,6 +132,9 @@ def register(app: typer.Typer) -> None:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
+        # The process ends here: spare the collector a last pass over the model's objects
+        # (a tenth of a second at exit).
+        gc.freeze()
         if any(record is None or "error" in record for record in records):
             raise typer.Exit(1)
 

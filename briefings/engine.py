@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -176,6 +177,9 @@ def _each_forked(
     out: dict[int, Outcome] = {}
     orphans: list[int] = []  # articles of chunks lost with a dead process
     _FORKED = (engine, articles, batch_size)
+    # What exists now (the model above all) is left out of the collector's passes in the
+    # children, which would otherwise touch, and so copy, the pages they share with us.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
             futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles, n_process)}
@@ -190,6 +194,7 @@ def _each_forked(
             out.update(_isolated(sorted(orphans), context))
     finally:
         _FORKED = None
+        gc.unfreeze()
     return [out[i] for i in range(len(articles))]
 
 
