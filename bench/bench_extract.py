@@ -15,7 +15,9 @@ parse of the same texts with the same model (goal: ratio 0.65 or less, peak memo
 - peak memory of one more extract run: the largest sum over its process tree (the command and its
   parser workers) sampled from /proc every 50 ms, as RSS (shared pages of forked workers
   counted in each) and PSS (shared pages split between them: what the run really holds);
-  also the largest single process (its VmHWM). The goal is judged on PSS.
+  also the largest single process (its VmHWM). The goal is judged on PSS. (Not
+  ``ru_maxrss`` of RUSAGE_CHILDREN: a child started from this process, which holds a model
+  and its parses, inherits this process's peak when it execs.)
 - CPU seconds of both are printed too: on a machine shared with other work the wall times
   move, the CPU seconds much less.
 
