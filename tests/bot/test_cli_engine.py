@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot import cli_engine
 from bot.cli_engine import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +176,19 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert run.record(tmp_path / "good.txt")["statements"]
 
 
+def test_permission_denied_reads_as_one_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same branch in-process, for when the tests run as root (who reads any file)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli_engine, "open", refuse, raising=False)
+    with pytest.raises(cli_engine.ArticleFileError, match=r"^permission denied$"):
+        cli_engine.read_article(str(write(tmp_path / "a.txt", GOOD)))
+
+
 def test_all_good_files_exit_zero(tmp_path: Path) -> None:
     run = extract(write(tmp_path / "a.txt", GOOD), write(tmp_path / "b.txt", OTHER))
     assert (run.code, run.stderr) == (0, "")
@@ -273,6 +287,13 @@ def test_digest_bad_stdin_is_one_line(data: bytes, words: str) -> None:
     (line,) = done.stderr.decode().splitlines()
     assert line.startswith("newsbrief: -: ")
     assert words in line
+
+
+def test_digest_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.txt"
+    done = newsbrief("digest", path)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [f"newsbrief: {path}: no such file"]
 
 
 # ------------------------------------------------------------- a parser process that fails
