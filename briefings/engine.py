@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -134,8 +135,9 @@ def _each_here(engine: Engine, articles: Sequence[Article], batch_size: int) -> 
 
 
 def _can_fork() -> bool:
-    # Forking a process with other threads running can deadlock in the child.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    # Forking a process with other threads running can deadlock in the child; outside Linux
+    # system libraries (macOS's among them) are not safe to use in a forked child.
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 # What forked workers find in their copy of this process's memory: set just before forking.
