@@ -75,7 +75,8 @@ class Engine:
 
         With ``n_process`` > 1 the work runs in that many forked processes, which share the
         loaded model with this one (a spawned process would load it again); each parses and
-        resolves its own share and sends back only statements.
+        resolves its own share and sends back only statements. Forking needs Linux and no
+        other thread running; without them the work is done here.
         """
         if n_process <= 1 or len(articles) < 2 or not _can_fork():
             return _each_here(self, articles, batch_size)
