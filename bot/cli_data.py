@@ -14,15 +14,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from bot.errors import NewsbriefError, UserInputError
 from bot.ports import ChannelRef
-from bot.runtime import IngestSummary, Runtime, build_runtime
-from bot.service import FeedStatus, StanceResult, StanceStatement
 from briefings.models import Actor, Briefing
+
+if TYPE_CHECKING:
+    from bot.runtime import IngestSummary, Runtime
+    from bot.service import FeedStatus, StanceResult, StanceStatement
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
     from config.settings import load_settings
 
     async def main() -> T:
+        from bot.runtime import build_runtime
+
         runtime = await build_runtime(load_settings(), {})
         try:
             return await work(runtime)
