@@ -155,12 +155,13 @@ class _Index:
 
     def __init__(self, doc: Doc, quotes: list[Quote]) -> None:
         self.quotes = quotes
-        self.owner = [-1] * (len(doc.text) + 1)
+        self.text = doc.text  # spaCy builds doc.text anew on every access
+        self.owner = [-1] * (len(self.text) + 1)
         for qid, quote in enumerate(quotes):
             for pos in range(quote.start, quote.end):
                 self.owner[pos] = qid
-        self.paragraph_of = [0] * (len(doc.text) + 1)
-        for number, para in enumerate(_PARAGRAPH.finditer(doc.text)):
+        self.paragraph_of = [0] * (len(self.text) + 1)
+        for number, para in enumerate(_PARAGRAPH.finditer(self.text)):
             for pos in range(para.start(), para.end() + 1):
                 self.paragraph_of[pos] = number
 
@@ -308,8 +309,8 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         sent = token.sent
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
-        before = _trim(doc.text, sent.start_char, phrase_start)
-        after = _trim(doc.text, phrase_end, sent.end_char)
+        before = _trim(index.text, sent.start_char, phrase_start)
+        after = _trim(index.text, phrase_end, sent.end_char)
         content = before if before[1] - before[0] >= after[1] - after[0] else after
         if content[1] - content[0] < 8:
             continue
@@ -329,7 +330,7 @@ def _labels(doc: Doc, index: _Index) -> Iterator[Attribution]:
     transcript's speaker, whose words are verbatim), or a short name in the first line
     (a headline's source).
     """
-    text = doc.text
+    text = index.text
     for number, para in enumerate(_PARAGRAPH.finditer(text)):
         found = _LABEL.match(para.group())
         if found is None:
@@ -421,7 +422,7 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
                 yield att
             continue
         (start, end), particle = found
-        start, end = _trim(doc.text, start, end)
+        start, end = _trim(index.text, start, end)
         if end - start < 3:
             continue
         cue_token = token
@@ -429,10 +430,10 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         if inner is not None:
             # "..., Macron added, France 24 reported": Macron speaks, not the outlet.
             cue_token, subject, particle = inner[0], inner[1], None
-            adjacent = _quote_before(doc.text, min(subject.left_edge.idx, cue_token.idx), index)
+            adjacent = _quote_before(index.text, min(subject.left_edge.idx, cue_token.idx), index)
             if adjacent is not None:
                 start, end = adjacent.inner  # the quote right before "Macron added"
-                if end > start and doc.text[end - 1] in QUOTE_CHARS:
+                if end > start and index.text[end - 1] in QUOTE_CHARS:
                     end -= 1
         speaker = mention_span(subject)
         if speaker[0] < end and start < speaker[1]:
@@ -465,7 +466,7 @@ def _parenthetical(verb: Token, subject: Token, index: _Index) -> list[tuple[int
     if any(c.dep_ in ("ccomp", "dobj", "obj", "xcomp") for c in verb.children):
         return None
     doc = verb.doc
-    text = doc.text
+    text = index.text
     sent = verb.sent
     inserted = (min(subject.left_edge.idx, verb.idx), verb.right_edge.idx + len(verb.right_edge))
     quote = _quote_before(text, inserted[0], index)
@@ -513,7 +514,7 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
             sentences.append(sent)
     # '“Why not?” she asked.': the parser often ends the sentence at the closing mark.
     tail = sentences[-1]
-    if tail.end < len(doc) and not doc.text[quote.end : doc[tail.end].idx].strip():
+    if tail.end < len(doc) and not index.text[quote.end : doc[tail.end].idx].strip():
         sentences.append(doc[tail.end].sent)
     best: tuple[int, Token, Token] | None = None
     for sent in sentences:
@@ -538,7 +539,7 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
 
 def _colon_lead(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | None:
     """'He said:' closing the paragraph before one that opens with the quote."""
-    text = doc.text
+    text = index.text
     line_start = text.rfind("\n", 0, quote.start) + 1
     if text[line_start : quote.start].strip():
         return None

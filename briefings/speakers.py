@@ -138,6 +138,7 @@ class PersonIndex:
 
     def __init__(self, doc: Doc, inside_quote: list[bool]) -> None:
         self.doc = doc
+        self.text = doc.text  # spaCy builds doc.text anew on every access
         self.persons: dict[str, Person] = {}
         self.mentions: list[tuple[int, str]] = []  # (offset, full name) in text order
         surnames: dict[str, str] = {}
@@ -215,7 +216,7 @@ def resolve_speaker(
     ``previous`` holds the speakers resolved so far (offset, speaker), in text order.
     """
     doc = token.doc
-    text = doc.text[mention[0] : mention[1]]
+    text = index.text[mention[0] : mention[1]]
     if token.tag_ in ("WP", "WDT") and token.head.dep_ in ("relcl", "acl"):
         antecedent = token.head.head
         named = resolve_speaker(antecedent, (antecedent.idx, antecedent.idx), index, previous)
