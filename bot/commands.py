@@ -292,6 +292,17 @@ def shorten(text: str, max_chars: int) -> str:
     return window[:cut].rstrip(" ,;:") + "…"
 
 
+MAX_NOTICES = 5
+
+
+def notice_lines(briefing: Briefing) -> list[str]:
+    """A briefing's notices, each on one line and bounded, at most ``MAX_NOTICES`` of them."""
+    lines = [f"⚠ {shorten(n, 280)}" for n in briefing.notices[:MAX_NOTICES]]
+    if len(briefing.notices) > MAX_NOTICES:
+        lines.append(f"⚠ and {len(briefing.notices) - MAX_NOTICES} more: see /briefing status")
+    return lines
+
+
 def as_said(words: str, kind: Kind) -> str:
     """Quotation marks only round verbatim speech: reported words are the outlet's
     paraphrase, and mixed speech carries its own marks."""
@@ -436,7 +447,7 @@ async def _dispatch(service: Service, request: CommandRequest) -> Reply:
         return Reply(ReplyKind.HELP, HELP_TEXT)
     if name == "briefing now":
         briefing = await service.briefing_now(channel)
-        if not briefing.stories:
+        if not briefing.stories and not briefing.notices:
             return Reply(ReplyKind.TEXT, "Nothing new since the last briefing.", ephemeral=True)
         return Reply(ReplyKind.BRIEFING, briefing.title, ephemeral=False, briefing=briefing)
     if name == "briefing schedule":

@@ -357,7 +357,7 @@ class Runtime:
         """Set a channel up: its feeds, and its briefing schedule when given."""
         await asyncio.to_thread(self.repo.ensure_channel, channel, self.now())
         for url in feeds:
-            await self.service.add_feed(channel, url)
+            await self.service.add_feed(channel, url, reenable=False)
         if schedule is not None:
             await self.service.set_schedule(channel, schedule, timezone)
 

@@ -222,7 +222,23 @@ def feed_status(feed: Any) -> FeedStatus:
     )
 
 
-def build_briefing(stored: Sequence[StoredStatement], title: str, now: datetime) -> Briefing:
+def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
+    """One line for each of a channel's feeds that stopped being polled, with the reason."""
+    return tuple(
+        f"Feed {feed.url} is no longer polled after {feed.failures} failures"
+        + (f" ({feed.last_error})" if feed.last_error else "")
+        + f". A manager can re-enable it with /briefing feeds add {feed.url}"
+        for feed in feeds
+        if feed.disabled
+    )
+
+
+def build_briefing(
+    stored: Sequence[StoredStatement],
+    title: str,
+    now: datetime,
+    notices: Sequence[str] = (),
+) -> Briefing:
     """Statements grouped by story (article) and, through ``condense``, by actor."""
     from briefings.condense import condense
 
@@ -244,7 +260,7 @@ def build_briefing(stored: Sequence[StoredStatement], title: str, now: datetime)
                 bullets=tuple(bullets),
             )
         )
-    return Briefing(title=title, stories=tuple(stories), generated=now)
+    return Briefing(title=title, stories=tuple(stories), generated=now, notices=tuple(notices))
 
 
 class StoreService(Service):
@@ -334,10 +350,12 @@ class StoreService(Service):
     # --------------------------------------------------------------- channels
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
+        notices = feed_notices(await self.list_feeds(channel))
+
         def build() -> Briefing:
             with self.repo.sessions() as session:
                 stored, _ = self.repo.new_statements(session, channel)
-            return build_briefing(stored, self.briefing_title(channel), self.now())
+            return build_briefing(stored, self.briefing_title(channel), self.now(), notices)
 
         return await asyncio.to_thread(build)
 
@@ -375,6 +393,7 @@ class StoreService(Service):
     ) -> Briefing | None:
         now = self.now()
         repo = self.repo
+        notices = feed_notices(await self.list_feeds(channel))
         session = repo.sessions()
         run = self._in_delivery_thread
 
@@ -392,10 +411,11 @@ class StoreService(Service):
                 log.info("slot %s of %s was delivered already", slot.isoformat(), channel)
                 return None
             stored, high = await run(repo.new_statements, session, channel)
-            briefing = build_briefing(stored, self.briefing_title(channel), now)
-            if briefing.stories:
+            briefing = build_briefing(stored, self.briefing_title(channel), now, notices)
+            # a channel whose feeds all stopped still hears why, at its usual time
+            if briefing.stories or briefing.notices:
                 await publisher.publish(channel, briefing)
-            status = "delivered" if briefing.stories else "empty"
+            status = "delivered" if briefing.stories or briefing.notices else "empty"
 
             def finish() -> None:
                 repo.finish_delivery(
@@ -470,12 +490,19 @@ class StoreService(Service):
         await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
         return tuple(topics)
 
-    async def add_feed(self, channel: ChannelRef, url: str) -> FeedStatus:
+    async def add_feed(
+        self, channel: ChannelRef, url: str, *, reenable: bool = True
+    ) -> FeedStatus:
+        """As the contract says; a manager adding a disabled feed again gives it a fresh
+        start (``reenable``), a configuration replayed at start does not."""
         from bot.ingest import check_public_url
 
         url = url.strip()
         check_public_url(url, allow_private=self.allow_private_networks)
-        feed = await asyncio.to_thread(self.repo.subscribe_feed, channel, url, self.now())
+        now = self.now()
+        feed = await asyncio.to_thread(
+            lambda: self.repo.subscribe_feed(channel, url, now, reenable=reenable)
+        )
         return feed_status(feed)
 
     async def remove_feed(self, channel: ChannelRef, url: str) -> None:

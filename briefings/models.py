@@ -179,3 +179,5 @@ class Briefing:
     title: str
     stories: tuple[StoryBrief, ...] = field(default_factory=tuple)
     generated: datetime | None = None
+    # what the channel should know besides the news: "a feed was disabled, and why"
+    notices: tuple[str, ...] = field(default_factory=tuple)

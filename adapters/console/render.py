@@ -8,6 +8,7 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    notice_lines,
     shorten,
     stance_summary,
     status_lines,
@@ -42,6 +43,7 @@ def render_briefing(briefing: Briefing) -> str:
         else ""
     )
     lines = [f"═══ {_printable(title)} ═══"]
+    lines.extend(_printable(n) for n in notice_lines(briefing))
     if not briefing.stories:
         lines.append("Nothing new since the last briefing.")
     for story in briefing.stories:

@@ -22,6 +22,7 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    notice_lines,
     shorten,
     split_text,
     stance_summary,
@@ -192,6 +193,8 @@ def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
     heading = f"**{clean(shorten(briefing.title, 200))}**"
     if briefing.generated and format_date(briefing.generated) not in briefing.title:
         heading += f" · {format_date(briefing.generated)}"
+    for line in notice_lines(briefing):  # at most 6 lines of 282: within 2,000 with the title
+        heading += "\n" + clean(line)
     if not briefing.stories:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
     return pack_messages([story_section(s) for s in briefing.stories], content=heading)

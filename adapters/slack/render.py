@@ -19,6 +19,7 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    notice_lines,
     pack,
     shorten,
     stance_summary,
@@ -126,6 +127,9 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     if briefing.generated and format_date(briefing.generated) not in briefing.title:
         title += f" · {format_date(briefing.generated)}"
     blocks: list[Block] = [header(escape(title))]
+    notices = notice_lines(briefing)
+    if notices:
+        blocks.append(section("\n".join(escape(n) for n in notices)))
     if not briefing.stories:
         blocks.append(section("Nothing new since the last briefing."))
     for n, story in enumerate(briefing.stories):

@@ -689,9 +689,12 @@ class Repository:
             channel = self._ensure_channel(session, ref, now)
             channel.topics = list(topics)
 
-    def subscribe_feed(self, ref: ChannelRef, url: str, now: datetime) -> m.Feed:
-        """Add the feed (when new) and subscribe the channel to it."""
-        feed = self.add_feed(url, now)
+    def subscribe_feed(
+        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool = False
+    ) -> m.Feed:
+        """Add the feed (when new) and subscribe the channel to it; ``reenable`` gives a
+        disabled feed a fresh start (a manager adding it again)."""
+        feed = self.add_feed(url, now, reenable=reenable)
         with self.transaction() as session:
             channel = self._ensure_channel(session, ref, now)
             if session.get(m.ChannelFeed, (channel.id, feed.id)) is None:

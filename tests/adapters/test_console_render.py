@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from adapters.console.render import render_briefing, render_reply, render_stance
 from adapters.discord.render import bullet_line as discord_line
+from adapters.discord.render import render_briefing as discord_briefing
 from adapters.slack.render import bullet_line as slack_line
+from adapters.slack.render import render_briefing as slack_briefing
 from bot.commands import Reply, ReplyKind
-from briefings.models import Kind
+from briefings.models import Briefing, Kind
 from tests.fakes.service import make_briefing, sample_service
 
 
@@ -66,3 +68,25 @@ def test_only_verbatim_words_get_quotation_marks() -> None:
             stories=(replace(story, bullets=(reported,)),),
         )
     ).endswith(": that the talks would resume")
+
+
+def discord_notices(briefing: Briefing) -> str:
+    return discord_briefing(briefing)[0].content
+
+
+def slack_notices(briefing: Briefing) -> str:
+    return str(slack_briefing(briefing)[0].blocks[1])
+
+
+def test_notices_come_first_and_bounded() -> None:
+    briefing = replace(
+        make_briefing(actors=1, quote_chars=30, stories=1),
+        notices=tuple(f"Feed https://f{n}.example/rss is no longer polled" for n in range(7)),
+    )
+    lines = render_briefing(briefing).splitlines()
+    assert lines[1:7] == [
+        *(f"⚠ Feed https://f{n}.example/rss is no longer polled" for n in range(5)),
+        "⚠ and 2 more: see /briefing status",
+    ]
+    for line in (discord_notices(briefing), slack_notices(briefing)):
+        assert "f4.example" in line and "f5.example" not in line and "2 more" in line

@@ -284,6 +284,25 @@ async def test_failing_feeds_show_their_reason_in_status(
     assert (feed.last_error, feed.failures, feed.disabled) == ("HTTP 404 Not Found", 1, True)
 
 
+async def test_a_disabled_feed_is_told_to_its_channel_in_the_briefing(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    await service.add_feed(CHANNEL, "https://feeds.example/rss")
+    repo.record_poll(
+        "https://feeds.example/rss", now=T0, ok=False, error="HTTP 404 Not Found", disable=True
+    )
+    (notice,) = (await service.briefing_now(CHANNEL)).notices
+    assert "https://feeds.example/rss" in notice and "HTTP 404 Not Found" in notice
+    # with no news at all, the channel still hears it at its usual time
+    publisher = RecordingPublisher()
+    delivered = await service.deliver(CHANNEL, clock.now, publisher)
+    assert delivered is not None and delivered.stories == () and delivered.notices == (notice,)
+    assert len(publisher.published) == 1
+    # a feed that works again is no news
+    await service.add_feed(CHANNEL, "https://feeds.example/rss")
+    assert (await service.briefing_now(CHANNEL)).notices == ()
+
+
 async def test_briefing_groups_by_story_and_actor(service: StoreService, repo: Repository) -> None:
     store_scholz(repo, 0)
     store_macron(repo)

@@ -296,4 +296,7 @@ def pinging_briefing() -> Briefing:
         published=datetime(2024, 5, 6, 8, 0, tzinfo=UTC),
         bullets=(bullet,),
     )
-    return Briefing(title=f"Briefing {PING_TEXT}", stories=(story,), generated=NOW)
+    notice = f"Feed https://news.example.org/rss is no longer polled (HTTP 500 {PING_TEXT})"
+    return Briefing(
+        title=f"Briefing {PING_TEXT}", stories=(story,), generated=NOW, notices=(notice,)
+    )
