@@ -490,9 +490,7 @@ class StoreService(Service):
         await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
         return tuple(topics)
 
-    async def add_feed(
-        self, channel: ChannelRef, url: str, *, reenable: bool = True
-    ) -> FeedStatus:
+    async def add_feed(self, channel: ChannelRef, url: str, *, reenable: bool = True) -> FeedStatus:
         """As the contract says; a manager adding a disabled feed again gives it a fresh
         start (``reenable``), a configuration replayed at start does not."""
         from bot.ingest import check_public_url
