@@ -419,12 +419,13 @@ async def build_runtime(
     transport: httpx.AsyncBaseTransport | None = None,
     nlp_processes: int | None = None,
     extractor: Extractor | None = None,
-    fetch_timeout: float = 10.0,
-    feed_max_bytes: int = 10_000_000,
+    fetch_timeout: float | None = None,
+    feed_max_bytes: int | None = None,
 ) -> Runtime:
     """Open (and migrate) the database and assemble the runtime. ``nlp_processes=0`` runs the
     engine in this process; ``extractor`` replaces the engine altogether (tests);
-    ``fetch_timeout`` (seconds) and ``feed_max_bytes`` bound each feed download."""
+    ``fetch_timeout`` (seconds) and ``feed_max_bytes`` bound each feed download (default:
+    the settings)."""
     clock = now or (lambda: datetime.now(UTC))
     engine, sessions = await asyncio.to_thread(open_database, settings.sqlalchemy_url)
     repo = Repository(sessions)
@@ -443,6 +444,6 @@ async def build_runtime(
         publishers=publishers,
         now=clock,
         transport=transport,
-        fetch_timeout=fetch_timeout,
-        feed_max_bytes=feed_max_bytes,
+        fetch_timeout=settings.fetch_timeout_seconds if fetch_timeout is None else fetch_timeout,
+        feed_max_bytes=settings.feed_max_bytes if feed_max_bytes is None else feed_max_bytes,
     )

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     allow_private_networks: bool = False  # tests turn this on for their loopback servers
     log_level: str = "INFO"
     poll_interval_minutes: int = 15
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0)  # connect and read, per request
+    feed_max_bytes: int = Field(default=10_000_000, gt=0)  # a feed or page is cut here
     nlp_processes: int = 2
 
     discord_token: SecretStr | None = Field(
