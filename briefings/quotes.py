@@ -524,10 +524,12 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
             if not token.tag_.startswith("VB") or SPEECH_FORMS[token.lower_] in MENTAL_VERBS:
                 continue
             subject = _subject(token)
-            if subject is None:
-                continue
             # '“…,” it said': next to a quote, "it" is an organisation speaking
-            if subject.lower_ != "it" and not _acceptable_source(subject, index):
+            if subject is None or (
+                subject.lower_ != "it" and not _acceptable_source(subject, index)
+            ):
+                subject = _name_after_quote(token, quote, index)
+            if subject is None:
                 continue
             if index.paragraph_of[token.idx] != quote.paragraph:
                 continue
@@ -535,6 +537,21 @@ def _nearest_cue(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] |
             if best is None or distance < best[0]:
                 best = (distance, token, subject)
     return None if best is None else (best[1], best[2])
+
+
+def _name_after_quote(verb: Token, quote: Quote, index: _Index) -> Token | None:
+    """'“…,” Flynn, a party adviser, said on “Morning Show.”': when the parse loses the
+    subject, the name that opens the words between the closing mark and the verb."""
+    doc = verb.doc
+    first = next((t for t in doc[verb.sent.start : verb.i] if t.idx >= quote.end), None)
+    while first is not None and first.is_punct and first.i < verb.i:
+        first = doc[first.i + 1]
+    if first is None or first.i >= verb.i or first.pos_ != "PROPN" or index.inside(first):
+        return None
+    name = first
+    while name.i + 1 < verb.i and doc[name.i + 1].pos_ == "PROPN":
+        name = doc[name.i + 1]  # the mention's head is its last name word
+    return name
 
 
 def _colon_lead(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | None:

@@ -311,3 +311,14 @@ def test_it_next_to_a_quote_is_the_organisation_named_before(engine: Engine) -> 
 def test_bylines_and_datelines_are_never_speakers(engine: Engine, text: str) -> None:
     statements = engine.extract(Article(text=text))
     assert [s.speaker_name for s in statements] == ["the fisheries minister"]
+
+
+def test_a_quote_first_speaker_whose_subject_the_parse_lost(engine: Engine) -> None:
+    """A quoted show title after the verb can take the subject's place in the parse."""
+    text = (
+        "“The port is ready. The cranes are new and the crews are trained,” Moreno, "
+        "a senior harbour official, said Monday morning on Channel Five’s “Harbour Hour.”"
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.kind) for s in statements][:1] == [("Moreno", Kind.DIRECT)]
+    assert statements[0].content.text.startswith("The port is ready")
