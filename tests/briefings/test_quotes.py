@@ -316,8 +316,9 @@ def test_bylines_and_datelines_are_never_speakers(engine: Engine, text: str) -> 
 def test_a_quote_first_speaker_whose_subject_the_parse_lost(engine: Engine) -> None:
     """A quoted show title after the verb can take the subject's place in the parse."""
     text = (
-        "“The port is ready. The cranes are new and the crews are trained,” Moreno, "
-        "a senior harbour official, said Monday morning on Channel Five’s “Harbour Hour.”"
+        "“The port is ready. The cranes are new and the crews are trained and our harbour,” "
+        "Moreno, a senior harbour official, said Monday morning on Channel Five’s “Harbour "
+        "and Docks.”"
     )
     statements = engine.extract(Article(text=text))
     assert [(s.speaker.text, s.kind) for s in statements][:1] == [("Moreno", Kind.DIRECT)]
