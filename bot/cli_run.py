@@ -119,17 +119,26 @@ async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started:
 
     signing = secret(settings.slack_signing_secret) or None
     managers = list(settings.slack_managers)
+    api = settings.slack_api_url  # every Slack client below talks to this Web API
     if kind == "slack-oauth":
         assert settings.slack_client_id is not None
         oauth, store = oauth_settings(
-            settings.sqlalchemy_url, settings.slack_client_id, secret(settings.slack_client_secret)
+            settings.sqlalchemy_url,
+            settings.slack_client_id,
+            secret(settings.slack_client_secret),
+            base_url=api,
         )
+        # The tokenless template of each workspace's client (and the OAuth flow's).
         app = build_app(
-            runtime.service, signing_secret=signing, managers=managers, oauth_settings=oauth
+            runtime.service,
+            client=web_client(base_url=api),
+            signing_secret=signing,
+            managers=managers,
+            oauth_settings=oauth,
         )
-        runtime.publishers["slack"] = SlackPublisher(installed_client_for(store))
+        runtime.publishers["slack"] = SlackPublisher(installed_client_for(store, base_url=api))
     else:
-        client = web_client(secret(settings.slack_bot_token))
+        client = web_client(secret(settings.slack_bot_token), base_url=api)
         await check_token(client)  # fails fast
         app = build_app(runtime.service, client=client, signing_secret=signing, managers=managers)
         runtime.publishers["slack"] = SlackPublisher.single(client)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     )
     slack_host: str = "0.0.0.0"  # where the HTTP-mode endpoint listens
     slack_port: int = 3000
+    # Slack's Web API base URL, for a proxy or a test double; every Slack client uses it.
+    slack_api_url: str = "https://slack.com/api/"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, like https://slack.com/api/")
+        # slack_sdk joins method names onto it: without the slash, "api" would be replaced.
+        return value if value.endswith("/") else value + "/"
 
     @property
     def sqlalchemy_url(self) -> str:

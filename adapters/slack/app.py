@@ -325,10 +325,11 @@ class ThreadedStateStore(AsyncOAuthStateStore):
 
 
 def oauth_settings(
-    database_url: str, client_id: str, client_secret: str
+    database_url: str, client_id: str, client_secret: str, *, base_url: str | None = None
 ) -> tuple[AsyncOAuthSettings, ThreadedInstallationStore]:
     """OAuth for many workspaces with installations and states in ``database_url`` (a
-    database the bot has opened, so migrated: its tables are there)."""
+    database the bot has opened, so migrated: its tables are there); ``base_url`` is the
+    Web API the token rotation calls (the app's own client carries it for the rest)."""
     import sqlalchemy
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -345,6 +346,9 @@ def oauth_settings(
         installation_store=store,
         state_store=ThreadedStateStore(states),
     )
+    rotator = getattr(settings.authorize, "token_rotator", None)
+    if base_url and rotator is not None:
+        rotator.client = web_client(base_url=base_url)
     return settings, store
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import ValidationError
 
 from adapters.slack.app import (
     SlackPublisher,
@@ -31,6 +32,7 @@ from adapters.slack.render import bullet_line, escape
 from bot.commands import DENIED
 from bot.errors import ConfigurationError
 from bot.ports import ChannelRef
+from config.settings import Settings
 from tests.fakes.service import (
     PING_TEXT,
     FakeService,
@@ -316,6 +318,24 @@ async def test_a_wrong_token_fails_fast_with_one_clear_line(slack_api: FakeSlack
         await check_token(web_client("xoxb-wrong", base_url=slack_api.base))
     assert str(caught.value) == "Slack refused the bot token (SLACK_BOT_TOKEN): invalid_auth."
     assert await check_token(web_client(slack_api.token, base_url=slack_api.base)) == TEAM
+
+
+@pytest.mark.parametrize("trailing", ["/", ""])
+async def test_the_api_url_setting_points_the_client_at_the_fake(
+    slack_api: FakeSlackAPI, trailing: str
+) -> None:
+    # Without its trailing slash the URL is still the API root, not its parent.
+    url = slack_api.base.rstrip("/") + trailing
+    settings = Settings(_env_file=None, slack_api_url=url)  # type: ignore[call-arg]
+    assert settings.slack_api_url == slack_api.base
+    client = web_client(slack_api.token, base_url=settings.slack_api_url)
+    assert await check_token(client) == TEAM
+    assert [c.method for c in slack_api.calls] == ["auth.test"]
+
+
+def test_the_api_url_setting_must_be_a_url() -> None:
+    with pytest.raises(ValidationError, match="must be an http"):
+        Settings(_env_file=None, slack_api_url="slack.com/api")  # type: ignore[call-arg]
 
 
 async def test_socket_mode_acks_over_the_socket_then_answers(

@@ -4,6 +4,7 @@ secrets kept out of logs, and the demo end to end (no network)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import os
@@ -12,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from config.logging import REDACTED, configure_logging, redact
 from config.settings import Settings
 from tests.fakes.discord_api import FakeDiscordAPI
 from tests.fakes.service import FakeService, make_briefing, sample_service
+from tests.fakes.slack_api import FakeSlackAPI
 
 TOKEN_ENV = (
     "DISCORD_TOKEN",
@@ -267,6 +269,22 @@ def test_newsbrief_run_says_a_bad_command_in_one_line(tmp_path: Path) -> None:
     ]
 
 
+@contextlib.contextmanager
+def served_from_a_thread(fake: FakeDiscordAPI | FakeSlackAPI) -> Iterator[str]:
+    """Serve ``fake`` on an event loop of its own in a thread (the command under test runs
+    its own loop, or is another process); yields its base URL, stops it afterwards."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=30)
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()
+
+
 def test_newsbrief_run_with_a_wrong_discord_token_stops_with_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -276,26 +294,20 @@ def test_newsbrief_run_with_a_wrong_discord_token_stops_with_one_line(
 
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     fake = FakeDiscordAPI()
     try:
-        base = asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=30)
-        monkeypatch.setattr(discord.http.Route, "BASE", base)
-        monkeypatch.setenv(
-            "DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.wrongwrongwrongwrongwrong0"
-        )
-        monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
-        monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
-        monkeypatch.chdir(tmp_path)
-        with pytest.raises(SystemExit) as exited:
-            app(["run"])
+        with served_from_a_thread(fake) as base:
+            # discord.py has no setting for its REST base: the test points it at the fake.
+            monkeypatch.setattr(discord.http.Route, "BASE", base)
+            monkeypatch.setenv(
+                "DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.wrongwrongwrongwrongwrong0"
+            )
+            monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
+            monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
+            monkeypatch.chdir(tmp_path)
+            with pytest.raises(SystemExit) as exited:
+                app(["run"])
     finally:
-        asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        loop.close()
         # The command installed the bot's log handler; take it off again.
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
@@ -307,3 +319,47 @@ def test_newsbrief_run_with_a_wrong_discord_token_stops_with_one_line(
     ]
     assert "Traceback" not in err and "wrongwrong" not in err
     assert [r.path for r in fake.requests] == ["/users/@me"]
+
+
+def test_newsbrief_run_with_a_wrong_slack_token_stops_with_one_line(tmp_path: Path) -> None:
+    """``newsbrief run`` as its own process, Socket Mode configured with tokens the fake Slack
+    Web API (reached through NEWSBRIEF_SLACK_API_URL) refuses: exit 2 with one line, no
+    traceback, no token in the output."""
+    bot_token = "xoxb-1111-2222-wrongwrongwrong"
+    app_token = "xapp-1-A1111-2222-wrongwrongwrong"
+    fake = FakeSlackAPI()
+    with served_from_a_thread(fake) as base:
+        # Loopback only, and no proxy in the way (slack_sdk would send through one).
+        env = {
+            k: v for k, v in os.environ.items() if k not in TOKEN_ENV and "proxy" not in k.lower()
+        }
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": bot_token,
+                "SLACK_APP_TOKEN": app_token,
+                "NEWSBRIEF_SLACK_API_URL": base,
+                "NEWSBRIEF_DATA_DIR": str(tmp_path / "data"),
+                "NEWSBRIEF_NLP_PROCESSES": "0",
+            }
+        )
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("newsbrief")), "run"],
+            input="",
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("newsbrief:")] == [
+        "newsbrief: Slack refused the bot token (SLACK_BOT_TOKEN): invalid_auth."
+    ]
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "wrongwrong" not in output and "xoxb-" not in output and "xapp-" not in output
+    # The fake was asked, with the token given: the setting reached the client.
+    [asked] = fake.calls
+    assert asked.method == "auth.test"
+    assert asked.headers["Authorization"] == f"Bearer {bot_token}"
