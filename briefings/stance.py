@@ -87,7 +87,11 @@ _NEGATIVE_WORDS = _words(
     "against without unacceptable unthinkable inconceivable impossible premature dangerous "
     "reckless irresponsible wrong mistaken counterproductive mistake error disaster catastrophe "
     "provocation folly nonsense end halt ban withdrawal removal rejection opposition "
-    "suspension cancellation repeal abolition"
+    "suspension cancellation repeal abolition "
+    # evaluations: "the reserve is a waste of money", "the deal is bad for farmers"
+    "bad worse worst harmful useless ineffective unfair unreasonable costly wasteful waste "
+    "damaging unnecessary pointless absurd ridiculous outrageous threat failure fiasco farce "
+    "scandal burden"
 )
 # Predicates that side with what they govern ("we need a ceasefire", "sanctions are vital").
 _POSITIVE_VERBS = _words(
@@ -96,7 +100,11 @@ _POSITIVE_VERBS = _words(
 )
 _POSITIVE_WORDS = _words(
     "necessary essential vital indispensable crucial important needed right justified "
-    "legitimate ready willing prepared determined support necessity priority"
+    "legitimate ready willing prepared determined support necessity priority "
+    # evaluations: "a common reserve is a good idea", "the treaty is the best solution"
+    "good great best better beneficial useful helpful effective sensible wise sound fair "
+    "reasonable worthwhile valuable positive success solution opportunity safeguard lifeline "
+    "breakthrough"
 )
 
 # Cue verbs with a sense of their own toward what they report.
@@ -441,6 +449,13 @@ def _predicate(token: Token) -> int:
         return -1
     if word in _POSITIVE_WORDS or key in _POSITIVE_WORDS:
         return 1
+    if token.dep_ in ("attr", "oprd") and token.pos_ == "NOUN":
+        # "is a good idea", "would be a costly step": the noun's adjective evaluates
+        for child in token.children:
+            if child.dep_ == "amod" and child.pos_ == "ADJ":
+                sense = _predicate(child)
+                if sense:
+                    return sense
     return 0
 
 

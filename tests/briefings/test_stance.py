@@ -53,6 +53,12 @@ CASES = [
     ),
     (SANCTIONS, "Senator Ana Ruiz said none of the sanctions would be eased.", SUP),
     (TREATY, "The mayor said it would be a mistake to go on without the treaty.", SUP),
+    # evaluations of the issue
+    (PIPELINE, "“The pipeline is a good idea for the whole coast,” the governor said.", SUP),
+    (TREATY, "“The treaty would be a costly step for our fleet,” the minister said.", OPP),
+    (TARIFFS, "“New tariffs are a waste of money,” the economist said.", OPP),
+    (TARIFFS, "“The tariffs are not a good idea,” the economist said.", OPP),
+    (PIPELINE, "“We talked in good faith about the pipeline,” the governor said.", NEU),
     # the cue verb's own sense
     (TREATY, "The opposition leader rejected the treaty on Tuesday.", OPP),
     (TARIFFS, "The farmers’ union opposed the new tariffs.", OPP),
