@@ -1,12 +1,16 @@
 """The adapters over the real runtime and store (SQLite in a temporary directory): a
 manager configures a Discord channel through the real CommandTree, /briefing status
-shows it, and the scheduled briefing arrives as a channel message with embeds, once.
+shows it, and the scheduled briefing arrives as a channel message with embeds, once;
+``run_bot`` with Discord and Slack together delivers a due briefing on both.
 A stand-in extractor keeps the engine out of this test (it has its own)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,14 +18,16 @@ import aiohttp
 import discord
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
 from adapters.slack.app import build_app, web_client
+from bot.cli_run import plan_adapters, run_bot
 from bot.ingest import FetchedItem
-from bot.ports import ChannelRef
+from bot.ports import ChannelRef, Publisher
 from bot.runtime import Runtime, build_runtime
 from briefings.models import Actor, Article, Kind, Span, Statement
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
 from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command, user
 
@@ -30,6 +36,14 @@ CHANNEL = 600000000000000002
 MANAGE_CHANNELS = 1 << 4
 QUOTE = re.compile(
     r"“(?P<content>[^”]+),” said (?P<role>Chancellor|President) (?P<name>[A-Z]\w+ [A-Z]\w+)"
+)
+TOKEN_ENV = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
 )
 ACTORS = {"Chancellor": Actor("DE", "Germany"), "President": Actor("FR", "France")}
 
@@ -257,3 +271,109 @@ async def test_refusals_change_nothing_in_the_store_on_discord_and_slack(
         await slack.close()
     assert (await rt.service.status(slack_channel)).topics == ("grain",)
     assert (await rt.service.status(discord_channel)).schedule is None
+
+
+async def until(bot: asyncio.Future[None], *waits: Awaitable[None]) -> None:
+    """Wait for ``waits``; if the bot stops first, its error (or its quiet end) fails the test."""
+    waiting = asyncio.ensure_future(asyncio.gather(*waits))
+    done, _ = await asyncio.wait({bot, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if bot in done:
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        bot.result()
+        pytest.fail("the bot stopped by itself")
+    waiting.result()
+
+
+async def test_run_bot_with_discord_and_slack_delivers_the_due_briefing_on_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, discord_api: FakeDiscordAPI
+) -> None:
+    """``run_bot`` (what ``newsbrief run`` runs) with a Discord token and Slack Socket Mode
+    tokens starts both adapters on one runtime: each logs in and connects to its fake, the
+    08:00 slot missed while the bot was down is delivered once on each platform, and a
+    cancellation (Ctrl-C) stops everything."""
+    slack = FakeSlackAPI()
+    await slack.start()
+    # discord.py has no settings for its URLs: the test points them at the fake.
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", URL(discord_api.gateway)
+    )
+    for name in TOKEN_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"NEWSBRIEF_{name}", raising=False)
+    monkeypatch.setenv("DISCORD_TOKEN", discord_api.token)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    monkeypatch.setenv("SLACK_APP_TOKEN", slack.app_token)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path, slack_api_url=slack.base, allow_private_networks=True
+    )
+    assert plan_adapters(settings) == ["discord", "slack-socket"]
+
+    clock = Clock()  # 07:00 UTC
+    on_discord = ChannelRef("discord", str(GUILD), str(CHANNEL))
+    on_slack = ChannelRef("slack", TEAM, "C0000NEWS")
+    built: list[Runtime] = []
+
+    async def runtime_factory(settings: Settings, publishers: dict[str, Publisher]) -> Runtime:
+        # The database as the bot finds it on a restart: both channels subscribed for
+        # 08:00, the news stored, and the 08:00 slot passed while it was down.
+        rt = await build_runtime(settings, publishers, now=clock, extractor=QuoteExtractor())
+        for channel in (on_discord, on_slack):
+            await rt.subscribe(channel, schedule="daily 08:00", timezone="UTC")
+        await rt.ingest_items(
+            [item("b1", "“The grid will hold this winter,” said Chancellor Anna Weber.")]
+        )
+        clock.now += timedelta(hours=1, minutes=30)
+        built.append(rt)
+        return rt
+
+    discord_posts = rf"/channels/{CHANNEL}/messages"
+    bot = asyncio.ensure_future(run_bot(settings, runtime_factory=runtime_factory))
+    try:
+        await until(
+            bot,
+            discord_api.wait_for(
+                lambda f: bool(f.identified and f.matching("POST", discord_posts))
+            ),
+            slack.wait_for(lambda f: f.sockets_open == 1 and bool(f.named("chat.postMessage"))),
+        )
+        [rt] = built
+        assert rt.scheduler.running
+        assert set(rt.publishers) == {"discord", "slack"}
+    finally:
+        bot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot
+        # Everything stopped: the gateway and the socket closed, the scheduler down.
+        await discord_api.wait_for(lambda f: f.gateway_open == 0)
+        await slack.wait_for(lambda f: f.sockets_open == 0)
+        await slack.close()
+    assert bot.cancelled()
+    assert not rt.scheduler.running
+    publisher = rt.publishers["discord"]
+    assert isinstance(publisher, DiscordPublisher) and publisher.client.is_closed()
+
+    # Discord: logged in, commands synced, one gateway session with the guilds intent only,
+    # and the briefing once, as a channel message with embeds that ping no one.
+    assert [i["token"] for i in discord_api.identified] == [discord_api.token]
+    assert discord_api.identified[0]["intents"] == discord.Intents(guilds=True).value
+    assert discord_api.matching("GET", "/users/@me")
+    assert discord_api.matching("PUT", rf"/applications/{APP_ID}/commands")
+    [message] = discord_api.matching("POST", discord_posts)
+    assert [e["title"] for e in message.body["embeds"]] == ["Summit report b1"]
+    assert "**Germany** · Anna Weber, Chancellor" in message.body["embeds"][0]["description"]
+    assert message.body["allowed_mentions"]["parse"] == []
+    assert discord_api.violations == []
+
+    # Slack: token checked, Socket Mode opened with the app token, the briefing posted once
+    # in Block Kit with the bot token.
+    [auth] = slack.named("auth.test")
+    assert auth.headers["Authorization"] == f"Bearer {slack.token}"
+    [opened] = slack.named("apps.connections.open")
+    assert opened.headers["Authorization"] == f"Bearer {slack.app_token}"
+    [post] = slack.named("chat.postMessage")
+    assert post.body["channel"] == "C0000NEWS"
+    assert post.headers["Authorization"] == f"Bearer {slack.token}"
+    assert "Anna Weber" in json.dumps(post.body["blocks"])
+    assert slack.violations == []

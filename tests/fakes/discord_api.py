@@ -5,6 +5,10 @@ It records every request, answers with realistic payloads, and checks what Disco
 would check: the token, every embed and message limit, and (for our safety rule)
 that each message is sent with ``allowed_mentions`` parsing nothing. A violation is
 answered with 400 and kept in ``violations`` so a test sees it.
+
+It also has a minimal gateway (``fake.gateway``, for ``DiscordWebSocket.DEFAULT_GATEWAY``):
+HELLO, heartbeat acks, and READY for an IDENTIFY with the right token (close code 4004,
+as Discord, for a wrong one). Enough for ``client.connect()`` to connect and stay.
 """
 
 from __future__ import annotations
@@ -118,6 +122,9 @@ class FakeDiscordAPI:
     violations: list[str] = field(default_factory=list)
     rate_limits: list[RateLimit] = field(default_factory=list)
     base: str = ""
+    gateway: str = ""
+    identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
+    gateway_open: int = 0  # gateway connections open now
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500000000000000001))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -125,12 +132,14 @@ class FakeDiscordAPI:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", API + "/{tail:.*}", self._dispatch)
+        app.router.add_get("/gateway", self._gateway)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base = f"http://127.0.0.1:{port}{API}"
+        self.gateway = f"ws://127.0.0.1:{port}/gateway"
         return self.base
 
     async def close(self) -> None:
@@ -156,6 +165,54 @@ class FakeDiscordAPI:
                 await self._changed.wait()
 
         await asyncio.wait_for(loop(), timeout)
+
+    # --- the gateway ---------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """HELLO; heartbeat → ack; IDENTIFY → READY (no guilds) or 4004 for a wrong token.
+        Frames go out as text, which discord.py reads uncompressed."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.gateway_open += 1
+        self._changed.set()
+        try:
+            await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+            async for message in ws:
+                if message.type != web.WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                if frame.get("op") == 1:
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif frame.get("op") == 2:
+                    identify = frame["d"]
+                    self.identified.append(identify)
+                    self._changed.set()
+                    if identify.get("token") != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    await ws.send_json(self._ready(identify))
+        finally:
+            self.gateway_open -= 1
+            self._changed.set()
+        return ws
+
+    def _ready(self, identify: dict[str, Any]) -> dict[str, Any]:
+        user = _user(BOT_ID, "newsbrief", bot=True)
+        user.update({"verified": True, "mfa_enabled": False})
+        return {
+            "op": 0,
+            "t": "READY",
+            "s": 1,
+            "d": {
+                "v": 10,
+                "user": user,
+                "guilds": [],
+                "session_id": "fake-gateway-session",
+                "resume_gateway_url": self.gateway,
+                "shard": identify.get("shard") or [0, 1],
+                "application": {"id": str(APP_ID), "flags": 0},
+            },
+        }
 
     # --- the API -------------------------------------------------------------------
 
@@ -225,6 +282,19 @@ class FakeDiscordAPI:
             user = _user(BOT_ID, "newsbrief", bot=True)
             user.update({"verified": True, "mfa_enabled": False})
             return _json(user)
+        if method == "GET" and path == "/gateway/bot":
+            return _json(
+                {
+                    "url": self.gateway,
+                    "shards": 1,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 1000,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            )
         if method == "GET" and path == "/oauth2/applications/@me":
             return _json(
                 {

@@ -81,6 +81,7 @@ class FakeSlackAPI:
     root: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    sockets_open: int = 0  # Socket Mode connections open now
     _envelopes: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -114,20 +115,26 @@ class FakeSlackAPI:
         """Socket Mode: hello, then queued envelopes; the app's acks are recorded."""
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {}})
+        self.sockets_open += 1
+        self._changed.set()
 
         async def push() -> None:
             while True:
                 await ws.send_json(await self._envelopes.get())
 
-        pusher = asyncio.ensure_future(push())
+        pusher: asyncio.Future[None] | None = None
         try:
+            await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {}})
+            pusher = asyncio.ensure_future(push())
             async for message in ws:
                 if message.type == web.WSMsgType.TEXT:
                     self.socket_acks.append(json.loads(message.data))
                     self._changed.set()
         finally:
-            pusher.cancel()
+            if pusher is not None:
+                pusher.cancel()
+            self.sockets_open -= 1
+            self._changed.set()
         return ws
 
     def rate_limit_once(self, method: str, retry_after: str = "0.05") -> None:
