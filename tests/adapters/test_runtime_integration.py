@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import re
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,10 +19,11 @@ import aiohttp
 import discord
 import pytest
 from aiohttp import web
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from yarl import URL
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
-from adapters.slack.app import build_app, web_client
+from adapters.slack.app import build_app, oauth_settings, web_client
 from bot.cli_run import plan_adapters, run_bot
 from bot.ingest import FetchedItem
 from bot.ports import ChannelRef, Publisher
@@ -377,3 +379,93 @@ async def test_run_bot_with_discord_and_slack_delivers_the_due_briefing_on_both(
     assert post.headers["Authorization"] == f"Bearer {slack.token}"
     assert "Anna Weber" in json.dumps(post.body["blocks"])
     assert slack.violations == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_bot_with_slack_oauth_uses_the_api_url_for_every_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack for many workspaces through ``run_bot``: the due briefing goes out with the
+    installed workspace's token, and a signed command is answered, both through the Web
+    API that NEWSBRIEF_SLACK_API_URL names (the fake; nothing else would answer)."""
+    slack = FakeSlackAPI(token="xoxb-installed-token")
+    await slack.start()
+    for name in TOKEN_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"NEWSBRIEF_{name}", raising=False)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    port = free_port()
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path,
+        slack_api_url=slack.base,
+        slack_host="127.0.0.1",
+        slack_port=port,
+        allow_private_networks=True,
+    )
+    assert plan_adapters(settings) == ["slack-oauth"]
+    clock = Clock()
+    channel = ChannelRef("slack", TEAM, "C0000NEWS")
+
+    async def runtime_factory(settings: Settings, publishers: dict[str, Publisher]) -> Runtime:
+        rt = await build_runtime(settings, publishers, now=clock, extractor=QuoteExtractor())
+        _, store = oauth_settings(settings.sqlalchemy_url, "111.222", "client-secret")
+        await store.async_save(
+            Installation(
+                app_id="A0000APP",
+                team_id=TEAM,
+                user_id="U0000ADMN",
+                bot_token=slack.token,
+                bot_id="B0000BOT",
+                bot_user_id="U0000BOT",
+                bot_scopes=["commands", "chat:write"],
+            )
+        )
+        await rt.subscribe(channel, schedule="daily 08:00", timezone="UTC")
+        await rt.ingest_items(
+            [item("c1", "“Talks resume on Monday,” said President Luc Marchand.")]
+        )
+        clock.now += timedelta(hours=1, minutes=30)
+        return rt
+
+    bot = asyncio.ensure_future(run_bot(settings, runtime_factory=runtime_factory))
+    try:
+        await until(bot, slack.wait_for(lambda f: len(f.named("chat.postMessage")) == 1))
+        body, headers = signed_command(
+            "s3cret", command="/stance", text="France", response_url=slack.response_url()
+        )
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+            ) as response,
+        ):
+            assert response.status == 200
+        await until(bot, slack.wait_for(lambda f: len(f.named("chat.postMessage")) == 2))
+    finally:
+        bot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot
+        await slack.close()
+    briefing, answer = slack.named("chat.postMessage")
+    assert "Luc Marchand" in json.dumps(briefing.body["blocks"])
+    assert answer.body["text"].startswith("France: 1 statement")
+    for post in (briefing, answer):
+        assert post.headers["Authorization"] == "Bearer xoxb-installed-token"
+    assert slack.violations == []
+
+
+def test_oauth_token_rotation_would_use_the_api_url(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newsbrief.db'}"
+    settings, _ = oauth_settings(
+        url, "111.222", "client-secret", base_url="http://127.0.0.1:9/api/"
+    )
+    rotator = getattr(settings.authorize, "token_rotator", None)
+    assert rotator is not None and rotator.client.base_url == "http://127.0.0.1:9/api/"
