@@ -18,8 +18,6 @@ from pathlib import Path
 import aiohttp
 import discord
 import pytest
-from aiohttp import web
-from slack_sdk.oauth.installation_store.models.installation import Installation
 from yarl import URL
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
@@ -31,21 +29,14 @@ from bot.runtime import Runtime, build_runtime
 from briefings.models import Actor, Article, Kind, Span, Statement
 from config.settings import Settings, load_settings
 from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
-from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command, user
+from tests.fakes.service import TOKEN_ENV
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, installation, served, signed_command, user
 
 GUILD = 600000000000000001
 CHANNEL = 600000000000000002
 MANAGE_CHANNELS = 1 << 4
 QUOTE = re.compile(
     r"“(?P<content>[^”]+),” said (?P<role>Chancellor|President) (?P<name>[A-Z]\w+ [A-Z]\w+)"
-)
-TOKEN_ENV = (
-    "DISCORD_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CLIENT_ID",
-    "SLACK_CLIENT_SECRET",
 )
 ACTORS = {"Chancellor": Actor("DE", "Germany"), "President": Actor("FR", "France")}
 
@@ -227,13 +218,7 @@ async def test_refusals_change_nothing_in_the_store_on_discord_and_slack(
     app = build_app(
         rt.service, client=web_client(slack.token, base_url=slack.base), signing_secret="s3cret"
     )
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}/slack/events"
-    try:
+    async with served(app) as url:
         async with aiohttp.ClientSession() as session:
             for n, (who, text) in enumerate(
                 [
@@ -268,8 +253,6 @@ async def test_refusals_change_nothing_in_the_store_on_discord_and_slack(
             async with session.post(url, data=body, headers=headers) as response:
                 assert response.status == 200
             await slack.wait_for(answered(3))
-    finally:
-        await runner.cleanup()
         await slack.close()
     assert (await rt.service.status(slack_channel)).topics == ("grain",)
     assert (await rt.service.status(discord_channel)).schedule is None
@@ -417,17 +400,7 @@ async def test_run_bot_with_slack_oauth_uses_the_api_url_for_every_client(
     async def runtime_factory(settings: Settings, publishers: dict[str, Publisher]) -> Runtime:
         rt = await build_runtime(settings, publishers, now=clock, extractor=QuoteExtractor())
         _, store = oauth_settings(settings.sqlalchemy_url, "111.222", "client-secret")
-        await store.async_save(
-            Installation(
-                app_id="A0000APP",
-                team_id=TEAM,
-                user_id="U0000ADMN",
-                bot_token=slack.token,
-                bot_id="B0000BOT",
-                bot_user_id="U0000BOT",
-                bot_scopes=["commands", "chat:write"],
-            )
-        )
+        await store.async_save(installation(slack.token))
         await rt.subscribe(channel, schedule="daily 08:00", timezone="UTC")
         await rt.ingest_items(
             [item("c1", "“Talks resume on Monday,” said President Luc Marchand.")]

@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import ValidationError
 
 from adapters.slack.app import (
@@ -40,7 +39,7 @@ from tests.fakes.service import (
     pinging_briefing,
     sample_service,
 )
-from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, signed_command, user
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, served, signed_command, user
 
 SECRET = "fake-signing-secret"
 NEWS = "C0000NEWS"
@@ -90,14 +89,8 @@ def service() -> FakeService:
 async def bot(slack_api: FakeSlackAPI, service: FakeService) -> AsyncIterator[SlackBot]:
     client = web_client(slack_api.token, base_url=slack_api.base)
     app = build_app(service, client=client, signing_secret=SECRET, managers=["U0000LIST"])
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as session:
-        yield SlackBot(f"http://127.0.0.1:{port}/slack/events", session, slack_api)
-    await runner.cleanup()
+    async with served(app) as url, aiohttp.ClientSession() as session:
+        yield SlackBot(url, session, slack_api)
 
 
 async def test_a_signed_stance_command_is_acked_then_posted(bot: SlackBot) -> None:

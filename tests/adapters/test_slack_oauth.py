@@ -9,7 +9,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 import sqlalchemy
-from aiohttp import web
 from alembic import command
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -27,7 +26,7 @@ from bot.errors import PublishError
 from bot.ports import ChannelRef
 from bot.store.db import alembic_config, make_engine, open_database
 from tests.fakes.service import make_briefing, sample_service
-from tests.fakes.slack_api import TEAM, FakeSlackAPI, signed_command
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, installation, served, signed_command
 
 SECRET = "fake-signing-secret"
 
@@ -52,17 +51,7 @@ async def test_installations_persist_and_briefings_use_the_workspace_token(
 ) -> None:
     url = migrated(tmp_path)
     settings, store = oauth_settings(url, "111.222", "client-secret")
-    await store.async_save(
-        Installation(
-            app_id="A0000APP",
-            team_id=TEAM,
-            user_id="U0000ADMN",
-            bot_token="xoxb-installed-token",
-            bot_id="B0000BOT",
-            bot_user_id="U0000BOT",
-            bot_scopes=["commands", "chat:write"],
-        )
-    )
+    await store.async_save(installation())
     # A second store on the same database (a restart) finds the installation.
     _, reopened = oauth_settings(url, "111.222", "client-secret")
     bot = await reopened.async_find_bot(enterprise_id=None, team_id=TEAM)
@@ -85,39 +74,20 @@ async def test_a_signed_command_in_an_installed_workspace_answers_with_its_token
     tmp_path: Path, slack_api: FakeSlackAPI
 ) -> None:
     settings, store = oauth_settings(migrated(tmp_path), "111.222", "secret")
-    await store.async_save(
-        Installation(
-            app_id="A0000APP",
-            team_id=TEAM,
-            user_id="U0000ADMN",
-            bot_token="xoxb-installed-token",
-            bot_id="B0000BOT",
-            bot_user_id="U0000BOT",
-            bot_scopes=["commands", "chat:write"],
-        )
-    )
+    await store.async_save(installation())
     app = build_app(
         sample_service(),
         client=web_client(base_url=slack_api.base),
         signing_secret=SECRET,
         oauth_settings=settings,
     )
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}/slack/events"
-    try:
-        async with aiohttp.ClientSession() as session:
-            body, headers = signed_command(
-                SECRET, command="/stance", text="France", response_url=slack_api.response_url()
-            )
-            async with session.post(url, data=body, headers=headers) as response:
-                assert response.status == 200
-            await slack_api.wait_for(lambda f: bool(f.named("chat.postMessage")))
-    finally:
-        await runner.cleanup()
+    async with served(app) as url, aiohttp.ClientSession() as session:
+        body, headers = signed_command(
+            SECRET, command="/stance", text="France", response_url=slack_api.response_url()
+        )
+        async with session.post(url, data=body, headers=headers) as response:
+            assert response.status == 200
+        await slack_api.wait_for(lambda f: bool(f.named("chat.postMessage")))
     [post] = slack_api.named("chat.postMessage")
     assert post.headers["Authorization"] == "Bearer xoxb-installed-token"
     assert post.body["text"].startswith("France: 1 statement")

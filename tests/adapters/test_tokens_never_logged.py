@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import aiohttp
 import discord
 import pytest
-from aiohttp import web
 
 from adapters.discord.bot import DiscordPublisher, build_client, login
 from adapters.slack.app import (
@@ -28,7 +27,7 @@ from bot.ports import ChannelRef
 from config.logging import QUIET, configure_logging
 from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
 from tests.fakes.service import make_briefing, sample_service
-from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, signed_command
+from tests.fakes.slack_api import TEAM, FakeSlackAPI, command_payload, served, signed_command
 
 # Shaped like real ones (made up): the redaction must not rely on the fakes' odd shapes.
 DISCORD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
@@ -95,20 +94,13 @@ async def test_slack_tokens_are_never_logged(debug_log: io.StringIO) -> None:
         )
         # A signed slash command over HTTP.
         app = build_app(sample_service(), client=client, signing_secret=SIGNING_SECRET)
-        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         body, headers = signed_command(
             SIGNING_SECRET, command="/stance", text="France", response_url=fake.response_url()
         )
-        async with aiohttp.ClientSession() as session:
-            url = f"http://127.0.0.1:{port}/slack/events"
+        async with served(app) as url, aiohttp.ClientSession() as session:
             async with session.post(url, data=body, headers=headers) as response:
                 assert response.status == 200
-        await fake.wait_for(lambda f: len(f.named("chat.postMessage")) == 2)
-        await runner.cleanup()
+            await fake.wait_for(lambda f: len(f.named("chat.postMessage")) == 2)
         # Socket Mode with the app token.
         socket_app = build_app(sample_service(), client=client)
         task = asyncio.ensure_future(run_socket_mode(socket_app, SLACK_APP_TOKEN))

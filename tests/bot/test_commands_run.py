@@ -27,17 +27,8 @@ from bot.ports import ChannelRef, Publisher
 from config.logging import REDACTED, configure_logging, redact
 from config.settings import Settings
 from tests.fakes.discord_api import FakeDiscordAPI
-from tests.fakes.service import FakeService, make_briefing, sample_service
+from tests.fakes.service import TOKEN_ENV, FakeService, make_briefing, sample_service
 from tests.fakes.slack_api import FakeSlackAPI
-
-TOKEN_ENV = (
-    "DISCORD_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CLIENT_ID",
-    "SLACK_CLIENT_SECRET",
-)
 
 
 def settings(**values: Any) -> Settings:

@@ -272,6 +272,17 @@ def make_briefing(
     return Briefing(title="Morning briefing", stories=tuple(built), generated=NOW)
 
 
+# The environment variables that start a platform adapter: tests clear them.
+TOKEN_ENV = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
+
+
 # Every way article text could try to notify people, on Discord or on Slack.
 PINGS = ("@everyone", "@here", "<@&123>", "<!channel>", "<!here>", "<@U123>")
 PING_TEXT = " ".join(PINGS)

@@ -16,12 +16,14 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
+from slack_sdk.oauth.installation_store.models.installation import Installation
 
 TEAM = "T0000FAKE"
 BOT_USER = "U0000BOT"
@@ -290,3 +292,30 @@ def signed_command(
         "X-Slack-Signature": f"v0={digest}",
     }
     return body, headers
+
+
+def installation(bot_token: str = "xoxb-installed-token") -> Installation:
+    """The OAuth installation of the bot in the fake workspace, as Slack's flow stores it."""
+    return Installation(
+        app_id="A0000APP",
+        team_id=TEAM,
+        user_id="U0000ADMN",
+        bot_token=bot_token,
+        bot_id="B0000BOT",
+        bot_user_id=BOT_USER,
+        bot_scopes=["commands", "chat:write"],
+    )
+
+
+@asynccontextmanager
+async def served(app: Any, path: str = "/slack/events") -> AsyncIterator[str]:
+    """A bolt ``AsyncApp`` served over HTTP on 127.0.0.1 (a free port); yields its URL."""
+    runner = web.AppRunner(app.web_app(path=path), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        await runner.cleanup()
