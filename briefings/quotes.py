@@ -220,11 +220,30 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     head = verb.head
     if verb.dep_ in ("advcl", "xcomp") and verb.tag_ == "VBG" and head.pos_ in ("VERB", "AUX"):
         return _subject(head, depth + 1)
+    if _reported_conjunct(verb):
+        # "said the border would reopen and urged traders to wait": the one who said urged
+        return _subject(head.head, depth + 1)
     if verb.dep_ == "conj" and head.pos_ == "VERB":
         return _subject(head, depth + 1)
     if verb.dep_ == "acl" and verb.tag_ == "VBG" and head.pos_ in ("NOUN", "PROPN"):
         return head
     return None
+
+
+def _reported_conjunct(verb: Token) -> bool:
+    """'said the border would reopen and urged traders to wait': a speech verb the parse
+    joined to the reported clause, with no subject of its own and the outer verb's tense,
+    is the speaker's second act, not part of what was said."""
+    head = verb.head
+    if verb.dep_ != "conj" or head.dep_ != "ccomp":
+        return False
+    outer = head.head
+    low = verb.lower_
+    if low not in SPEECH_FORMS and low not in OBJECT_FORMS and low not in PREP_FORMS:
+        return False
+    if any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return False
+    return verb.tag_ == outer.tag_ and outer.lower_ in SPEECH_FORMS
 
 
 def _acceptable_source(subject: Token, index: _Index) -> bool:
@@ -253,7 +272,17 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     children = list(verb.children)
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
-            return _subtree_chars(child), None
+            start, end = _subtree_chars(child)
+            for conj in child.children:
+                if _reported_conjunct(conj):
+                    # the second speech verb's words are a statement of their own
+                    kept = [t for t in child.subtree if t.i < conj.left_edge.i]
+                    while kept and (kept[-1].dep_ == "cc" or kept[-1].is_punct):
+                        kept.pop()
+                    if kept:
+                        end = kept[-1].idx + len(kept[-1].text)
+                    break
+            return (start, end), None
     verb_base = SPEECH_FORMS.get(lower) or OBJECT_FORMS.get(lower) or PREP_FORMS.get(lower)
     if verb_base in MENTAL_VERBS:
         return None

@@ -323,3 +323,14 @@ def test_a_quote_first_speaker_whose_subject_the_parse_lost(engine: Engine) -> N
     statements = engine.extract(Article(text=text))
     assert [(s.speaker.text, s.kind) for s in statements][:1] == [("Moreno", Kind.DIRECT)]
     assert statements[0].content.text.startswith("The port is ready")
+
+
+def test_a_second_speech_verb_joined_to_the_reported_clause_is_its_own_statement(
+    engine: Engine,
+) -> None:
+    text = "The port minister said the border would reopen and urged traders to be patient."
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.cue and s.cue.text, s.content.text) for s in statements] == [
+        ("the port minister", "said", "the border would reopen"),
+        ("the port minister", "urged", "traders to be patient"),
+    ]
