@@ -317,6 +317,21 @@ def useful_role(bullet: Bullet) -> str | None:
     return role
 
 
+def byline(bullet: Bullet) -> tuple[str, str]:
+    """What follows a bullet's label, with its separator: (" · ", "Anna Weber, Chancellor")
+    when a speaker talks for the label, (", ", "Chancellor") when the label is the
+    speaker, ("", "") when there is nothing to add. Renderers format each part."""
+    role = useful_role(bullet)
+    if bullet.speaker_name and bullet.speaker_name != bullet.label:
+        return " · ", bullet.speaker_name + (f", {role}" if role else "")
+    return (", ", role) if role else ("", "")
+
+
+def stance_tag(bullet: Bullet) -> str:
+    """ " (supports)" or " (opposes)" after a bullet that takes a side, else nothing."""
+    return f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
+
+
 def format_date(value: datetime | None) -> str:
     """A date as it reads in chat: 2024-03-05, or "undated"."""
     return value.strftime("%Y-%m-%d") if value else "undated"

@@ -6,13 +6,14 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
+    byline,
     feed_line,
     format_date,
     notice_lines,
     shorten,
     stance_summary,
+    stance_tag,
     status_lines,
-    useful_role,
 )
 from bot.service import StanceResult
 from briefings.models import Briefing, Bullet
@@ -26,13 +27,9 @@ def _printable(text: str) -> str:
 
 
 def bullet_line(bullet: Bullet) -> str:
-    role = useful_role(bullet)
-    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
-    head = bullet.label if bullet.speaker_name == bullet.label else f"{bullet.label} · {who}"
-    if bullet.speaker_name == bullet.label and role:
-        head += f", {role}"
-    stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return _printable(f"  • {head}: {as_said(bullet.text, bullet.kind)}{stance}")
+    separator, who = byline(bullet)
+    words = as_said(bullet.text, bullet.kind)
+    return _printable(f"  • {bullet.label}{separator}{who}: {words}{stance_tag(bullet)}")
 
 
 def render_briefing(briefing: Briefing) -> str:

@@ -20,14 +20,15 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
+    byline,
     feed_line,
     format_date,
     notice_lines,
     shorten,
     split_text,
     stance_summary,
+    stance_tag,
     status_lines,
-    useful_role,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
@@ -167,15 +168,9 @@ def pack_messages(
 
 def bullet_line(bullet: Bullet) -> str:
     """**Germany** · Anna Weber, Chancellor: “words” (supports)"""
-    role = useful_role(bullet)
-    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
-    head = f"**{clean(bullet.label)}**"
-    if who and bullet.speaker_name != bullet.label:
-        head += f" · {clean(who)}"
-    elif role:
-        head += f", {clean(role)}"
-    stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return f"{head}: {as_said(clean(bullet.text), bullet.kind)}{stance}"
+    separator, who = byline(bullet)
+    head = f"**{clean(bullet.label)}**{separator}{clean(who)}"
+    return f"{head}: {as_said(clean(bullet.text), bullet.kind)}{stance_tag(bullet)}"
 
 
 def story_section(story: StoryBrief) -> Section:

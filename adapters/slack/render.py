@@ -17,14 +17,15 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
+    byline,
     feed_line,
     format_date,
     notice_lines,
     pack,
     shorten,
     stance_summary,
+    stance_tag,
     status_lines,
-    useful_role,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
@@ -102,15 +103,9 @@ def _messages(blocks: Sequence[Block], text: str, ephemeral: bool = False) -> li
 
 def bullet_line(bullet: Bullet) -> str:
     """*Germany* · Anna Weber, Chancellor: “words” (supports)"""
-    role = useful_role(bullet)
-    who = bullet.speaker_name if not role else f"{bullet.speaker_name}, {role}"
-    head = f"*{escape(bullet.label)}*"
-    if who and bullet.speaker_name != bullet.label:
-        head += f" · {escape(who)}"
-    elif role:
-        head += f", {escape(role)}"
-    stance = f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
-    return f"• {head}: {as_said(escape(bullet.text), bullet.kind)}{stance}"
+    separator, who = byline(bullet)
+    head = f"*{escape(bullet.label)}*{separator}{escape(who)}"
+    return f"• {head}: {as_said(escape(bullet.text), bullet.kind)}{stance_tag(bullet)}"
 
 
 def story_blocks(story: StoryBrief) -> list[Block]:
