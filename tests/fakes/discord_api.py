@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import serve
+
 API = "/api/v10"
 APP_ID = 400000000000000001
 BOT_ID = 400000000000000002
@@ -133,11 +135,7 @@ class FakeDiscordAPI:
         app = web.Application()
         app.router.add_route("*", API + "/{tail:.*}", self._dispatch)
         app.router.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.base = f"http://127.0.0.1:{port}{API}"
         self.gateway = f"ws://127.0.0.1:{port}/gateway"
         return self.base

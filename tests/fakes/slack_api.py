@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from tests.fakes.loopback import serve
+
 TEAM = "T0000FAKE"
 BOT_USER = "U0000BOT"
 PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+|<!subteam\^")
@@ -93,11 +95,7 @@ class FakeSlackAPI:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.root = f"http://127.0.0.1:{port}"
         self.base = f"{self.root}/api/"
         return self.base
@@ -310,11 +308,7 @@ def installation(bot_token: str = "xoxb-installed-token") -> Installation:
 @asynccontextmanager
 async def served(app: Any, path: str = "/slack/events") -> AsyncIterator[str]:
     """A bolt ``AsyncApp`` served over HTTP on 127.0.0.1 (a free port); yields its URL."""
-    runner = web.AppRunner(app.web_app(path=path), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app.web_app(path=path))
     try:
         yield f"http://127.0.0.1:{port}{path}"
     finally:
