@@ -153,9 +153,9 @@ def _strip_marks(text: str, start: int, end: int) -> tuple[int, int]:
 class _Index:
     """Which characters lie inside quotes, and which quote."""
 
-    def __init__(self, doc: Doc, quotes: list[Quote]) -> None:
+    def __init__(self, text: str, quotes: list[Quote]) -> None:
         self.quotes = quotes
-        self.text = doc.text  # spaCy builds doc.text anew on every access
+        self.text = text  # read from the Doc once: spaCy builds doc.text anew on every access
         self.owner = [-1] * (len(self.text) + 1)
         for qid, quote in enumerate(quotes):
             for pos in range(quote.start, quote.end):
@@ -608,7 +608,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
     """Every attribution in ``doc``, in text order, at most one per content."""
     text = doc.text
     quotes = find_quotes(text) if quotes is None else quotes
-    index = _Index(doc, quotes)
+    index = _Index(text, quotes)
     found: list[Attribution] = []
     for att in _verb_attributions(doc, index):
         _apply_quotes(att, text, index)
@@ -642,7 +642,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
             continue
         if len(text[inner[0] : inner[1]].split()) < 4 and not _speech_punctuated(text, quote):
             continue  # a scare quote or a title, not speech
-        new = _dash_attribution(doc, quote, qid, inner)
+        new = _dash_attribution(doc, index, quote, qid, inner)
         previous = by_quote.get(qid - 1)
         if (
             new is None
@@ -677,10 +677,10 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
 
 
 def _dash_attribution(
-    doc: Doc, quote: Quote, qid: int, inner: tuple[int, int]
+    doc: Doc, index: _Index, quote: Quote, qid: int, inner: tuple[int, int]
 ) -> Attribution | None:
     """'“…” ― Jane Doe' or '“…” — Jane Doe, a teacher': a name after a dash ends the line."""
-    text = doc.text
+    text = index.text
     found = _DASH_SOURCE.match(text, quote.end)
     if found is None:
         return None
