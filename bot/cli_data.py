@@ -145,6 +145,13 @@ def briefing_text(briefing: Briefing) -> str:
     return "\n".join(lines)
 
 
+async def _feeds_of(runtime: Runtime, channel: str | None) -> tuple[FeedStatus, ...]:
+    """A channel's feeds when one is given, else every configured feed."""
+    if channel:
+        return await runtime.service.list_feeds(parse_channel(channel))
+    return await runtime.feeds()
+
+
 def _feed_line(feed: FeedStatus) -> str:
     state = "disabled" if feed.disabled else ("failing" if feed.failures else "ok")
     polled = feed.last_polled.strftime("%Y-%m-%d %H:%M") if feed.last_polled else "never"
@@ -190,12 +197,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The feeds, with their state and last error."""
 
-        async def work(runtime: Runtime) -> tuple[FeedStatus, ...]:
-            if channel:
-                return await runtime.service.list_feeds(parse_channel(channel))
-            return await runtime.feeds()
-
-        found = run_with_runtime(work)
+        found = run_with_runtime(lambda runtime: _feeds_of(runtime, channel))
         if not found:
             typer.echo("no feeds")
         for feed in found:
@@ -255,12 +257,7 @@ def register(app: typer.Typer) -> None:
         """Write the feeds (of a channel) to an OPML file."""
         from bot.ingest import write_opml
 
-        async def work(runtime: Runtime) -> tuple[FeedStatus, ...]:
-            if channel:
-                return await runtime.service.list_feeds(parse_channel(channel))
-            return await runtime.feeds()
-
-        found = run_with_runtime(work)
+        found = run_with_runtime(lambda runtime: _feeds_of(runtime, channel))
         title = f"newsbrief feeds for {channel}" if channel else "newsbrief feeds"
         document = write_opml([(f.url, f.title) for f in found], title)
         try:

@@ -413,9 +413,10 @@ class StoreService(Service):
             stored, high = await run(repo.new_statements, session, channel)
             briefing = build_briefing(stored, self.briefing_title(channel), now, notices)
             # a channel whose feeds all stopped still hears why, at its usual time
-            if briefing.stories or briefing.notices:
+            posted = bool(briefing.stories or briefing.notices)
+            if posted:
                 await publisher.publish(channel, briefing)
-            status = "delivered" if briefing.stories or briefing.notices else "empty"
+            status = "delivered" if posted else "empty"
 
             def finish() -> None:
                 repo.finish_delivery(
