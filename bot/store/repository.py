@@ -874,27 +874,24 @@ class Repository:
 def _stats_upsert(dialect: str) -> Any:
     """INSERT ... ON CONFLICT adding to the running totals of (actor, stance)."""
     stats = m.ActorStats
+    insert: Any
+    earliest: Any
+    latest: Any
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.postgresql import insert
 
-        pg = pg_insert(stats)
-        return pg.on_conflict_do_update(
-            index_elements=["actor_id", "stance"],
-            set_={
-                "statements": stats.statements + pg.excluded.statements,
-                "first": func.least(stats.first, pg.excluded.first),
-                "last": func.greatest(stats.last, pg.excluded.last),
-            },
-        )
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        earliest, latest = func.least, func.greatest
+    else:
+        from sqlalchemy.dialects.sqlite import insert
 
-    lite = sqlite_insert(stats)
-    return lite.on_conflict_do_update(
+        earliest, latest = func.min, func.max  # SQLite's two-argument min and max
+    upsert = insert(stats)
+    return upsert.on_conflict_do_update(
         index_elements=["actor_id", "stance"],
         set_={
-            "statements": stats.statements + lite.excluded.statements,
-            "first": func.min(stats.first, lite.excluded.first),
-            "last": func.max(stats.last, lite.excluded.last),
+            "statements": stats.statements + upsert.excluded.statements,
+            "first": earliest(stats.first, upsert.excluded.first),
+            "last": latest(stats.last, upsert.excluded.last),
         },
     )
 
