@@ -7,7 +7,7 @@ from datetime import date
 
 from briefings.actors import Gazetteer, load_gazetteer
 from briefings.models import Actor
-from briefings.speakers import ResolvedSpeaker
+from briefings.speakers import CONTEXT_PREPOSITIONS, ResolvedSpeaker
 
 
 class ActorFinder:
@@ -40,7 +40,7 @@ class ActorFinder:
             # "a spokesman for the Indian foreign ministry": the body the speaker is part of
             for piece in context:
                 head, _, body = piece.partition(" ")
-                if actor is None and head.lower() in ("for", "of", "at", "from", "in"):
+                if actor is None and head.lower() in CONTEXT_PREPOSITIONS:
                     actor = gaz.resolve(body, when)
             return actor, role or title
         fact = gaz.person(speaker.name, when)

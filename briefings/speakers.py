@@ -101,6 +101,11 @@ class Person:
     female: bool | None
 
 
+# "Prime Minister Jan Novak of Ruritania", "a spokesman for the foreign ministry", "an
+# official in Tokyo": the phrases after a mention that say whom it speaks for
+CONTEXT_PREPOSITIONS = frozenset(("of", "from", "for", "at", "in"))
+
+
 def _clean_name(ent: Span) -> str:
     words = [t for t in ent if t.lower_ not in TITLE_WORDS and not t.is_punct]
     while words and words[0].tag_ == "JJ":  # "German" in "German Chancellor Olaf Scholz"
@@ -125,7 +130,7 @@ def context_of(token: Token) -> list[str]:
     for child in token.rights:
         if child.dep_ == "appos":
             pieces.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
-        elif child.dep_ == "prep" and child.lower_ in ("of", "from", "for", "at", "in"):
+        elif child.dep_ == "prep" and child.lower_ in CONTEXT_PREPOSITIONS:
             pieces.append(doc[child.i : child.right_edge.i + 1].text)
     if token.dep_ == "appos":
         head = token.head
