@@ -159,17 +159,47 @@ class Bullet:
     kind: Kind
     stance: Stance
     statements: int = 1  # how many statements stand behind the line
+    outlets: int = 1  # how many outlets reported these words
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One report of a story: the outlet and the link."""
+
+    outlet: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Who takes which side on a story's issue, at a glance: ``sides`` pairs a side
+    ("for", "against", "warns") with its actors' names, in that order."""
+
+    issue: str
+    sides: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class StoryBrief:
-    """The bullets of one story (article), with where it comes from."""
+    """One story (the reports of one event across outlets) as a briefing shows it.
+
+    ``outlet`` names its outlets, comma-separated; ``url`` is the first report's link
+    and ``sources`` every report's; ``published`` is the newest report's date."""
 
     title: str
     url: str
     outlet: str
     published: datetime | None
     bullets: tuple[Bullet, ...]
+    sources: tuple[Source, ...] = ()
+    issue: str = ""  # what the sides are about ("troops in Ukraine")
+    split: Split | None = None
+
+    @property
+    def outlets(self) -> int:
+        """How many outlets reported the story (at least one)."""
+        names = {s.outlet or s.url for s in self.sources}
+        return max(1, len(names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,3 +211,5 @@ class Briefing:
     generated: datetime | None = None
     # what the channel should know besides the news: "a feed was disabled, and why"
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # the stories beyond the channel's budget, one line each
+    also: tuple[StoryBrief, ...] = field(default_factory=tuple)

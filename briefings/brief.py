@@ -1,0 +1,321 @@
+"""Stories → a briefing people read: ranked, within a budget, with the split at a glance.
+
+``build_briefing`` clusters the reports into stories (``briefings.stories``), makes one
+bullet per person of each story (the same words in several outlets are one bullet that
+counts them), finds the story's issue and who takes which side on it, ranks the stories
+by coverage, sides, the channel's topics and recency, and keeps the best within the
+channel's budget; the rest are one line each under "Also:".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz
+
+from briefings.condense import trim
+from briefings.models import Briefing, Bullet, Kind, Source, Split, Stance, Statement, StoryBrief
+from briefings.stance import aggregate, term_key
+from briefings.stories import DEFAULT_WINDOW, Report, Story, cluster_reports
+
+DEFAULT_STORIES = 8
+DEFAULT_BULLETS = 4
+MAX_STORIES = 20
+MAX_BULLETS = 10
+# Two reports of one statement: the words match this well (0-100, word-order blind).
+SAME_WORDS = 80
+_KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
+_PRONOUNS = frozenset(("he", "she", "they", "it", "we", "i", "you", "who"))
+_WARNING = re.compile(r"^(warn|caution|threat)", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_STOP_WORDS = """a an the and or but of in on at to for from by with as over after before into
+    about against between says say said will would could should may might must can is
+    are was were be been being has have had do does did not no new more most than its
+    their his her our this that these those it he she they we who what why how when
+    where which amid after despite vs via up out off under plan plans deal talks s next
+year years week weeks day days month first last highest lowest double new top"""
+_ISSUE_STOP = frozenset(_STOP_WORDS.split())
+# Speakers that are many unnamed people, never one person.
+_GROUPS = frozenset(
+    (
+        "analysts", "critics", "officials", "delegates", "diplomats", "sources", "experts",
+        "traders", "residents", "witnesses", "protesters", "observers", "economists",
+        "lawmakers", "activists",
+    )
+)  # fmt: skip
+_JOINERS = frozenset(("of", "in", "to", "for", "on", "over", "and", "across", "into"))
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much of a briefing a channel wants: stories shown in full, bullets each."""
+
+    stories: int = DEFAULT_STORIES
+    bullets: int = DEFAULT_BULLETS
+
+
+def person_key(name: str) -> str:
+    """One key per person across names: the surname of a personal name ("Olaf Scholz",
+    "Scholz" → "scholz"); an institution by its whole name ("the kremlin")."""
+    name = " ".join(name.replace("’", "'").split()).lower()
+    if name.startswith(("the ", "a ", "an ")) or not name:
+        return name
+    return name.split()[-1]
+
+
+def is_person(st: Statement) -> bool:
+    """Whether the speaker is a named person ("Olaf Scholz", "Scholz") rather than an
+    institution, a country or a group ("the Kremlin", "Germany", "analysts")."""
+    name = st.speaker_name.strip()
+    lower = name.lower()
+    if lower in _GROUPS or lower.startswith(("the ", "a ", "an ")):
+        return False
+    if not any(word[:1].isupper() for word in name.split()):
+        return False
+    return not (st.actor and name.lower() in (st.actor.name.lower(), st.actor.id.lower()))
+
+
+def speaker_key(st: Statement) -> str:
+    """Who a bullet is about: a person by surname; an institution or country by the actor
+    it speaks for (the Kremlin and Russia are one voice), else by its name."""
+    if is_person(st):
+        return "person:" + person_key(st.speaker_name)
+    if st.actor:
+        return "actor:" + st.actor.id
+    return "name:" + " ".join(st.speaker_name.lower().split())
+
+
+def _score(st: Statement) -> tuple[int, int, int]:
+    decided = 1 if st.stance in (Stance.SUPPORTS, Stance.OPPOSES) else 0
+    return (decided, _KIND_WEIGHT[st.kind], len(st.words))
+
+
+def _same_words(a: str, b: str) -> bool:
+    return fuzz.token_set_ratio(a, b, processor=str.lower) >= SAME_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    statement: Statement
+    report: Report
+
+
+def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
+    """One bullet per person (or institution) of the story, most important first: the
+    one most outlets report, then one taking a side, then the one saying most. The words
+    shown carry the person's overall side; ``outlets`` counts the outlets that reported
+    those same words."""
+    groups: dict[str, list[_Said]] = {}
+    for report in story.reports:
+        for st in report.statements:
+            if st.speaker_name.strip().lower() in _PRONOUNS:
+                continue
+            groups.setdefault(speaker_key(st), []).append(_Said(st, report))
+    ranked: list[tuple[tuple[int, int, int, int, int], Bullet]] = []
+    for order, said in enumerate(groups.values()):
+        stance = aggregate(s.statement.stance for s in said)
+        decided = stance in (Stance.SUPPORTS, Stance.OPPOSES)
+
+        def reported_by(one: _Said, said: list[_Said] = said) -> set[str]:
+            words = one.statement.words
+            return {
+                s.report.outlet or s.report.url
+                for s in said
+                if _same_words(s.statement.words, words)
+            }
+
+        # the words most outlets carry, among those taking the person's overall side
+        best = max(
+            said,
+            key=lambda s: (
+                decided and s.statement.stance is stance,
+                len(reported_by(s)),
+                _score(s.statement),
+            ),
+        )
+        outlets = reported_by(best)
+        # the fullest name, an actor and a role, from whichever report has them
+        name = max((s.statement.speaker_name for s in said), key=len)
+        actor = best.statement.actor or next(
+            (s.statement.actor for s in said if s.statement.actor), None
+        )
+        role = best.statement.role or next(
+            (s.statement.role for s in said if s.statement.role), None
+        )
+        bullet = Bullet(
+            label=actor.name if actor else name,
+            actor=actor,
+            speaker_name=name,
+            role=role,
+            text=trim(best.statement.words, max_chars),
+            kind=best.statement.kind,
+            stance=stance,
+            statements=len(said),
+            outlets=len(outlets),
+        )
+        named = is_person(best.statement) or actor is not None
+        ranked.append(((-int(named), -len(outlets), -int(decided), -len(said), order), bullet))
+    return [bullet for _, bullet in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _is_warning(st: Statement) -> bool:
+    return st.cue is not None and bool(_WARNING.match(st.cue.text.strip()))
+
+
+def story_split(story: Story, issue: str) -> Split | None:
+    """Who takes which side on the story's issue, by actor (country or organisation, else
+    the speaker): "for", "against", and "warns" for an actor whose words are warnings
+    rather than a position. None unless two or more actors take a side."""
+    said: dict[str, list[Statement]] = {}
+    names: dict[str, str] = {}
+    for report in story.reports:
+        for st in report.statements:
+            if st.speaker_name.strip().lower() in _PRONOUNS:
+                continue
+            key = st.actor.id if st.actor else person_key(st.speaker_name)
+            said.setdefault(key, []).append(st)
+            names.setdefault(key, st.actor.name if st.actor else st.speaker_name)
+    sides: dict[str, list[str]] = {"for": [], "against": [], "warns": []}
+    for key, statements in said.items():
+        stance = aggregate(st.stance for st in statements)
+        warns = sum(_is_warning(st) for st in statements) * 2 > len(statements)
+        if warns and stance is not Stance.SUPPORTS:
+            sides["warns"].append(names[key])
+        elif stance is Stance.SUPPORTS:
+            sides["for"].append(names[key])
+        elif stance is Stance.OPPOSES:
+            sides["against"].append(names[key])
+    if sum(len(actors) for actors in sides.values()) < 2:
+        return None
+    return Split(issue, tuple((side, tuple(actors)) for side, actors in sides.items() if actors))
+
+
+def issue_phrase(
+    headline: str, texts: Iterable[str], exclude: Iterable[str] = (), places: Iterable[str] = ()
+) -> str:
+    """The story's issue as a short phrase of its headline: the headline's words that the
+    statements keep using ("troops in Ukraine"), joined by the small words between them;
+    the headline's first words when none recurs. ``exclude`` are names never the issue
+    (the speakers); ``places`` (the actors) may join the phrase but never lead it
+    ("troops in Ukraine", not "Ukraine")."""
+    words = [m.group() for m in _WORD.finditer(headline)]
+    if not words:
+        return ""
+    banned = {term_key(w) for name in exclude for w in _WORD.findall(name)}
+    used: Counter[str] = Counter()
+    for text in texts:
+        used.update({term_key(w) for w in _WORD.findall(text)})
+    keys = [term_key(w) for w in words]
+    score = [0 if k in _ISSUE_STOP or k in banned or len(k) < 3 else used[k] for k in keys]
+    top = max(score)
+    if top == 0:
+        content = [w for w, k in zip(words, keys, strict=True) if k not in _ISSUE_STOP]
+        return _clean_phrase(content[:3] or words[:3])
+
+    def strong(i: int) -> bool:
+        return score[i] > 0 and score[i] * 3 >= top
+
+    place = {term_key(w) for name in places for w in _WORD.findall(name)}
+    seeds = [i for i in range(len(words)) if score[i] and keys[i] not in place]
+    start = end = max(seeds or range(len(words)), key=lambda i: (score[i], -i))
+    while end - start < 3:
+        if end + 1 < len(words) and strong(end + 1):
+            end += 1
+        elif end + 2 < len(words) and keys[end + 1] in _JOINERS and strong(end + 2):
+            end += 2
+        elif start > 0 and strong(start - 1):
+            start -= 1
+        elif start > 1 and keys[start - 1] in _JOINERS and strong(start - 2):
+            start -= 2
+        else:
+            break
+    return _clean_phrase(words[start : end + 1])
+
+
+def _clean_phrase(words: list[str]) -> str:
+    while words and term_key(words[-1]) in _ISSUE_STOP | _JOINERS:
+        words = words[:-1]
+    return " ".join(w.replace("’s", "").replace("'s", "") for w in words)
+
+
+def story_issue(story: Story) -> str:
+    """The issue of a story: from its headline and what its reports and statements say."""
+    texts: list[str] = []
+    speakers: list[str] = []
+    actors: list[str] = []
+    for report in story.reports:
+        texts.append(report.lead[:600])
+        for st in report.statements:
+            texts.append(st.words)
+            speakers.append(st.speaker_name)
+            if st.actor:
+                actors.append(st.actor.name)
+    return issue_phrase(story.headline, texts, exclude=speakers, places=actors)
+
+
+def _matches_topics(story: Story, topics: Sequence[str]) -> int:
+    if not topics:
+        return 0
+    text = " ".join(f"{r.title} {r.lead[:600]}" for r in story.reports).casefold()
+    return sum(1 for topic in topics if topic.casefold() in text)
+
+
+def brief_story(story: Story, bullets: int = DEFAULT_BULLETS) -> StoryBrief:
+    """One story as a briefing shows it: headline, sources, issue, split, bullets."""
+    issue = story_issue(story)
+    sources = tuple(
+        Source(report.outlet, report.url) for report in story.reports if report.url or report.outlet
+    )
+    first = story.reports[0]
+    return StoryBrief(
+        title=story.headline,
+        url=first.url,
+        outlet=", ".join(story.outlets),
+        published=story.published,
+        bullets=tuple(story_bullets(story)[: max(0, bullets)]),
+        sources=sources,
+        issue=issue,
+        split=story_split(story, issue),
+    )
+
+
+def rank_key(brief: StoryBrief, topic_hits: int) -> tuple[int, int, int, int, float]:
+    """Coverage (outlets) first, then the channel's topics, actors taking sides, bullets
+    at all, and recency."""
+    sides = sum(len(actors) for _, actors in brief.split.sides) if brief.split else 0
+    when = brief.published.timestamp() if brief.published else 0.0
+    return (-brief.outlets, -topic_hits, -sides, -int(bool(brief.bullets)), -when)
+
+
+def build_briefing(
+    reports: Sequence[Report],
+    *,
+    title: str,
+    now: datetime | None = None,
+    topics: Sequence[str] = (),
+    budget: Budget | None = None,
+    notices: Sequence[str] = (),
+) -> Briefing:
+    """The channel's briefing of ``reports``: at most ``budget.stories`` stories with at
+    most ``budget.bullets`` bullets each, best first; the others under "Also:". A story
+    in which nobody is quoted is never shown in full."""
+    budget = budget or Budget()
+    stories = cluster_reports(reports, window=DEFAULT_WINDOW)
+    briefs = [
+        (brief_story(story, budget.bullets), _matches_topics(story, topics)) for story in stories
+    ]
+    briefs.sort(key=lambda pair: rank_key(*pair))
+    full = [b for b, _ in briefs if b.bullets][: max(0, budget.stories)]
+    shown = {id(b) for b in full}
+    also = [b for b, _ in briefs if id(b) not in shown]
+    return Briefing(
+        title=title,
+        stories=tuple(full),
+        generated=now,
+        notices=tuple(notices),
+        also=tuple(also),
+    )
