@@ -1,25 +1,21 @@
 """Finding an actor from what a user types: a country name, code or demonym, an
 organisation, a person's name or a learned alias, exactly or fuzzily (rapidfuzz).
 
-Country names come from the engine's gazetteer (``briefings.actors.load_gazetteer``) when
-it is installed, else from pycountry and countrynames.
+Country, organisation and office-holder names come from the engine's gazetteer
+(``briefings.actors.load_gazetteer``).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.store.repository import AliasEntry, normalise_name
+from bot.store.records import AliasEntry, normalise_name
+from briefings.actors import Gazetteer, load_gazetteer
 from briefings.models import Actor
-
-log = logging.getLogger(__name__)
 
 # A fuzzy match is taken as the answer only above this score (0-100): typos, not guesses.
 ACCEPT_SCORE = 86
@@ -33,53 +29,16 @@ class Match:
     name: str  # the name that matched
 
 
-class _Gazetteer:
-    """The two calls we need from the engine's gazetteer, whichever provides them."""
-
-    def __init__(
-        self, resolve: Callable[[str], Actor | None], names: Iterable[tuple[str, Actor]]
-    ) -> None:
-        self.resolve = resolve
-        self.entries = list(names)
+@cache
+def gazetteer() -> Gazetteer:
+    """The engine's gazetteer over its curated data, loaded once per process."""
+    return load_gazetteer()
 
 
 @cache
-def gazetteer() -> _Gazetteer:
-    """The engine's gazetteer when it exists, else one built from pycountry/countrynames."""
-    try:
-        module: Any = importlib.import_module("briefings.actors")
-        loaded = module.load_gazetteer()
-        return _Gazetteer(loaded.resolve, list(loaded.names()))
-    except (ImportError, AttributeError):
-        log.debug("briefings.actors.load_gazetteer not available; using pycountry")
-    return _fallback_gazetteer()
-
-
-def _fallback_gazetteer() -> _Gazetteer:
-    import countrynames
-    import pycountry
-
-    by_code: dict[str, Actor] = {}
-    names: list[tuple[str, Actor]] = []
-    for country in pycountry.countries:
-        display = getattr(country, "common_name", None) or country.name
-        actor = Actor(country.alpha_2, display, "", "country")
-        by_code[country.alpha_2] = actor
-        for name in {
-            display,
-            country.name,
-            getattr(country, "official_name", None),
-            country.alpha_2,
-            country.alpha_3,
-        }:
-            if name:
-                names.append((name, actor))
-
-    def resolve(text: str) -> Actor | None:
-        code = countrynames.to_code(text)
-        return by_code.get(code) if code else None
-
-    return _Gazetteer(resolve, names)
+def gazetteer_names() -> tuple[tuple[str, Actor], ...]:
+    """Every name the gazetteer knows with its actor (read once: each index rebuild uses it)."""
+    return tuple(gazetteer().names())
 
 
 class ActorLookup:
@@ -90,7 +49,7 @@ class ActorLookup:
         self._gazetteer = gazetteer()
         known = {actor.id: actor for actor in actors}
         people: list[tuple[str, Actor]] = []
-        for name, actor in self._gazetteer.entries:
+        for name, actor in gazetteer_names():
             if actor.evidence.startswith("fact"):
                 people.append((name, actor))  # office holders: after what the store knows
                 continue
