@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bot.service import StoreService
-from bot.store import Repository, open_database
+from bot.store import Repository, Store, open_database
 from bot.store import models as m
 
 STATEMENTS_PER_ARTICLE = 5
@@ -165,7 +165,7 @@ async def measure(
     url: str, actors: list[tuple[str, str, str]], weights: list[float], queries: int, now: datetime
 ) -> dict[str, list[float]]:
     engine, sessions = open_database(url)
-    service = StoreService(Repository(sessions), now=lambda: now)
+    service = StoreService(Store(Repository(sessions)), now=lambda: now)
     rng = random.Random(11)
     await service.stance(actors[0][1])  # builds the name index once, as a running bot has
     cases: dict[str, list[float]] = {

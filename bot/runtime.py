@@ -29,8 +29,16 @@ from bot.ingest import (
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
 from bot.service import FeedStatus, StoreService, feed_status
-from bot.store import NewArticle, Repository, canonical_url, content_hash, models, open_database
-from bot.store.repository import normalise_name
+from bot.store import (
+    FeedRecord,
+    NewArticle,
+    Repository,
+    Store,
+    canonical_url,
+    content_hash,
+    normalise_name,
+    open_database,
+)
 from briefings.models import Actor, Article, Statement
 
 if TYPE_CHECKING:
@@ -181,7 +189,7 @@ class Runtime:
             return summary
 
     async def _poll_feeds(
-        self, feeds: Sequence[models.Feed], summary: IngestSummary, step: Callable[[], None]
+        self, feeds: Sequence[FeedRecord], summary: IngestSummary, step: Callable[[], None]
     ) -> None:
         ids = {feed.url: feed.id for feed in feeds}
         states = [
@@ -366,8 +374,9 @@ class Runtime:
     def start(self) -> None:
         """Start polling and the briefing jobs on the running loop, and deliver once the
         slots missed while the bot was down."""
-        channels = self.repo.channels()
-        schedules = [(ref, row.schedule, row.timezone) for ref, row in channels if row.schedule]
+        schedules = [
+            (row.ref, row.schedule, row.timezone) for row in self.repo.channels() if row.schedule
+        ]
         self.scheduler.start(schedules)
         for ref, _cron, _tz in schedules:
             self._spawn(self._scheduled_briefing(ref))
@@ -429,7 +438,9 @@ async def build_runtime(
     clock = now or (lambda: datetime.now(UTC))
     engine, sessions = await asyncio.to_thread(open_database, settings.sqlalchemy_url)
     repo = Repository(sessions)
-    service = StoreService(repo, now=clock, allow_private_networks=settings.allow_private_networks)
+    service = StoreService(
+        Store(repo), now=clock, allow_private_networks=settings.allow_private_networks
+    )
     if extractor is None:
         processes = settings.nlp_processes if nlp_processes is None else nlp_processes
         if processes < 0:

@@ -7,26 +7,22 @@ and keyword arguments with defaults, but not change what is here.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import NotFoundError, UnknownActorError, UserInputError
 from bot.ports import ChannelRef, Publisher
-from bot.store.db import SQLITE_BEGIN
 from bot.store.lookup import ActorLookup
-from bot.store.repository import Repository, StoredStatement
+from bot.store.records import FeedRecord, StoredStatement
+from bot.store.store import Posted, Store
 from briefings.models import Actor, Briefing, Kind, Stance, StoryBrief
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +207,7 @@ def next_slot(cron: str, timezone: str, now: datetime) -> datetime | None:
     return fire.astimezone(UTC) if fire is not None else None
 
 
-def feed_status(feed: Any) -> FeedStatus:
+def feed_status(feed: FeedRecord) -> FeedStatus:
     return FeedStatus(
         url=feed.url,
         title=feed.title or "",
@@ -264,25 +260,19 @@ def build_briefing(
 
 
 class StoreService(Service):
-    """The use cases over the repository. Database calls run in worker threads."""
+    """The use cases over the store, which runs the database calls on its own threads."""
 
     def __init__(
         self,
-        repo: Repository,
+        store: Store,
         *,
         now: Callable[[], datetime] | None = None,
         allow_private_networks: bool = False,
     ) -> None:
-        self.repo = repo
+        self.store = store
         self.now = now or (lambda: datetime.now(UTC))
         self.allow_private_networks = allow_private_networks
         self._lookup: ActorLookup | None = None
-        # SQLite has one writer: deliveries (which hold the write lock while publishing) go
-        # one at a time, so waiting ones never fill the worker threads the holder needs.
-        self._delivering = asyncio.Lock()
-        # ...and their database steps run on a thread of their own: other writers waiting
-        # for the lock in the shared pool can never keep the holder from committing.
-        self._delivery_executor: ThreadPoolExecutor | None = None
         # Called with (channel, cron or None, timezone) when a schedule changes (the scheduler).
         self.on_schedule_change: Callable[[ChannelRef, str | None, str], None] | None = None
 
@@ -290,11 +280,8 @@ class StoreService(Service):
 
     async def lookup(self) -> ActorLookup:
         if self._lookup is None:
-            self._lookup = await asyncio.to_thread(self._build_lookup)
+            self._lookup = await self.store.actor_lookup()
         return self._lookup
-
-    def _build_lookup(self) -> ActorLookup:
-        return ActorLookup(self.repo.actors(), self.repo.aliases())
 
     def forget_actors(self) -> None:
         """Drop the cached name index (after ingestion taught new names)."""
@@ -319,8 +306,7 @@ class StoreService(Service):
         if match is None:
             raise UnknownActorError(name.strip(), lookup.suggestions(name))
         after = self.now() - since if since is not None else None
-        rows, counts = await asyncio.to_thread(
-            self.repo.stance_statements,
+        rows, counts = await self.store.stance_statements(
             match.actor.id,
             since=after,
             topic=topic or None,
@@ -351,13 +337,8 @@ class StoreService(Service):
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
         notices = feed_notices(await self.list_feeds(channel))
-
-        def build() -> Briefing:
-            with self.repo.sessions() as session:
-                stored, _ = self.repo.new_statements(session, channel)
-            return build_briefing(stored, self.briefing_title(channel), self.now(), notices)
-
-        return await asyncio.to_thread(build)
+        stored = await self.store.new_statements(channel)
+        return build_briefing(stored, self.briefing_title(channel), self.now(), notices)
 
     def briefing_title(self, channel: ChannelRef) -> str:
         return f"Briefing for {channel.channel}, {self.now():%Y-%m-%d %H:%M} UTC"
@@ -365,87 +346,41 @@ class StoreService(Service):
     async def deliver(
         self, channel: ChannelRef, slot: datetime, publisher: Publisher
     ) -> Briefing | None:
-        """Claim ``slot`` for the channel and publish its briefing, in one transaction: the
-        delivery row commits only after the publisher returned, and the unique (channel,
-        slot) constraint makes a second claimer (another process) back off. Returns the
-        briefing, or None when the slot was already taken. An empty briefing is recorded,
-        not posted."""
-        if self.repo.dialect == "sqlite":
-            async with self._delivering:
-                return await self._deliver(channel, slot, publisher)
-        return await self._deliver(channel, slot, publisher)
-
-    async def _in_delivery_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.repo.dialect != "sqlite":
-            return await asyncio.to_thread(fn, *args)
-        if self._delivery_executor is None:
-            self._delivery_executor = ThreadPoolExecutor(1, thread_name_prefix="delivery")
-        return await asyncio.get_running_loop().run_in_executor(self._delivery_executor, fn, *args)
-
-    def close(self) -> None:
-        """Release the delivery thread (the runtime calls this when it stops)."""
-        if self._delivery_executor is not None:
-            self._delivery_executor.shutdown(wait=True)
-            self._delivery_executor = None
-
-    async def _deliver(
-        self, channel: ChannelRef, slot: datetime, publisher: Publisher
-    ) -> Briefing | None:
+        """Claim ``slot`` for the channel and publish its briefing; the store records the
+        delivery only after the publisher returned, and a slot another run has taken is
+        not posted again. Returns the briefing, or None when the slot was already taken.
+        An empty briefing is recorded, not posted."""
         now = self.now()
-        repo = self.repo
         notices = feed_notices(await self.list_feeds(channel))
-        session = repo.sessions()
-        run = self._in_delivery_thread
+        built: list[tuple[Briefing, Posted]] = []
 
-        def claim() -> bool:
-            # On SQLite the write lock is taken first (waiting here, in a worker thread, while
-            # another delivery holds it), so reading and claiming see one state.
-            if repo.dialect == "sqlite":
-                session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-            return repo.claim_slot(session, channel, slot, now)
-
-        try:
-            claimed = await run(claim)
-            if not claimed:
-                await run(session.rollback)
-                log.info("slot %s of %s was delivered already", slot.isoformat(), channel)
-                return None
-            stored, high = await run(repo.new_statements, session, channel)
+        async def post(stored: list[StoredStatement]) -> Posted:
             briefing = build_briefing(stored, self.briefing_title(channel), now, notices)
             # a channel whose feeds all stopped still hears why, at its usual time
-            posted = bool(briefing.stories or briefing.notices)
-            if posted:
+            posting = bool(briefing.stories or briefing.notices)
+            if posting:
                 await publisher.publish(channel, briefing)
-            status = "delivered" if posted else "empty"
+            posted = Posted(len(briefing.stories), "delivered" if posting else "empty")
+            built.append((briefing, posted))
+            return posted
 
-            def finish() -> None:
-                repo.finish_delivery(
-                    session,
-                    channel,
-                    slot,
-                    last_article_id=high,
-                    stories=len(briefing.stories),
-                    status=status,
-                    now=now,
-                )
-                session.commit()
+        if not await self.store.deliver(channel, slot, now, post):
+            return None
+        briefing, posted = built[0]
+        log.info("%s briefing for %s (%d stories)", posted.status, channel, posted.stories)
+        return briefing
 
-            await run(finish)
-            log.info("%s briefing for %s (%d stories)", status, channel, len(briefing.stories))
-            return briefing
-        except BaseException:
-            await run(session.rollback)
-            raise
-        finally:
-            await run(session.close)
+    def close(self) -> None:
+        """Release the store's threads (the runtime calls this when it stops)."""
+        self.store.close()
 
     async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
         """Deliver the channel's latest schedule slot that has passed and was not delivered
         (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
-        row = await asyncio.to_thread(self.repo.channel, channel)
+        row = await self.store.channel(channel)
         if row is None or not row.schedule:
             return None
-        last = await asyncio.to_thread(self.repo.latest_slot, channel)
+        last = await self.store.latest_slot(channel)
         after = max(x for x in (row.created, row.schedule_since, last) if x is not None)
         slot = latest_slot(row.schedule, row.timezone, after, self.now())
         if slot is None:
@@ -455,19 +390,19 @@ class StoreService(Service):
     async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
         if schedule.strip().lower() in ("off", "none", "never"):
             parse_timezone(timezone)
-            await asyncio.to_thread(self.repo.set_schedule, channel, None, timezone, self.now())
+            await self.store.set_schedule(channel, None, timezone, self.now())
             if self.on_schedule_change:
                 self.on_schedule_change(channel, None, timezone)
             return "off"
         cron = parse_schedule(schedule, timezone)
         zone = timezone.strip() or "UTC"
-        await asyncio.to_thread(self.repo.set_schedule, channel, cron, zone, self.now())
+        await self.store.set_schedule(channel, cron, zone, self.now())
         if self.on_schedule_change:
             self.on_schedule_change(channel, cron, zone)
         return cron
 
     async def list_topics(self, channel: ChannelRef) -> tuple[str, ...]:
-        row = await asyncio.to_thread(self.repo.channel, channel)
+        row = await self.store.channel(channel)
         return tuple(row.topics or []) if row else ()
 
     async def add_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
@@ -482,13 +417,13 @@ class StoreService(Service):
                 raise UserInputError("a topic is at most 100 characters")
             if topic not in topics:
                 topics.append(topic)
-        await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
+        await self.store.set_topics(channel, topics, self.now())
         return tuple(topics)
 
     async def remove_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
         drop = {" ".join(w.split()).casefold() for w in words}
         topics = [t for t in await self.list_topics(channel) if t not in drop]
-        await asyncio.to_thread(self.repo.set_topics, channel, topics, self.now())
+        await self.store.set_topics(channel, topics, self.now())
         return tuple(topics)
 
     async def add_feed(self, channel: ChannelRef, url: str, *, reenable: bool = True) -> FeedStatus:
@@ -499,24 +434,22 @@ class StoreService(Service):
         url = url.strip()
         check_public_url(url, allow_private=self.allow_private_networks)
         now = self.now()
-        feed = await asyncio.to_thread(
-            lambda: self.repo.subscribe_feed(channel, url, now, reenable=reenable)
-        )
+        feed = await self.store.subscribe_feed(channel, url, now, reenable=reenable)
         return feed_status(feed)
 
     async def remove_feed(self, channel: ChannelRef, url: str) -> None:
-        removed = await asyncio.to_thread(self.repo.unsubscribe_feed, channel, url.strip())
+        removed = await self.store.unsubscribe_feed(channel, url.strip())
         if not removed:
             raise NotFoundError(f"this channel has no feed {url.strip()!r}")
 
     async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
-        feeds = await asyncio.to_thread(self.repo.channel_feeds, channel)
+        feeds = await self.store.channel_feeds(channel)
         return tuple(feed_status(feed) for feed in feeds)
 
     async def status(self, channel: ChannelRef) -> ChannelStatus:
-        row = await asyncio.to_thread(self.repo.channel, channel)
+        row = await self.store.channel(channel)
         feeds = await self.list_feeds(channel)
-        last = await asyncio.to_thread(self.repo.last_delivery, channel)
+        last = await self.store.last_delivery(channel)
         schedule = row.schedule if row else None
         timezone = row.timezone if row else "UTC"
         return ChannelStatus(

@@ -18,7 +18,7 @@ from bot.errors import (
 )
 from bot.ports import ChannelRef
 from bot.service import StoreService, latest_slot, parse_schedule
-from bot.store import Repository
+from bot.store import Repository, Store, models
 from briefings.models import Actor, Briefing, Kind, Stance
 from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
 from tests.bot.store.pg import database_url
@@ -63,8 +63,10 @@ def repo(database_url: str) -> Iterator[Repository]:
 
 
 @pytest.fixture
-def service(repo: Repository, clock: Clock) -> StoreService:
-    return StoreService(repo, now=clock)
+def service(repo: Repository, clock: Clock) -> Iterator[StoreService]:
+    service = StoreService(Store(repo), now=clock)
+    yield service
+    service.close()
 
 
 def store_scholz(repo: Repository, days: int = 0, words: str = "We will not send tanks.") -> None:
@@ -186,7 +188,18 @@ async def test_a_configured_alias_finds_its_actor_even_after_the_index_was_built
 ) -> None:
     store_scholz(repo)
     assert (await service.stance("Germany")).summary.statements == 1  # the name index is built
-    repo.add_alias("Spreeufer Office", GERMANY, T0)  # e.g. by another process
+    with repo.transaction() as session:  # e.g. a configured alias, by another process
+        session.add(
+            models.Alias(
+                norm="spreeufer office",
+                name="Spreeufer Office",
+                actor_id=GERMANY.id,
+                source="config",
+                speaker_name="",
+                evidence="alias: config",
+                created=T0,
+            )
+        )
     result = await service.stance("spreeufer office")
     assert (result.actor.id, result.matched_as) == ("DE", "alias")
     assert [s.speaker_name for s in result.statements] == ["Olaf Scholz"]

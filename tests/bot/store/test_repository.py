@@ -14,7 +14,7 @@ from sqlalchemy import text
 from bot.ports import ChannelRef
 from bot.store import Repository, canonical_url
 from bot.store.db import alembic_config
-from bot.store.repository import StancePlan, choose_stance_plan, learnable_names
+from bot.store.statements import StancePlan, choose_stance_plan, learnable_names
 from briefings.models import Actor, Kind, Stance, Statement
 from tests.bot.store.factories import FRANCE, GERMANY, NATO, T0, article, opened, statement
 

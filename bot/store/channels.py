@@ -1,0 +1,279 @@
+"""Channels: their settings, the feeds they follow, and their deliveries (a slot claimed
+once, then finished; the high-water mark of what the channel has had)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.ports import ChannelRef
+from bot.store import models as m
+from bot.store.base import Database
+from bot.store.feeds import ensure_feed, feed_record
+from bot.store.records import ChannelRecord, DeliveryRecord, FeedRecord, StoredStatement
+from bot.store.statements import read_statement, topic_match
+
+
+def channel_record(row: m.Channel) -> ChannelRecord:
+    return ChannelRecord(
+        ref=ChannelRef(row.platform, row.workspace, row.channel),
+        topics=list(row.topics or []),
+        schedule=row.schedule,
+        timezone=row.timezone or "UTC",
+        created=row.created,
+        schedule_since=row.schedule_since,
+    )
+
+
+def delivery_record(row: m.Delivery) -> DeliveryRecord:
+    return DeliveryRecord(
+        slot=row.slot,
+        delivered=row.delivered,
+        last_article_id=row.last_article_id,
+        stories=row.stories,
+        status=row.status,
+    )
+
+
+class ChannelStore(Database):
+    """Channels, their feeds and their deliveries."""
+
+    def channel(self, ref: ChannelRef) -> ChannelRecord | None:
+        with self.sessions() as session:
+            row = self._channel(session, ref)
+            return channel_record(row) if row else None
+
+    def _channel(self, session: Session, ref: ChannelRef) -> m.Channel | None:
+        return session.scalar(
+            select(m.Channel).where(
+                m.Channel.platform == ref.platform,
+                m.Channel.workspace == ref.workspace,
+                m.Channel.channel == ref.channel,
+            )
+        )
+
+    def _ensure_channel(self, session: Session, ref: ChannelRef, now: datetime) -> m.Channel:
+        channel = self._channel(session, ref)
+        if channel is None:
+            channel = m.Channel(
+                platform=ref.platform,
+                workspace=ref.workspace,
+                channel=ref.channel,
+                topics=[],
+                schedule=None,
+                timezone="UTC",
+                created=now,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(channel)
+            except IntegrityError:  # created by a concurrent transaction just now
+                found = self._channel(session, ref)
+                assert found is not None
+                return found
+        return channel
+
+    def ensure_channel(self, ref: ChannelRef, now: datetime) -> None:
+        with self.transaction() as session:
+            self._ensure_channel(session, ref, now)
+
+    def channels(self) -> list[ChannelRecord]:
+        with self.sessions() as session:
+            return [
+                channel_record(row)
+                for row in session.scalars(select(m.Channel).order_by(m.Channel.id))
+            ]
+
+    def set_schedule(self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime) -> None:
+        with self.transaction() as session:
+            channel = self._ensure_channel(session, ref, now)
+            if (cron, timezone) != (channel.schedule, channel.timezone):
+                channel.schedule_since = now
+            channel.schedule = cron
+            channel.timezone = timezone
+
+    def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
+        with self.transaction() as session:
+            channel = self._ensure_channel(session, ref, now)
+            channel.topics = list(topics)
+
+    def subscribe_feed(
+        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool = False
+    ) -> FeedRecord:
+        """Add the feed (when new) and subscribe the channel to it, in one transaction;
+        ``reenable`` gives a disabled feed a fresh start (a manager adding it again)."""
+        with self.transaction() as session:
+            feed = ensure_feed(session, url, now, reenable=reenable)
+            channel = self._ensure_channel(session, ref, now)
+            session.flush()
+            if session.get(m.ChannelFeed, (channel.id, feed.id)) is None:
+                session.add(m.ChannelFeed(channel_id=channel.id, feed_id=feed.id))
+            return feed_record(feed)
+
+    def unsubscribe_feed(self, ref: ChannelRef, url: str) -> bool:
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            feed = session.scalar(select(m.Feed).where(m.Feed.url == url))
+            if channel is None or feed is None:
+                return False
+            result = session.execute(
+                delete(m.ChannelFeed).where(
+                    m.ChannelFeed.channel_id == channel.id, m.ChannelFeed.feed_id == feed.id
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def channel_feeds(self, ref: ChannelRef) -> list[FeedRecord]:
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return []
+            return [
+                feed_record(row)
+                for row in session.scalars(
+                    select(m.Feed)
+                    .join(m.ChannelFeed, m.ChannelFeed.feed_id == m.Feed.id)
+                    .where(m.ChannelFeed.channel_id == channel.id)
+                    .order_by(m.Feed.id)
+                )
+            ]
+
+    # ------------------------------------------------------- briefings, deliveries
+
+    def last_delivery(self, ref: ChannelRef) -> DeliveryRecord | None:
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return None
+            row = session.scalar(
+                select(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id)
+                .order_by(m.Delivery.last_article_id.desc(), m.Delivery.id.desc())
+                .limit(1)
+            )
+            return delivery_record(row) if row else None
+
+    def delivery_count(self, ref: ChannelRef) -> int:
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(m.Delivery)
+                    .where(m.Delivery.channel_id == channel.id)
+                )
+                or 0
+            )
+
+    def new_statements(
+        self, session: Session, ref: ChannelRef, *, max_articles: int = 50
+    ) -> tuple[list[StoredStatement], int]:
+        """Statements of the articles the channel has not had yet (its feeds, its topics),
+        oldest article first, and the highest article id seen (the next high-water mark)."""
+        channel = self._channel(session, ref)
+        after = 0
+        topics: list[str] = []
+        feed_ids: list[int] = []
+        if channel is not None:
+            topics = list(channel.topics or [])
+            after = (
+                session.scalar(
+                    select(func.max(m.Delivery.last_article_id)).where(
+                        m.Delivery.channel_id == channel.id
+                    )
+                )
+                or 0
+            )
+            feed_ids = list(
+                session.scalars(
+                    select(m.ChannelFeed.feed_id).where(m.ChannelFeed.channel_id == channel.id)
+                )
+            )
+        newest = session.scalar(select(func.max(m.Article.id))) or 0
+        query = select(m.Article.id).where(m.Article.id > after, m.Article.id <= newest)
+        if feed_ids:
+            query = query.where(m.Article.feed_id.in_(feed_ids))
+        if topics:
+            match = topic_match(self.dialect, topics)
+            if match is not None:
+                query = query.where(m.Article.id.in_(match))
+        # The newest articles when there are many; shown oldest first.
+        article_ids = sorted(
+            session.scalars(query.order_by(m.Article.id.desc()).limit(max_articles))
+        )
+        if not article_ids:
+            return [], max(after, newest)
+        rows = session.execute(
+            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
+            .join(m.Article, m.Statement.article_id == m.Article.id)
+            .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
+            .where(m.Statement.article_id.in_(article_ids))
+            .order_by(m.Statement.article_id, m.Statement.position)
+        )
+        found = [
+            StoredStatement(
+                read_statement(stmt, actor_name),
+                stmt.article_id,
+                title,
+                url,
+                outlet,
+                stmt.published,
+            )
+            for stmt, title, url, outlet, actor_name in rows
+        ]
+        return found, max(after, newest)
+
+    def claim_slot(self, session: Session, ref: ChannelRef, slot: datetime, now: datetime) -> bool:
+        """Insert the delivery row of ``slot`` inside the caller's open transaction. False when
+        another run has it already (the unique constraint decides, across processes)."""
+        channel = self._ensure_channel(session, ref, now)
+        try:
+            with session.begin_nested():
+                session.add(
+                    m.Delivery(
+                        channel_id=channel.id,
+                        slot=slot,
+                        delivered=now,
+                        last_article_id=0,
+                        stories=0,
+                        status="claimed",
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def finish_delivery(
+        self,
+        session: Session,
+        ref: ChannelRef,
+        slot: datetime,
+        *,
+        last_article_id: int,
+        stories: int,
+        status: str,
+        now: datetime,
+    ) -> None:
+        channel = self._channel(session, ref)
+        if channel is None:
+            return
+        session.execute(
+            update(m.Delivery)
+            .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
+            .values(last_article_id=last_article_id, stories=stories, status=status, delivered=now)
+        )
+
+    def latest_slot(self, ref: ChannelRef) -> datetime | None:
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return None
+            return session.scalar(
+                select(func.max(m.Delivery.slot)).where(m.Delivery.channel_id == channel.id)
+            )

@@ -1,0 +1,189 @@
+"""The service's door to the store: the repository's calls on the store's own threads, so
+the event loop never waits on the database and no session outlives one call, except the
+delivery's, which the store holds, on a thread of its own, while the briefing is posted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+from bot.ports import ChannelRef
+from bot.store.lookup import ActorLookup
+from bot.store.records import (
+    ChannelRecord,
+    DeliveryRecord,
+    FeedRecord,
+    StanceCounts,
+    StoredStatement,
+)
+from bot.store.repository import Repository
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What became of a claimed slot, as the delivery row records it."""
+
+    stories: int
+    status: str  # "delivered" or "empty"
+
+
+class Store:
+    """Async calls over a ``Repository``, each returning plain dataclasses."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self._calls = ThreadPoolExecutor(thread_name_prefix="store")
+        # SQLite has one writer: a delivery holds the write lock while it publishes, so
+        # deliveries go one at a time (waiting ones never fill the threads the holder
+        # needs), and their steps run on a thread of their own: other writers waiting for
+        # the lock in the shared pool can never keep the holder from committing.
+        self._one_writer = repo.dialect == "sqlite"
+        self._delivering = asyncio.Lock()
+        self._delivery_thread = ThreadPoolExecutor(1, thread_name_prefix="delivery")
+
+    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._calls, lambda: fn(*args, **kwargs))
+
+    def close(self) -> None:
+        """Wait for the calls under way and release the threads."""
+        self._calls.shutdown(wait=True)
+        self._delivery_thread.shutdown(wait=True)
+
+    # ------------------------------------------------------------ actors, /stance
+
+    async def actor_lookup(self) -> ActorLookup:
+        """An index of every name an actor goes by (the gazetteer's and the store's)."""
+        repo = self.repo
+        return await self._run(lambda: ActorLookup(repo.actors(), repo.aliases()))
+
+    async def stance_statements(
+        self, actor_id: str, *, since: datetime | None, topic: str | None, limit: int
+    ) -> tuple[list[StoredStatement], StanceCounts]:
+        return await self._run(
+            self.repo.stance_statements, actor_id, since=since, topic=topic, limit=limit
+        )
+
+    # ------------------------------------------------------------------ channels
+
+    async def channel(self, ref: ChannelRef) -> ChannelRecord | None:
+        return await self._run(self.repo.channel, ref)
+
+    async def channels(self) -> list[ChannelRecord]:
+        return await self._run(self.repo.channels)
+
+    async def ensure_channel(self, ref: ChannelRef, now: datetime) -> None:
+        await self._run(self.repo.ensure_channel, ref, now)
+
+    async def set_schedule(
+        self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime
+    ) -> None:
+        await self._run(self.repo.set_schedule, ref, cron, timezone, now)
+
+    async def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
+        await self._run(self.repo.set_topics, ref, topics, now)
+
+    async def subscribe_feed(
+        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool
+    ) -> FeedRecord:
+        return await self._run(self.repo.subscribe_feed, ref, url, now, reenable=reenable)
+
+    async def unsubscribe_feed(self, ref: ChannelRef, url: str) -> bool:
+        return await self._run(self.repo.unsubscribe_feed, ref, url)
+
+    async def channel_feeds(self, ref: ChannelRef) -> list[FeedRecord]:
+        return await self._run(self.repo.channel_feeds, ref)
+
+    async def last_delivery(self, ref: ChannelRef) -> DeliveryRecord | None:
+        return await self._run(self.repo.last_delivery, ref)
+
+    async def latest_slot(self, ref: ChannelRef) -> datetime | None:
+        return await self._run(self.repo.latest_slot, ref)
+
+    # ------------------------------------------------------------------ briefings
+
+    async def new_statements(self, ref: ChannelRef) -> list[StoredStatement]:
+        """What the channel has not had yet (nothing is recorded)."""
+
+        def read() -> list[StoredStatement]:
+            with self.repo.sessions() as session:
+                return self.repo.new_statements(session, ref)[0]
+
+        return await self._run(read)
+
+    async def deliver(
+        self,
+        ref: ChannelRef,
+        slot: datetime,
+        now: datetime,
+        post: Callable[[list[StoredStatement]], Awaitable[Posted]],
+    ) -> bool:
+        """Claim ``slot`` for the channel, hand ``post`` what the channel has not had, and
+        record what it reports, in one transaction: the delivery row commits only after
+        ``post`` returned, and the unique (channel, slot) row makes a second claimer
+        (another process) back off. False, without calling ``post``, when the slot was
+        taken; an error in ``post`` leaves the slot unclaimed."""
+        if self._one_writer:
+            async with self._delivering:
+                return await self._deliver(ref, slot, now, post)
+        return await self._deliver(ref, slot, now, post)
+
+    async def _on_delivery_thread(self, fn: Callable[[], T]) -> T:
+        if not self._one_writer:
+            return await self._run(fn)
+        return await asyncio.get_running_loop().run_in_executor(self._delivery_thread, fn)
+
+    async def _deliver(
+        self,
+        ref: ChannelRef,
+        slot: datetime,
+        now: datetime,
+        post: Callable[[list[StoredStatement]], Awaitable[Posted]],
+    ) -> bool:
+        repo = self.repo
+        run = self._on_delivery_thread
+        session = repo.sessions()
+
+        def claim() -> bool:
+            # The write lock first (waiting here, on the delivery thread, while another
+            # process delivers), so reading and claiming see one state.
+            repo.begin_writing(session)
+            return repo.claim_slot(session, ref, slot, now)
+
+        try:
+            if not await run(claim):
+                await run(session.rollback)
+                log.info("slot %s of %s was delivered already", slot.isoformat(), ref)
+                return False
+            stored, high = await run(lambda: repo.new_statements(session, ref))
+            posted = await post(stored)
+
+            def finish() -> None:
+                repo.finish_delivery(
+                    session,
+                    ref,
+                    slot,
+                    last_article_id=high,
+                    stories=posted.stories,
+                    status=posted.status,
+                    now=now,
+                )
+                session.commit()
+
+            await run(finish)
+            return True
+        except BaseException:
+            await run(session.rollback)
+            raise
+        finally:
+            await run(session.close)
