@@ -23,7 +23,8 @@ from bot.ports import ChannelRef
 from briefings.models import Actor, Briefing
 
 if TYPE_CHECKING:
-    from bot.runtime import IngestSummary, Runtime
+    from bot.ingest.pipeline import IngestSummary
+    from bot.runtime import Runtime
     from bot.service import FeedStatus, StanceResult, StanceStatement
 
 log = logging.getLogger(__name__)

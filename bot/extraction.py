@@ -3,7 +3,9 @@
 The engine is CPU-bound, so the bot runs it in a process pool whose workers load the spaCy
 model once (the pool's initializer); ``InlineExtractor`` runs it in a thread of this process
 instead (one process, for tests and small machines). Both take the known aliases with each
-batch so later articles benefit from what earlier ones taught.
+batch so later articles benefit from what earlier ones taught, and both answer per article:
+its statements, or an ``ExtractionFailure`` saying why the engine could not read it
+(``Engine.extract_each``), so one bad article never costs the others theirs.
 """
 
 from __future__ import annotations
@@ -21,17 +23,17 @@ from briefings.models import Actor, Article, Statement
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from briefings.engine import Engine
+    from briefings.engine import Engine, Outcome
 
 log = logging.getLogger(__name__)
 
 
 class Extractor(Protocol):
-    """Articles in, one list of statements per article out."""
+    """Articles in, one outcome per article out: its statements, or why it failed."""
 
     async def extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]: ...
+    ) -> Sequence[Outcome]: ...
 
     async def aclose(self) -> None: ...
 
@@ -44,16 +46,14 @@ class _EngineCache:
         self.engine: Engine | None = None
         self.key: tuple[tuple[str, str], ...] | None = None
 
-    def extract(
-        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
+    def extract(self, articles: Sequence[Article], aliases: Mapping[str, Actor]) -> list[Outcome]:
         from briefings.engine import Engine
 
         key = tuple(sorted((name, actor.id) for name, actor in aliases.items()))
         if self.engine is None or key != self.key:
             self.engine = Engine(self.nlp, aliases=dict(aliases))
             self.key = key
-        return self.engine.extract_many(articles)
+        return self.engine.extract_each(articles)
 
 
 _WORKER: _EngineCache | None = None
@@ -69,9 +69,13 @@ def _init_worker(model_package: str | None) -> None:
 
 def _extract_in_worker(
     articles: list[Article], aliases: dict[str, Actor]
-) -> list[list[dict[str, Any]]]:
+) -> list[list[dict[str, Any]] | str]:
+    """Each article's statements as dicts, or the reason it failed (a string)."""
     assert _WORKER is not None, "worker not initialised"
-    return [[s.to_dict() for s in found] for found in _WORKER.extract(articles, aliases)]
+    return [
+        [s.to_dict() for s in found] if isinstance(found, list) else found.reason
+        for found in _WORKER.extract(articles, aliases)
+    ]
 
 
 class ProcessPoolExtractor:
@@ -92,8 +96,8 @@ class ProcessPoolExtractor:
 
     async def extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
-        """Statements per article; a pool whose worker died (killed, out of memory) is
+    ) -> list[Outcome]:
+        """Outcomes per article; a pool whose worker died (killed, out of memory) is
         replaced once and the batch tried again."""
         try:
             return await self._extract(articles, aliases)
@@ -105,7 +109,9 @@ class ProcessPoolExtractor:
 
     async def _extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
+    ) -> list[Outcome]:
+        from briefings.engine import ExtractionFailure
+
         if not articles:
             return []
         loop = asyncio.get_running_loop()
@@ -116,9 +122,14 @@ class ProcessPoolExtractor:
             loop.run_in_executor(self._pool, _extract_in_worker, chunk, dict(aliases))
             for chunk in chunks
         ]
-        results: list[list[Statement]] = []
+        results: list[Outcome] = []
         for chunk_result in await asyncio.gather(*futures):
-            results.extend([Statement.from_dict(d) for d in found] for found in chunk_result)
+            results.extend(
+                [Statement.from_dict(d) for d in found]
+                if isinstance(found, list)
+                else ExtractionFailure(found)
+                for found in chunk_result
+            )
         return results
 
     async def aclose(self) -> None:
@@ -134,9 +145,7 @@ class InlineExtractor:
         self._cache: _EngineCache | None = None
         self._lock = asyncio.Lock()
 
-    def _extract(
-        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
+    def _extract(self, articles: Sequence[Article], aliases: Mapping[str, Actor]) -> list[Outcome]:
         if self._cache is None:
             if self._nlp is None:
                 from briefings.nlp import load_model
@@ -147,7 +156,7 @@ class InlineExtractor:
 
     async def extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
+    ) -> list[Outcome]:
         if not articles:
             return []
         async with self._lock:  # one parse at a time: the model is not thread-safe

@@ -8,38 +8,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import NewsbriefError, NotFoundError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
-from bot.ingest import (
-    MAX_FAILURES,
-    FeedPoller,
-    FeedState,
-    FetchedItem,
-    PollResult,
-    check_public_url,
-    make_client,
-    next_attempt_delay,
-    read_article_file,
-)
+from bot.ingest import FetchedItem, check_public_url, make_client
+from bot.ingest.pipeline import IngestPipeline, IngestSummary
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
 from bot.service import FeedStatus, StoreService, feed_status
-from bot.store import (
-    FeedRecord,
-    NewArticle,
-    Repository,
-    Store,
-    canonical_url,
-    content_hash,
-    normalise_name,
-    open_database,
-)
-from briefings.models import Actor, Article, Statement
+from bot.store import Repository, Store, open_database
 
 if TYPE_CHECKING:
     import httpx
@@ -48,59 +28,6 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Articles parsed per engine call: big enough to keep the workers busy, small enough that a
-# crash loses little work and progress moves.
-BATCH = 16
-
-
-@dataclass
-class IngestSummary:
-    """What one ingestion run did; ``str()`` is the one-line summary the CLI prints."""
-
-    feeds_polled: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    articles_new: int = 0
-    statements_new: int = 0
-    files: int = 0
-    files_failed: int = 0
-
-    def __str__(self) -> str:
-        line = (
-            f"feeds polled: {self.feeds_polled}, not modified: {self.not_modified}, "
-            f"failed: {self.failed}, articles new: {self.articles_new}, "
-            f"statements new: {self.statements_new}"
-        )
-        if self.files or self.files_failed:
-            line += f", files: {self.files}"
-            if self.files_failed:
-                line += f" ({self.files_failed} unreadable)"
-        return line
-
-    @property
-    def nothing_done(self) -> bool:
-        """Feeds were polled or files given, and not one feed answered nor one file was read:
-        the run could do nothing. (A run with no feed due yet did all it had to.)"""
-        tried = self.feeds_polled + self.files + self.files_failed
-        answered = self.feeds_polled - self.failed
-        return tried > 0 and answered == 0 and self.files == 0
-
-
-def apply_aliases(statements: Sequence[Statement], aliases: Mapping[str, Actor]) -> list[Statement]:
-    """Give speakers without an actor the actor a learned alias names ("Scholz" → Germany),
-    whether or not the engine used the aliases itself. Only the whole name is looked up:
-    "Peter Scholz" is not "Scholz"."""
-    if not aliases:
-        return list(statements)
-    by_norm = {normalise_name(name): actor for name, actor in aliases.items()}
-    out: list[Statement] = []
-    for statement in statements:
-        actor = None
-        if statement.actor is None and statement.speaker_name[:1].isupper():
-            actor = by_norm.get(normalise_name(statement.speaker_name))
-        out.append(replace(statement, actor=actor) if actor is not None else statement)
-    return out
 
 
 class Runtime:
@@ -130,7 +57,18 @@ class Runtime:
         self.transport = transport
         self.fetch_timeout = fetch_timeout  # connect and read timeouts, seconds
         self.feed_max_bytes = feed_max_bytes  # a feed's body is cut here
-        self._ingest_lock = asyncio.Lock()
+        self.pipeline = IngestPipeline(
+            repo,
+            extractor,
+            client=lambda: make_client(
+                allow_private=settings.allow_private_networks,
+                timeout=fetch_timeout,
+                transport=transport,
+            ),
+            clock=now,
+            feed_max_bytes=feed_max_bytes,
+            after_run=service.forget_actors,
+        )
         self._tasks: set[asyncio.Task[object]] = set()
         self.scheduler = Scheduler(
             self._scheduled_poll,
@@ -146,194 +84,12 @@ class Runtime:
         files: Sequence[Path] = (),
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestSummary:
-        """Poll every due feed once and ingest ``files``; one bad feed or file never stops
-        the rest. A feed's new validators are saved only after its articles are stored, so
-        a crash midway loses nothing (the next run fetches them again)."""
-        async with self._ingest_lock:
-            summary = IngestSummary()
-            feeds = await asyncio.to_thread(self.repo.due_feeds, self.now())
-            total = len(feeds) + len(files)
-            done = 0
-
-            def step() -> None:
-                nonlocal done
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-
-            if progress is not None:
-                progress(0, total)
-            for path in files:
-                try:
-                    item = await asyncio.to_thread(read_article_file, path)
-                except NewsbriefError as exc:
-                    log.warning("skipped %s: %s", path, exc)
-                    summary.files_failed += 1
-                    step()
-                    continue
-                summary.files += 1
-                await self._store_items([item], None, summary)
-                step()
-            if feeds:
-                await self._poll_feeds(feeds, summary, step)
-            self.service.forget_actors()
-            log.info("ingestion: %s", summary)
-            return summary
+        """Poll every due feed once and ingest ``files`` (see ``IngestPipeline.run``)."""
+        return await self.pipeline.run(files, progress)
 
     async def ingest_items(self, items: Sequence[FetchedItem]) -> IngestSummary:
         """Ingest articles fetched elsewhere (the demo: no network)."""
-        async with self._ingest_lock:
-            summary = IngestSummary()
-            await self._store_items(items, None, summary)
-            self.service.forget_actors()
-            return summary
-
-    async def _poll_feeds(
-        self, feeds: Sequence[FeedRecord], summary: IngestSummary, step: Callable[[], None]
-    ) -> None:
-        ids = {feed.url: feed.id for feed in feeds}
-        states = [
-            FeedState(
-                url=feed.url,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-                failures=feed.failures,
-                disabled=feed.disabled,
-            )
-            for feed in feeds
-        ]
-        async with make_client(
-            allow_private=self.settings.allow_private_networks,
-            timeout=self.fetch_timeout,
-            transport=self.transport,
-        ) as client:
-            poller = FeedPoller(
-                client, max_bytes=self.feed_max_bytes, clock=self.now, skip_item=self._have_item
-            )
-            async for result in poller.poll_many(states):
-                summary.feeds_polled += 1
-                try:
-                    await self._handle_poll(result, ids[result.url], summary)
-                except NewsbriefError as exc:
-                    log.warning("feed %s: %s", result.url, exc)
-                step()
-
-    def _have_item(self, guid: str, url: str) -> bool:
-        """Whether an item is stored already, by GUID or canonical URL (skip its page)."""
-        return self.repo.has_item(guid or None, url)
-
-    async def _handle_poll(self, result: PollResult, feed_id: int, summary: IngestSummary) -> None:
-        now = self.now()
-        if result.status == "failed":
-            summary.failed += 1
-            feed = await asyncio.to_thread(self.repo.feed, result.url)
-            failures = (feed.failures if feed else 0) + 1
-            disable = failures >= MAX_FAILURES
-            await asyncio.to_thread(
-                lambda: self.repo.record_poll(
-                    result.url,
-                    now=now,
-                    ok=False,
-                    error=result.error,
-                    next_attempt=now + next_attempt_delay(failures, result.retry_after),
-                    disable=disable,
-                )
-            )
-            if disable:
-                log.warning(
-                    "feed %s disabled after %d failures: %s", result.url, failures, result.error
-                )
-            return
-        if result.status == "not_modified":
-            summary.not_modified += 1
-        else:
-            await self._store_items(result.items, feed_id, summary)
-        await asyncio.to_thread(
-            lambda: self.repo.record_poll(
-                result.url,
-                now=now,
-                ok=True,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                title=result.feed_title,
-            )
-        )
-
-    async def _store_items(
-        self, items: Sequence[FetchedItem], feed_id: int | None, summary: IngestSummary
-    ) -> None:
-        fresh: list[FetchedItem] = []
-        seen: set[str] = set()
-        for item in items:
-            if not item.text.strip():
-                continue
-            keys = {content_hash(item.text)}
-            if item.guid:
-                keys.add("guid:" + item.guid)
-            canonical = canonical_url(item.url)
-            if canonical:
-                keys.add("url:" + canonical)
-            if keys & seen:
-                continue
-            seen |= keys
-            if await asyncio.to_thread(self.repo.is_duplicate, item.guid, item.url, item.text):
-                continue
-            fresh.append(item)
-        for start in range(0, len(fresh), BATCH):
-            batch = fresh[start : start + BATCH]
-            aliases = await asyncio.to_thread(self.repo.engine_aliases)
-            articles = [
-                Article(
-                    text=item.text,
-                    title=item.title,
-                    url=item.url,
-                    published=item.published,
-                    outlet=item.outlet,
-                )
-                for item in batch
-            ]
-            found = await self._extract(articles, aliases)
-            for item, statements in zip(batch, found, strict=True):
-                statements = apply_aliases(statements, aliases)
-                stored = await asyncio.to_thread(
-                    self.repo.store_article,
-                    NewArticle(
-                        guid=item.guid or None,
-                        url=item.url,
-                        title=item.title,
-                        outlet=item.outlet,
-                        published=item.published,
-                        text=item.text,
-                        feed_id=feed_id,
-                    ),
-                    statements,
-                    self.now(),
-                )
-                if stored is not None:
-                    summary.articles_new += 1
-                    summary.statements_new += stored[1]
-                    # What this article taught helps the next ones of the batch too.
-                    aliases = await asyncio.to_thread(self.repo.engine_aliases)
-
-    async def _extract(
-        self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
-        """The engine on a batch; when it fails, article by article, and an article it cannot
-        read is kept without statements (logged) rather than stopping the run."""
-        try:
-            return await self.extractor.extract(articles, aliases)
-        except Exception:
-            if len(articles) == 1:
-                log.exception(
-                    "the engine failed on %s; stored without statements",
-                    articles[0].url or articles[0].title,
-                )
-                return [[]]
-            log.warning("the engine failed on a batch of %d; retrying one by one", len(articles))
-        out: list[list[Statement]] = []
-        for article in articles:
-            out.extend(await self._extract([article], aliases))
-        return out
+        return await self.pipeline.ingest_items(items)
 
     # ---------------------------------------------------------- subscriptions
 

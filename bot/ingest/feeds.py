@@ -2,6 +2,8 @@
 
 ``FeedPoller.poll_many`` polls many feeds with bounded concurrency and yields each result as it
 completes; a failing feed becomes a failed ``PollResult`` with a reason and never stops the others.
+Every entry of a feed is read, newest first (the download's byte cap bounds how many there
+can be); its pages are fetched within the feed's own deadline.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ import hashlib
 import logging
 import re
 import xml.sax
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from bot.errors import FetchError, UnsafeURLError
+from bot.fit import OUTLET_MAX, clean_text, fit_guid, fit_link, one_line
 from bot.ingest.backoff import parse_retry_after
-from bot.ingest.fetch import HTTPStatusFailure, download
+from bot.ingest.fetch import HTTPStatusFailure, default_total, download
 from bot.ingest.fulltext import fetch_article, html_to_text, outlet_from_url
 from bot.ingest.models import FeedState, FetchedItem, PollResult
 
@@ -35,7 +38,16 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-_PARSE_IN_THREAD_BYTES = 128 * 1024  # small feeds parse faster inline than via a thread hop
+TITLE_MAX = 1000
+"""An article title longer than this is cut: no headline is, and the store shows it whole."""
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
+"""A published date before this is a feed's mistake (no web feed is older)."""
+FUTURE_SKEW = timedelta(hours=6)
+"""How far after the fetch a published date may lie (clocks and time zones get it wrong)."""
+
+KnownItems = Callable[[Sequence[FetchedItem]], Awaitable[Collection[str]]]
+"""Given a feed's items, the GUIDs of those the caller has already (their pages are not
+fetched again); called once per poll, so one batched look-up off the event loop."""
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
@@ -187,8 +199,8 @@ def _entry_title(entry: Any) -> str:
     title = str(entry.get("title") or "")
     detail = entry.get("title_detail") or {}
     if "html" in str(detail.get("type") or ""):
-        return html_to_text(title).replace("\n", " ")
-    return " ".join(title.split())
+        title = html_to_text(title)
+    return one_line(title, TITLE_MAX)
 
 
 def _entry_published(entry: Any) -> datetime | None:
@@ -202,30 +214,56 @@ def _entry_published(entry: Any) -> datetime | None:
     return None
 
 
-def entry_to_item(entry: Any, *, base_url: str, outlet: str) -> FetchedItem:
-    """A feed entry as an item: ``text`` is what the feed carries (maybe only a summary)."""
+def sane_published(published: datetime | None, fetched: datetime) -> tuple[datetime | None, bool]:
+    """The published date to keep, and whether it was replaced: a date later than the fetch
+    (beyond FUTURE_SKEW) or before 1990 cannot be true, so the fetch time stands in for it."""
+    if published is None:
+        return None, False
+    if published > fetched + FUTURE_SKEW or published < EARLIEST_PUBLISHED:
+        return fetched, True
+    return published, False
+
+
+def entry_to_item(
+    entry: Any, *, base_url: str, outlet: str, fetched: datetime | None = None
+) -> FetchedItem:
+    """A feed entry as an item: ``text`` is what the feed carries (maybe only a summary).
+    Every value is fit for the store (see bot.fit); an impossible published date is
+    replaced by ``fetched`` and flagged."""
     link = str(entry.get("link") or "").strip()
-    link = urljoin(base_url, link) if link else ""
+    link = fit_link(urljoin(base_url, link)) if link else ""
     title = _entry_title(entry)
-    text = _entry_text(entry)
-    guid = str(entry.get("id") or "").strip() or link
+    text = clean_text(_entry_text(entry))
+    guid = fit_guid(str(entry.get("id") or "")) or link
     if not guid:
         guid = "sha256:" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+    published, doubtful = sane_published(_entry_published(entry), fetched or datetime.now(UTC))
     return FetchedItem(
         guid=guid,
         url=link,
         title=title,
-        published=_entry_published(entry),
-        outlet=outlet,
+        published=published,
+        outlet=one_line(outlet, OUTLET_MAX),
         text=text,
+        published_replaced=doubtful,
     )
+
+
+def _newest_first(items: list[FetchedItem]) -> list[FetchedItem]:
+    """Dated items newest first, then the undated ones in the feed's order."""
+    dated = [item for item in items if item.published is not None]
+    dated.sort(key=lambda item: item.published, reverse=True)  # type: ignore[arg-type,return-value]
+    return dated + [item for item in items if item.published is None]
 
 
 class FeedPoller:
     """Polls feeds through one HTTP client; see the module docstring.
 
-    ``skip_item(guid, url)``, when given, tells the poller which items the caller already has,
-    so their pages are not fetched again. ``clock`` gives the time for Retry-After dates.
+    ``known_items``, when given, tells the poller which items the caller already has, so
+    their pages are not fetched again. ``clock`` gives the time for Retry-After dates and
+    the fetch time of items. ``total_timeout`` bounds each feed's poll as a whole: its
+    download and the pages of its items (pages still unread at the deadline are left for
+    the next poll).
     """
 
     def __init__(
@@ -237,10 +275,9 @@ class FeedPoller:
         fetch_full_text: bool = True,
         page_max_bytes: int = 5_000_000,
         page_concurrency: int = 16,
-        max_items: int = 100,
         total_timeout: float | None = None,
         clock: Callable[[], datetime] | None = None,
-        skip_item: Callable[[str, str], bool] | None = None,
+        known_items: KnownItems | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -249,10 +286,9 @@ class FeedPoller:
         self.max_bytes = max_bytes
         self.fetch_full_text = fetch_full_text
         self.page_max_bytes = page_max_bytes
-        self.max_items = max_items
         self.total_timeout = total_timeout
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._skip_item = skip_item
+        self._known_items = known_items
         self._page_slots = asyncio.Semaphore(page_concurrency)
 
     async def poll_many(self, feeds: Sequence[FeedState]) -> AsyncIterator[PollResult]:
@@ -304,7 +340,13 @@ class FeedPoller:
             retry_after=retry_after,
         )
 
+    def _deadline(self) -> float:
+        """When this feed's poll must be over, on the loop's clock."""
+        total = self.total_timeout if self.total_timeout is not None else default_total(self.client)
+        return asyncio.get_running_loop().time() + total
+
     async def _poll(self, feed: FeedState) -> PollResult:
+        deadline = self._deadline()
         headers = {"Accept": FEED_ACCEPT}
         if feed.etag:
             headers["If-None-Match"] = feed.etag
@@ -316,7 +358,7 @@ class FeedPoller:
                 feed.url,
                 max_bytes=self.max_bytes,
                 headers=headers,
-                total_timeout=self.total_timeout,
+                total_timeout=deadline - asyncio.get_running_loop().time(),
             )
         except HTTPStatusFailure as exc:
             retry_after = None
@@ -340,19 +382,17 @@ class FeedPoller:
             )
 
         content_type = response.headers.get("content-type", "")
+        fetched = self._clock()
         try:
-            if len(response.body) > _PARSE_IN_THREAD_BYTES:
-                parsed = await asyncio.to_thread(
-                    parse_feed, response.body, url=response.url, content_type=content_type
-                )
-            else:
-                parsed = parse_feed(response.body, url=response.url, content_type=content_type)
+            # Parsing is CPU work (and the entries' HTML with it): off the event loop.
+            parsed, drafts = await asyncio.to_thread(
+                _parse_items, response.body, response.url, content_type, fetched
+            )
         except FeedFormatError as exc:
             log.info("feed %s failed: %s", feed.url, exc)
             return self._failed(feed, str(exc))
 
-        outlet = parsed.title or outlet_from_url(response.url)
-        items = await self._items(parsed, base_url=response.url, outlet=outlet)
+        items, pending = await self.complete_items(await self._unknown(drafts), deadline)
         return PollResult(
             url=feed.url,
             status="ok",
@@ -360,49 +400,73 @@ class FeedPoller:
             etag=etag,
             last_modified=last_modified,
             feed_title=parsed.title,
+            pending=pending,
         )
 
-    async def _items(self, parsed: ParsedFeed, *, base_url: str, outlet: str) -> list[FetchedItem]:
-        drafts: list[FetchedItem] = []
-        seen: set[str] = set()
-        for entry in parsed.entries[: self.max_items]:
-            item = entry_to_item(entry, base_url=base_url, outlet=outlet)
-            if item.guid in seen:
-                continue
-            seen.add(item.guid)
-            if self._skip_item is not None and self._skip_item(item.guid, item.url):
-                continue
-            drafts.append(item)
-        completed = await asyncio.gather(*(self._complete(item) for item in drafts))
-        return [item for item in completed if item is not None]
+    async def _unknown(self, drafts: list[FetchedItem]) -> list[FetchedItem]:
+        if self._known_items is None or not drafts:
+            return drafts
+        known = await self._known_items(drafts)
+        return [item for item in drafts if item.guid not in known]
 
-    async def _complete(self, item: FetchedItem) -> FetchedItem | None:
+    async def complete_items(
+        self, items: Sequence[FetchedItem], deadline: float | None = None
+    ) -> tuple[list[FetchedItem], list[FetchedItem]]:
+        """Fill in the full text of ``items`` from their pages (by ``deadline``, on the loop's
+        clock; default: a feed's whole timeout from now). Returns the items with text, and
+        those still without any (for the caller to try again on a later poll)."""
+        if deadline is None:
+            deadline = self._deadline()
+        completed = await asyncio.gather(*(self._complete(item, deadline) for item in items))
+        done = [item for item in completed if item.text.strip()]
+        pending = [item for item in completed if not item.text.strip()]
+        return done, pending
+
+    async def _complete(self, item: FetchedItem, deadline: float) -> FetchedItem:
         """Fill in the full text from the page when the feed gave only a summary.
 
-        A page that cannot be read leaves the summary in place; an item with no text at all is
-        dropped (the next poll tries again).
-        """
-        if (
+        A page that cannot be read leaves the summary in place; an item left with no text at
+        all comes back empty (the caller tries it again on a later poll)."""
+        if not (
             self.fetch_full_text
             and len(item.text) < FULL_TEXT_MIN_CHARS
             and urlsplit(item.url).scheme in ("http", "https")
         ):
-            try:
-                async with self._page_slots:
-                    page = await fetch_article(
-                        self.client,
-                        item.url,
-                        max_bytes=self.page_max_bytes,
-                        total_timeout=self.total_timeout,
-                    )
-            except (FetchError, UnsafeURLError) as exc:
-                log.info("article page %s not read (%s); keeping the feed's summary", item.url, exc)
-            else:
-                if len(page.text) > len(item.text):
-                    item.text = page.text
-                item.title = item.title or page.title
-                item.published = item.published or page.published
-        if not item.text.strip():
-            log.info("item %s has no text; skipped", item.url or item.guid)
-            return None
+            return item
+        loop = asyncio.get_running_loop()
+        try:
+            async with self._page_slots:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise FetchError("the feed's time was up before this page was read")
+                page = await fetch_article(
+                    self.client, item.url, max_bytes=self.page_max_bytes, total_timeout=left
+                )
+        except (FetchError, UnsafeURLError) as exc:
+            log.info("article page %s not read (%s); keeping the feed's summary", item.url, exc)
+            item.error = str(exc)
+        else:
+            if len(page.text) > len(item.text):
+                item.text = clean_text(page.text)
+            item.title = item.title or one_line(page.title, TITLE_MAX)
+            if item.published is None and page.published is not None:
+                item.published, item.published_replaced = sane_published(
+                    page.published, self._clock()
+                )
         return item
+
+
+def _parse_items(
+    body: bytes, url: str, content_type: str, fetched: datetime
+) -> tuple[ParsedFeed, list[FetchedItem]]:
+    """The feed and every one of its entries as items, newest first, each GUID once."""
+    parsed = parse_feed(body, url=url, content_type=content_type)
+    outlet = parsed.title or outlet_from_url(url)
+    items: list[FetchedItem] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        item = entry_to_item(entry, base_url=url, outlet=outlet, fetched=fetched)
+        if item.guid not in seen:
+            seen.add(item.guid)
+            items.append(item)
+    return parsed, _newest_first(items)

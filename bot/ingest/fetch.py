@@ -165,7 +165,7 @@ async def download(
     other status raises HTTPStatusFailure. Network failures become FetchError with a reason.
     """
     check_public_url(url)
-    total = total_timeout if total_timeout is not None else _default_total(client)
+    total = total_timeout if total_timeout is not None else default_total(client)
     try:
         async with asyncio.timeout(total):
             async with client.stream("GET", url, headers=headers) as response:
@@ -179,17 +179,18 @@ async def download(
         raise
     except TimeoutError as exc:
         raise FetchError(f"timed out after {total:g} s") from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        # InvalidURL is not an HTTPError: a URL httpx cannot even build a request for.
         raise FetchError(describe_http_error(exc, client)) from exc
 
 
-def _default_total(client: httpx.AsyncClient) -> float:
+def default_total(client: httpx.AsyncClient) -> float:
     """A whole-download deadline, so a server trickling a byte per read timeout cannot hang us."""
     read = client.timeout.read or 10.0
     return max(3 * read, 30.0)
 
 
-def describe_http_error(exc: httpx.HTTPError, client: httpx.AsyncClient) -> str:
+def describe_http_error(exc: httpx.HTTPError | httpx.InvalidURL, client: httpx.AsyncClient) -> str:
     """A short reason a user can act on, for an httpx failure."""
     if isinstance(exc, httpx.TimeoutException):
         if isinstance(exc, httpx.ConnectTimeout):

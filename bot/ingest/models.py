@@ -29,12 +29,15 @@ class FetchedItem:
     published: datetime | None
     outlet: str
     text: str
+    published_replaced: bool = False  # the feed's date was impossible; the fetch time stands in
+    error: str = ""  # why the page was not read, when it was not
 
 
 @dataclass
 class PollResult:
     """The outcome of polling one feed. ``error`` is a reason fit for a user when status is
-    "failed"; ``retry_after`` is in seconds, from a 429/503 Retry-After header."""
+        "failed"; ``retry_after`` is in seconds, from a 429/503 Retry-After header. ``pending`` are
+    the new items that have no text yet (their pages could not be read)."""
 
     url: str
     status: Literal["ok", "not_modified", "failed"]
@@ -44,3 +47,4 @@ class PollResult:
     error: str | None = None
     retry_after: float | None = None
     feed_title: str = ""
+    pending: list[FetchedItem] = field(default_factory=list)  # items still without text

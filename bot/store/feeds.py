@@ -109,7 +109,8 @@ class FeedStore(Database):
         next_attempt: datetime | None = None,
         disable: bool = False,
     ) -> None:
-        """Save a poll's outcome: the validators on success, the reason and back-off on failure."""
+        """Save a poll's outcome: the validators on success, the reason and back-off on failure.
+        ``error`` with ``ok`` says which items of an answered feed were not stored."""
         with self.transaction() as session:
             feed = session.scalar(select(m.Feed).where(m.Feed.url == url))
             if feed is None:
@@ -117,7 +118,7 @@ class FeedStore(Database):
             feed.last_polled = now
             if ok:
                 feed.failures = 0
-                feed.last_error = None
+                feed.last_error = error  # items of an answered feed that could not be stored
                 feed.next_attempt = None
                 feed.etag = etag
                 feed.last_modified = last_modified

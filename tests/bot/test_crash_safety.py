@@ -79,11 +79,11 @@ class _FilePublisher:
 
 
 async def _child(mode: str, url: str, record: Path) -> None:
-    import bot.runtime
+    import bot.ingest.pipeline
     from bot.runtime import build_runtime
     from config.settings import load_settings
 
-    bot.runtime.BATCH = 1  # one article per engine call: kills land between articles
+    bot.ingest.pipeline.BATCH = 1  # one article per engine call: kills land between articles
     settings = load_settings(data_dir=record.parent, database_url=url, allow_private_networks=True)
     slow = mode.endswith("-slow")
     runtime = await build_runtime(

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import MAX_FAILURES, FetchedItem
+from bot.ingest.pipeline import IngestSummary, apply_aliases
 from bot.ingest.safety import SafeTransport
 from bot.ports import ChannelRef
-from bot.runtime import IngestSummary, Runtime, apply_aliases, build_runtime
+from bot.runtime import Runtime, build_runtime
+from briefings.engine import ExtractionFailure
 from briefings.models import Actor, Article, Kind, Span, Statement
 from config.settings import load_settings
 from tests.bot.ingest import bad_feeds
@@ -289,14 +291,17 @@ def test_aliases_fill_in_missing_actors_only() -> None:
 
 
 class FragileExtractor(PatternExtractor):
-    """Fails on any batch holding an article that says BOOM."""
+    """Cannot read an article that says BOOM."""
 
     async def extract(
         self, articles: Sequence[Article], aliases: Mapping[str, Actor]
-    ) -> list[list[Statement]]:
-        if any("BOOM" in a.text for a in articles):
-            raise ValueError("the engine tripped")
-        return await super().extract(articles, aliases)
+    ) -> list[list[Statement] | ExtractionFailure]:
+        """Like the engine's ``extract_each``: an article it trips on is a failure, alone."""
+        found = await super().extract(articles, aliases)
+        return [
+            ExtractionFailure("the engine failed on it (ValueError)") if "BOOM" in a.text else f
+            for a, f in zip(articles, found, strict=True)
+        ]
 
 
 async def test_an_article_the_engine_cannot_read_stops_nothing(
@@ -319,7 +324,7 @@ async def test_an_article_the_engine_cannot_read_stops_nothing(
     finally:
         await rt.aclose()
     assert (summary.articles_new, summary.statements_new) == (3, 2)
-    assert "the engine failed on https://f.example/1" in caplog.text
+    assert "https://f.example/1 stored without statements" in caplog.text
 
 
 async def test_bad_feeds_fail_alone_with_their_reason_stored_and_the_good_ones_are_ingested(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 import bot.ingest.feeds as feeds_module
-from bot.ingest import USER_AGENT, FeedPoller, FeedState, parse_feed
+from bot.ingest import USER_AGENT, FeedPoller, FeedState, FetchedItem, parse_feed
 from bot.ingest.feeds import FeedFormatError
 from tests.fakes.feed_server import FeedItem, FeedServer, article_page, atom_feed, rss_feed
 
@@ -126,12 +127,19 @@ async def test_known_items_are_skipped_without_fetching_their_pages(
     server: FeedServer, client: httpx.AsyncClient
 ) -> None:
     server.route("/feed.xml", summary_feed(server))
-    poller = FeedPoller(client, skip_item=lambda guid, url: guid == "pier-1")
+    asked: list[list[str]] = []
+
+    async def known(items: Sequence[FetchedItem]) -> set[str]:
+        asked.append([item.guid for item in items])
+        return {"pier-1"}
+
+    poller = FeedPoller(client, known_items=known)
     result = await poller.poll(FeedState(server.url("/feed.xml")))
 
     assert result.status == "ok"
     assert result.items == []
     assert server.requests_for("/a/pier.html") == []
+    assert asked == [["pier-1"]]  # one batched question per poll
 
 
 async def test_conditional_get_sends_validators_and_a_304_costs_no_parsing(
@@ -230,10 +238,59 @@ def test_an_empty_but_valid_feed_is_ok() -> None:
     assert (parsed.title, parsed.entries) == ("Quiet", [])
 
 
-async def test_items_per_feed_are_capped(server: FeedServer, client: httpx.AsyncClient) -> None:
+async def test_every_entry_is_read_newest_first_however_many(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    """A feed listed oldest first, with more entries than any count cap: all are read, and
+    the newest come first (the download's byte cap is the only bound)."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     items = [
-        FeedItem(f"Story {n}", f"https://example.org/{n}", content=LONG_CONTENT) for n in range(30)
+        FeedItem(
+            f"Story {n}",
+            f"https://example.org/{n}",
+            content=LONG_CONTENT,
+            published=start + timedelta(hours=n),
+        )
+        for n in range(150)
     ]
     server.route("/many.xml", rss_feed("Many", items))
-    result = await FeedPoller(client, max_items=12).poll(FeedState(server.url("/many.xml")))
-    assert [i.url for i in result.items] == [f"https://example.org/{n}" for n in range(12)]
+    result = await FeedPoller(client).poll(FeedState(server.url("/many.xml")))
+    assert [i.url for i in result.items] == [f"https://example.org/{n}" for n in range(149, -1, -1)]
+
+
+@pytest.mark.parametrize(
+    ("published", "replaced"),
+    [
+        (datetime(9999, 12, 31, tzinfo=UTC), True),
+        (datetime(2099, 1, 1, tzinfo=UTC), True),
+        (datetime(1989, 12, 31, tzinfo=UTC), True),
+        (datetime(2024, 5, 2, 17, 0, tzinfo=UTC), False),  # within the skew
+        (datetime(2024, 5, 1, 9, 0, tzinfo=UTC), False),
+    ],
+)
+async def test_impossible_published_dates_become_the_fetch_time_and_are_flagged(
+    server: FeedServer, client: httpx.AsyncClient, published: datetime, replaced: bool
+) -> None:
+    fetched = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+    item = FeedItem("Dated", "https://example.org/d", content=LONG_CONTENT, published=published)
+    server.route("/dated.xml", rss_feed("Dated", [item]))
+    result = await FeedPoller(client, clock=lambda: fetched).poll(
+        FeedState(server.url("/dated.xml"))
+    )
+    (got,) = result.items
+    assert got.published_replaced is replaced
+    assert got.published == (fetched if replaced else published)
+
+
+async def test_year_one_is_replaced_too() -> None:
+    entry = {
+        "id": "x",
+        "title": "Old",
+        "summary": "Text.",
+        "published_parsed": (1, 1, 1, 0, 0, 0, 0, 1, 0),
+    }
+    fetched = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+    item = feeds_module.entry_to_item(
+        entry, base_url="https://e.example/", outlet="E", fetched=fetched
+    )
+    assert (item.published, item.published_replaced) == (fetched, True)

@@ -122,3 +122,11 @@ async def test_read_capped_counts_raw_bytes_too() -> None:
 )
 def test_human_size(n: int, shown: str) -> None:
     assert human_size(n) == shown
+
+
+async def test_a_url_httpx_cannot_build_is_a_fetch_error_with_its_reason() -> None:
+    """httpx's InvalidURL is not an HTTPError: it must not escape as an internal error."""
+    async with make_client(allow_private=True, timeout=1) as client:
+        with pytest.raises(FetchError) as raised:
+            await download(client, "http://127.0.0.1:9/a\nb.xml", max_bytes=1000)
+    assert str(raised.value).startswith("invalid URL: ")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 
 import httpx
 
-from bot.ingest import FeedPoller, FeedState, PollResult
+from bot.ingest import FeedPoller, FeedState, FetchedItem, PollResult
 from tests.fakes.feed_server import FeedItem, FeedServer, rss_feed
 
 CONTENT = "<p>" + " ".join(["The governor said the dam would be repaired by autumn."] * 30)
@@ -95,14 +96,16 @@ async def test_an_unexpected_error_fails_only_that_feed(
 ) -> None:
     urls = serve_feeds(server, 2)
 
-    def explode(guid: str, url: str) -> bool:
-        if url.endswith("/0"):
+    async def explode(items: Sequence[FetchedItem]) -> set[str]:
+        if any(item.url.endswith("/0") for item in items):
             raise RuntimeError("bug in the caller's callback")
-        return False
+        return set()
 
     results = {
         r.url: r
-        async for r in FeedPoller(client, skip_item=explode).poll_many([FeedState(u) for u in urls])
+        async for r in FeedPoller(client, known_items=explode).poll_many(
+            [FeedState(u) for u in urls]
+        )
     }
     assert results[urls[0]].status == "failed"
     assert results[urls[0]].error == "internal error while polling (RuntimeError)"
