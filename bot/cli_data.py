@@ -131,19 +131,11 @@ def stance_text(result: StanceResult) -> str:
 
 
 def briefing_text(briefing: Briefing) -> str:
-    """A plain-text briefing for the terminal."""
-    lines = [briefing.title]
-    if not briefing.stories:
-        lines.append("Nothing new.")
-    for story in briefing.stories:
-        source = ", ".join(x for x in (story.outlet, _when(story.published)) if x)
-        lines.append("")
-        lines.append(f"{story.title or story.url} ({source})")
-        if story.url:
-            lines.append(story.url)
-        for bullet in story.bullets:
-            lines.append(f"  • {bullet.label}: {bullet.text}")
-    return "\n".join(lines)
+    """A plain-text briefing for the terminal: the one plain rendering every text
+    surface shares."""
+    from briefings.render import render_briefing_text
+
+    return render_briefing_text(briefing)
 
 
 async def _feeds_of(runtime: Runtime, channel: str | None) -> tuple[FeedStatus, ...]:

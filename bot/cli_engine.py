@@ -143,10 +143,11 @@ def register(app: typer.Typer) -> None:
         file: str = typer.Argument(..., help="An article text file, or - for stdin."),
     ) -> None:
         """Print the who-said-what briefing of one article, as it reads in chat."""
-        from briefings.condense import condense
+        from briefings.brief import brief_story
         from briefings.engine import Engine
         from briefings.nlp import ModelNotInstalledError, load_model
-        from briefings.render import render_text
+        from briefings.render import render_story_text
+        from briefings.stories import Report, Story
 
         try:
             article = read_article(file)
@@ -159,4 +160,13 @@ def register(app: typer.Typer) -> None:
             _fail("model", str(exc))
             raise typer.Exit(2) from None
         statements = Engine(nlp).extract(article)
-        typer.echo(render_text(article, condense(statements)))
+        report = Report(
+            0,
+            article.title,
+            article.text,
+            article.url,
+            article.outlet,
+            article.published,
+            tuple(statements),
+        )
+        typer.echo(render_story_text(brief_story(Story((report,)))))

@@ -7,7 +7,8 @@ live here, so every platform behaves the same.
 
 Commands (names are a contract):
 ``stance`` · ``briefing now`` · ``briefing schedule`` · ``briefing topics add|remove|list``
-· ``briefing feeds add|remove|list`` · ``briefing status`` · ``newsbrief help``.
+· ``briefing feeds add|remove|list`` · ``briefing status`` · ``briefing length``
+· ``newsbrief help``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ COMMANDS = (
     "briefing feeds remove",
     "briefing feeds list",
     "briefing status",
+    "briefing length",
     "newsbrief help",
 )
 # What changes a channel's configuration, or posts in it for everyone, needs a manager.
@@ -79,6 +81,8 @@ newsbrief: who said what in the news.
 /briefing topics add|remove <words> · /briefing topics list - what briefings cover
 /briefing feeds add|remove <url> · /briefing feeds list - where the news comes from
 /briefing status - feeds with their last poll and failures, the next delivery
+/briefing length [stories] [bullets] - how many stories a briefing shows in full, and bullets
+    each (default 8 and 4; setting it is for managers)
 /newsbrief help - this text"""
 
 
@@ -230,6 +234,8 @@ def parse_text(command: str, text: str) -> tuple[str, dict[str, str]]:
     head, rest = head.lower(), rest.strip()
     if head in ("now", "status"):
         return f"briefing {head}", {}
+    if head == "length":
+        return "briefing length", _parse_length(rest)
     if head == "schedule":
         tokens = rest.split()
         if not tokens:
@@ -254,8 +260,30 @@ def parse_text(command: str, text: str) -> tuple[str, dict[str, str]]:
         key = "words" if head == "topics" else "url"
         return f"briefing {head} {action}", {key: arg}
     raise UserInputError(
-        "Usage: /briefing now | schedule | topics | feeds | status. Try /newsbrief help."
+        "Usage: /briefing now | schedule | topics | feeds | status | length. Try /newsbrief help."
     )
+
+
+_LENGTH_KEYS = ("stories", "bullets")
+
+
+def _parse_length(text: str) -> dict[str, str]:
+    """ "5 3", "5", "stories:5 bullets:3" or "bullets=2" into stories/bullets options."""
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    for token in text.split():
+        key, sep, value = token.partition(":") if ":" in token else token.partition("=")
+        if sep:
+            if key.lower() not in _LENGTH_KEYS:
+                raise UserInputError("Usage: /briefing length [stories] [bullets], e.g. 6 3")
+            options[key.lower()] = value
+        else:
+            positional.append(token)
+    for key, value in zip((k for k in _LENGTH_KEYS if k not in options), positional, strict=False):
+        options[key] = value
+    if len(positional) > 2 or not all(v.isdigit() for v in options.values()):
+        raise UserInputError("Usage: /briefing length [stories] [bullets], e.g. 6 3")
+    return options
 
 
 def parse_line(line: str) -> tuple[str, str]:
@@ -472,6 +500,8 @@ async def _dispatch(service: Service, request: CommandRequest) -> Reply:
     if name == "briefing status":
         status = await service.status(channel)
         return Reply(ReplyKind.STATUS, "Briefing status of this channel", status=status)
+    if name == "briefing length":
+        return await _length(service, request)
     if name.startswith("briefing topics "):
         return await _topics(service, channel, name.rsplit(" ", 1)[1], opts.get("words", ""))
     if name.startswith("briefing feeds "):
@@ -508,6 +538,26 @@ async def _stance_by_query(service: Service, query: str, since: timedelta | None
             suggestions.extend(s for s in exc.suggestions if s not in suggestions)
     assert first_error is not None
     raise UnknownActorError(first_error.name, suggestions[:5])
+
+
+async def _length(service: Service, request: CommandRequest) -> Reply:
+    opts, channel = request.options, request.channel
+    if opts.get("stories") or opts.get("bullets"):
+        if not request.is_manager:
+            raise PermissionDeniedError(DENIED)
+        stories, bullets = opts.get("stories"), opts.get("bullets")
+        budget = await service.set_length(
+            channel, int(stories) if stories else None, int(bullets) if bullets else None
+        )
+        head = "Briefing length set"
+    else:
+        budget = await service.get_length(channel)
+        head = "Briefing length"
+    return Reply(
+        ReplyKind.TEXT,
+        f"{head}: {budget.stories} stories in full, {budget.bullets} bullets each;"
+        " the rest one line each under “Also:”.",
+    )
 
 
 async def _topics(service: Service, channel: ChannelRef, action: str, text: str) -> Reply:

@@ -18,9 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import NotFoundError, UnknownActorError, UserInputError
 from bot.ports import ChannelRef, Publisher
 from bot.store.lookup import ActorLookup
-from bot.store.records import FeedRecord, StoredStatement
+from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
 from bot.store.store import Posted, Store
-from briefings.models import Actor, Briefing, Kind, Stance, StoryBrief
+from briefings.brief import (
+    DEFAULT_BULLETS,
+    DEFAULT_STORIES,
+    MAX_BULLETS,
+    MAX_STORIES,
+    Budget,
+)
+from briefings.models import Actor, Briefing, Kind, Stance
+from briefings.stories import Report
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +138,16 @@ class Service:
     async def status(self, channel: ChannelRef) -> ChannelStatus:
         raise NotImplementedError
 
+    async def get_length(self, channel: ChannelRef) -> Budget:
+        """The channel's briefing length (``/briefing length``)."""
+        raise NotImplementedError
+
+    async def set_length(
+        self, channel: ChannelRef, stories: int | None, bullets: int | None = None
+    ) -> Budget:
+        """Set it; None keeps a part as it is. Raises ``UserInputError`` out of range."""
+        raise NotImplementedError
+
 
 # --------------------------------------------------------------------------------------------
 # The implementation over the store. Everything below may grow; the contract above may not.
@@ -169,6 +187,14 @@ def parse_schedule(schedule: str, timezone: str) -> str:
     except ValueError as exc:
         raise UserInputError(f"{schedule!r} is not a valid cron expression: {exc}") from None
     return cron
+
+
+def check_length(stories: int, bullets: int) -> None:
+    """Raises ``UserInputError`` unless the briefing length is within the limits."""
+    if not 1 <= stories <= MAX_STORIES:
+        raise UserInputError(f"stories must be from 1 to {MAX_STORIES}, not {stories}")
+    if not 1 <= bullets <= MAX_BULLETS:
+        raise UserInputError(f"bullets must be from 1 to {MAX_BULLETS}, not {bullets}")
 
 
 def parse_timezone(timezone: str) -> ZoneInfo:
@@ -229,34 +255,51 @@ def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
     )
 
 
+def reports_of(stored: Sequence[StoredStatement]) -> list[Report]:
+    """Stored statements gathered into one report per article, in the order given."""
+    by_article: dict[int, list[StoredStatement]] = {}
+    for item in stored:
+        by_article.setdefault(item.article_id, []).append(item)
+    return [
+        Report(
+            key=article_id,
+            title=items[0].title,
+            lead=items[0].lead,
+            url=items[0].url,
+            outlet=items[0].outlet,
+            published=items[0].published,
+            statements=tuple(item.statement for item in items),
+        )
+        for article_id, items in by_article.items()
+    ]
+
+
 def build_briefing(
     stored: Sequence[StoredStatement],
     title: str,
     now: datetime,
     notices: Sequence[str] = (),
+    *,
+    topics: Sequence[str] = (),
+    budget: Budget | None = None,
 ) -> Briefing:
-    """Statements grouped by story (article) and, through ``condense``, by actor."""
-    from briefings.condense import condense
+    """The channel's briefing: articles grouped into stories across outlets, ranked, the
+    best ``budget.stories`` in full and the rest one line each (``briefings.brief``)."""
+    from briefings.brief import build_briefing as brief
 
-    by_article: dict[int, list[StoredStatement]] = {}
-    for item in stored:
-        by_article.setdefault(item.article_id, []).append(item)
-    stories: list[StoryBrief] = []
-    for items in by_article.values():
-        bullets = condense([item.statement for item in items])
-        if not bullets:
-            continue
-        first = items[0]
-        stories.append(
-            StoryBrief(
-                title=first.title,
-                url=first.url,
-                outlet=first.outlet,
-                published=first.published,
-                bullets=tuple(bullets),
-            )
-        )
-    return Briefing(title=title, stories=tuple(stories), generated=now, notices=tuple(notices))
+    return brief(
+        reports_of(stored), title=title, now=now, topics=topics, budget=budget, notices=notices
+    )
+
+
+def channel_budget(row: ChannelRecord | None) -> Budget:
+    """A channel's briefing length, the default where it set none."""
+    if row is None:
+        return Budget()
+    return Budget(
+        stories=row.briefing_stories or DEFAULT_STORIES,
+        bullets=row.briefing_bullets or DEFAULT_BULLETS,
+    )
 
 
 class StoreService(Service):
@@ -337,8 +380,31 @@ class StoreService(Service):
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
         notices = feed_notices(await self.list_feeds(channel))
+        row = await self.store.channel(channel)
         stored = await self.store.new_statements(channel)
-        return build_briefing(stored, self.briefing_title(channel), self.now(), notices)
+        return build_briefing(
+            stored,
+            self.briefing_title(channel),
+            self.now(),
+            notices,
+            topics=tuple(row.topics) if row else (),
+            budget=channel_budget(row),
+        )
+
+    async def get_length(self, channel: ChannelRef) -> Budget:
+        """The channel's briefing length: stories in full, bullets a story."""
+        return channel_budget(await self.store.channel(channel))
+
+    async def set_length(
+        self, channel: ChannelRef, stories: int | None, bullets: int | None = None
+    ) -> Budget:
+        """Set the briefing length (None keeps the current value); checked for range."""
+        current = await self.get_length(channel)
+        stories = current.stories if stories is None else stories
+        bullets = current.bullets if bullets is None else bullets
+        check_length(stories, bullets)
+        await self.store.set_length(channel, stories, bullets, self.now())
+        return Budget(stories, bullets)
 
     def briefing_title(self, channel: ChannelRef) -> str:
         return f"Briefing for {channel.channel}, {self.now():%Y-%m-%d %H:%M} UTC"
@@ -352,10 +418,18 @@ class StoreService(Service):
         An empty briefing is recorded, not posted."""
         now = self.now()
         notices = feed_notices(await self.list_feeds(channel))
+        row = await self.store.channel(channel)
         built: list[tuple[Briefing, Posted]] = []
 
         async def post(stored: list[StoredStatement]) -> Posted:
-            briefing = build_briefing(stored, self.briefing_title(channel), now, notices)
+            briefing = build_briefing(
+                stored,
+                self.briefing_title(channel),
+                now,
+                notices,
+                topics=tuple(row.topics) if row else (),
+                budget=channel_budget(row),
+            )
             # a channel whose feeds all stopped still hears why, at its usual time
             posting = bool(briefing.stories or briefing.notices)
             if posting:

@@ -116,6 +116,7 @@ def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
                 continue
             groups.setdefault(speaker_key(st), []).append(_Said(st, report))
     ranked: list[tuple[tuple[int, int, int, int, int], Bullet]] = []
+    voices: list[tuple[Bullet, bool]] = []
     for order, said in enumerate(groups.values()):
         stance = aggregate(s.statement.stance for s in said)
         decided = stance in (Stance.SUPPORTS, Stance.OPPOSES)
@@ -157,9 +158,22 @@ def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
             statements=len(said),
             outlets=len(outlets),
         )
-        named = is_person(best.statement) or actor is not None
+        person = is_person(best.statement)
+        named = person or actor is not None
         ranked.append(((-int(named), -len(outlets), -int(decided), -len(said), order), bullet))
-    return [bullet for _, bullet in sorted(ranked, key=lambda pair: pair[0])]
+        voices.append((bullet, person))
+    bullets = [bullet for _, bullet in sorted(ranked, key=lambda pair: pair[0])]
+    # A country or body speaking for itself adds little beside one of its people, and an
+    # unnamed group ("analysts") little beside two named voices: such lines go.
+    people_of = {b.actor.id for b, person in voices if person and b.actor}
+    named_voices = sum(1 for b, person in voices if person or b.actor)
+    weak = {
+        id(b)
+        for b, person in voices
+        if not person
+        and ((b.actor and b.actor.id in people_of) or (not b.actor and named_voices >= 2))
+    }
+    return [b for b in bullets if id(b) not in weak]
 
 
 def _is_warning(st: Statement) -> bool:

@@ -6,17 +6,15 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
-    byline,
     feed_line,
     format_date,
-    notice_lines,
     shorten,
     stance_summary,
-    stance_tag,
     status_lines,
 )
 from bot.service import StanceResult
-from briefings.models import Briefing, Bullet
+from briefings.models import Briefing
+from briefings.render import render_briefing_text
 
 STANCE_WORDS = 300
 
@@ -26,31 +24,9 @@ def _printable(text: str) -> str:
     return "".join(c for c in text if c.isprintable() or c in "\n\t")
 
 
-def bullet_line(bullet: Bullet) -> str:
-    separator, who = byline(bullet)
-    words = as_said(bullet.text, bullet.kind)
-    return _printable(f"  • {bullet.label}{separator}{who}: {words}{stance_tag(bullet)}")
-
-
 def render_briefing(briefing: Briefing) -> str:
-    """Title, then each story (title, outlet, date, link) with its bullets."""
-    title = briefing.title + (
-        f" · {format_date(briefing.generated)}"
-        if briefing.generated and format_date(briefing.generated) not in briefing.title
-        else ""
-    )
-    lines = [f"═══ {_printable(title)} ═══"]
-    lines.extend(_printable(n) for n in notice_lines(briefing))
-    if not briefing.stories:
-        lines.append("Nothing new since the last briefing.")
-    for story in briefing.stories:
-        where = " · ".join(p for p in (story.outlet, format_date(story.published)) if p)
-        lines.append("")
-        lines.append(_printable(f"{story.title or 'Untitled story'} ({where})"))
-        if story.url:
-            lines.append(_printable(f"  {story.url}"))
-        lines.extend(bullet_line(b) for b in story.bullets)
-    return "\n".join(lines)
+    """The briefing as plain text, exactly as ``newsbrief brief --dry-run`` prints it."""
+    return render_briefing_text(briefing)
 
 
 def render_stance(result: StanceResult) -> str:

@@ -1,7 +1,7 @@
 """The Discord adapter: slash commands in, neutral requests through ``bot.commands``,
 rendered replies and briefings out. Nothing here knows what a stance is.
 
-- app_commands: ``/stance``, ``/briefing now|schedule|topics|feeds|status``,
+- app_commands: ``/stance``, ``/briefing now|schedule|topics|feeds|status|length``,
   ``/newsbrief help``, synced at start (to one guild for development, else globally);
 - the manager check is made in code (Manage Channels in that channel, from the
   resolved permissions Discord sends with each interaction);
@@ -172,6 +172,18 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
     @briefing.command(name="status", description="Feeds, last polls, failures, next delivery")
     async def briefing_status(interaction: discord.Interaction[Any]) -> None:
         await runner.run(interaction, "briefing status", {})
+
+    @briefing.command(name="length", description="Stories shown in full, and bullets each")
+    @app_commands.describe(
+        stories="Stories in full (1-20; the rest one line each)", bullets="Bullets a story (1-10)"
+    )
+    async def briefing_length(
+        interaction: discord.Interaction[Any],
+        stories: int | None = None,
+        bullets: int | None = None,
+    ) -> None:
+        options = {k: str(v) for k, v in (("stories", stories), ("bullets", bullets)) if v}
+        await runner.run(interaction, "briefing length", options)
 
     @topics.command(name="add", description="Add topic words")
     async def topics_add(interaction: discord.Interaction[Any], words: str) -> None:

@@ -32,6 +32,7 @@ from bot.commands import (
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
+from briefings.render import outlets_tag, split_line, story_meta
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -173,14 +174,32 @@ def bullet_line(bullet: Bullet) -> str:
     return f"{head}: {as_said(clean(bullet.text), bullet.kind)}{stance_tag(bullet)}"
 
 
+def sources_line(story: StoryBrief) -> str:
+    """Each outlet of a story once, as a link to its report."""
+    seen: dict[str, str] = {}
+    for source in story.sources:
+        seen.setdefault(source.outlet or source.url, source.url)
+    return " · ".join(_link(outlet, url) for outlet, url in seen.items())
+
+
 def story_section(story: StoryBrief) -> Section:
     # Footers show no markdown (no escaping) but must not carry a mention either.
-    outlet = neutralise(story.outlet)
-    footer = " · ".join(p for p in (outlet, format_date(story.published)) if p)
-    lines = [bullet_line(b) for b in story.bullets] or ["(no statements)"]
-    return Section(
-        clean(story.title) or "Untitled story", lines, url=safe_url(story.url), footer=footer
-    )
+    footer = neutralise(story_meta(story))
+    lines = [sources_line(story)] if len(story.sources) > 1 else []
+    if story.split:
+        lines.append(f"**{clean(split_line(story.split))}**")
+    lines.extend(bullet_line(b) + outlets_tag(b) for b in story.bullets)
+    title = clean(story.title or story.url)
+    return Section(title, lines or ["(no statements)"], url=safe_url(story.url), footer=footer)
+
+
+def also_section(stories: Sequence[StoryBrief]) -> Section:
+    """The stories beyond the budget, one line each with its link and outlets."""
+    lines = [
+        f"• {_link(shorten(s.title or s.url, 200), s.url)} ({clean(story_meta(s))})"
+        for s in stories
+    ]
+    return Section("Also", lines)
 
 
 def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
@@ -190,9 +209,12 @@ def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
         heading += f" · {format_date(briefing.generated)}"
     for line in notice_lines(briefing):  # at most 6 lines of 282: within 2,000 with the title
         heading += "\n" + clean(line)
-    if not briefing.stories:
+    if not briefing.stories and not briefing.also:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
-    return pack_messages([story_section(s) for s in briefing.stories], content=heading)
+    sections = [story_section(s) for s in briefing.stories]
+    if briefing.also:
+        sections.append(also_section(briefing.also))
+    return pack_messages(sections, content=heading)
 
 
 def stance_line(st: StanceStatement) -> str:

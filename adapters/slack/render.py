@@ -29,6 +29,7 @@ from bot.commands import (
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
+from briefings.render import outlets_tag, split_line, story_meta
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT = 3000
@@ -108,12 +109,35 @@ def bullet_line(bullet: Bullet) -> str:
     return f"• {head}: {as_said(escape(bullet.text), bullet.kind)}{stance_tag(bullet)}"
 
 
+def sources_line(story: StoryBrief) -> str:
+    """Each outlet of a story once, as a link to its report."""
+    seen: dict[str, str] = {}
+    for source in story.sources:
+        seen.setdefault(source.outlet or source.url, source.url)
+    return " · ".join(link(outlet, url) for outlet, url in seen.items())
+
+
 def story_blocks(story: StoryBrief) -> list[Block]:
-    title = story.title or "Untitled story"
-    where = " · ".join(p for p in (escape(story.outlet), format_date(story.published)) if p)
-    blocks = [section(f"*{link(shorten(title, 500), story.url)}*\n{where}")]
-    blocks.extend(sections([bullet_line(b) for b in story.bullets] or ["(no statements)"]))
-    return blocks
+    title = story.title or story.url
+    where = format_date(story.published)
+    if len(story.sources) > 1:
+        where += f" · {story.outlets} outlets: {sources_line(story)}"
+    elif story.outlet:
+        where += f" · {escape(story.outlet)}"
+    head = f"*{link(shorten(title, 500), story.url)}*\n{where}"
+    if story.split:
+        head += f"\n*{escape(split_line(story.split))}*"
+    lines = [bullet_line(b) + outlets_tag(b) for b in story.bullets]
+    return [section(head), *sections(lines or ["(no statements)"])]
+
+
+def also_blocks(stories: Sequence[StoryBrief]) -> list[Block]:
+    """The stories beyond the budget, one line each with its link and outlets."""
+    lines = [
+        f"• {link(shorten(s.title or s.url, 200), s.url)} ({escape(story_meta(s))})"
+        for s in stories
+    ]
+    return [section("*Also:*"), *sections(lines)]
 
 
 def render_briefing(briefing: Briefing) -> list[SlackMessage]:
@@ -125,12 +149,15 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     notices = notice_lines(briefing)
     if notices:
         blocks.append(section("\n".join(escape(n) for n in notices)))
-    if not briefing.stories:
+    if not briefing.stories and not briefing.also:
         blocks.append(section("Nothing new since the last briefing."))
     for n, story in enumerate(briefing.stories):
         if n:
             blocks.append({"type": "divider"})
         blocks.extend(story_blocks(story))
+    if briefing.also:
+        blocks.append({"type": "divider"})
+        blocks.extend(also_blocks(briefing.also))
     return _messages(blocks, escape(title))
 
 

@@ -17,6 +17,8 @@ from bot.store.feeds import ensure_feed, feed_record
 from bot.store.records import ChannelRecord, DeliveryRecord, FeedRecord, StoredStatement
 from bot.store.statements import read_statement, topic_match
 
+LEAD_CHARS = 600  # of an article's text, read with its statements for story grouping
+
 
 def channel_record(row: m.Channel) -> ChannelRecord:
     return ChannelRecord(
@@ -26,6 +28,8 @@ def channel_record(row: m.Channel) -> ChannelRecord:
         timezone=row.timezone or "UTC",
         created=row.created,
         schedule_since=row.schedule_since,
+        briefing_stories=row.briefing_stories,
+        briefing_bullets=row.briefing_bullets,
     )
 
 
@@ -101,6 +105,15 @@ class ChannelStore(Database):
             channel = self._ensure_channel(session, ref, now)
             channel.topics = list(topics)
 
+    def set_length(
+        self, ref: ChannelRef, stories: int | None, bullets: int | None, now: datetime
+    ) -> None:
+        """The channel's briefing length (None: the default)."""
+        with self.transaction() as session:
+            channel = self._ensure_channel(session, ref, now)
+            channel.briefing_stories = stories
+            channel.briefing_bullets = bullets
+
     def subscribe_feed(
         self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool = False
     ) -> FeedRecord:
@@ -172,7 +185,7 @@ class ChannelStore(Database):
             )
 
     def new_statements(
-        self, session: Session, ref: ChannelRef, *, max_articles: int = 50
+        self, session: Session, ref: ChannelRef, *, max_articles: int = 5000
     ) -> tuple[list[StoredStatement], int]:
         """Statements of the articles the channel has not had yet (its feeds, its topics),
         oldest article first, and the highest article id seen (the next high-water mark)."""
@@ -209,8 +222,16 @@ class ChannelStore(Database):
         )
         if not article_ids:
             return [], max(after, newest)
+        lead_text = func.substr(m.Article.text, 1, LEAD_CHARS)
         rows = session.execute(
-            select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
+            select(
+                m.Statement,
+                m.Article.title,
+                m.Article.url,
+                m.Article.outlet,
+                m.Actor.name,
+                lead_text,
+            )
             .join(m.Article, m.Statement.article_id == m.Article.id)
             .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
             .where(m.Statement.article_id.in_(article_ids))
@@ -224,8 +245,9 @@ class ChannelStore(Database):
                 url,
                 outlet,
                 stmt.published,
+                lead or "",
             )
-            for stmt, title, url, outlet, actor_name in rows
+            for stmt, title, url, outlet, actor_name, lead in rows
         ]
         return found, max(after, newest)
 

@@ -196,6 +196,9 @@ class Channel(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the schedule was last set: slots before it were never due.
     schedule_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # /briefing length: stories shown in full and bullets a story; None is the default
+    briefing_stories: Mapped[int | None] = mapped_column(Integer)
+    briefing_bullets: Mapped[int | None] = mapped_column(Integer)
 
     feeds: Mapped[list[Feed]] = relationship(secondary="channel_feeds", order_by="Feed.id")
 

@@ -42,6 +42,9 @@ class ChannelRecord:
     timezone: str
     created: datetime
     schedule_since: datetime | None  # when the schedule last changed
+    # /briefing length: stories in full and bullets a story; None is the default
+    briefing_stories: int | None = None
+    briefing_bullets: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class StoredStatement:
     url: str
     outlet: str
     published: datetime
+    lead: str = ""  # the article's first characters (briefings group stories by it)
 
 
 @dataclass(frozen=True, slots=True)

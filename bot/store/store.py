@@ -93,6 +93,11 @@ class Store:
     async def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
         await self._run(self.repo.set_topics, ref, topics, now)
 
+    async def set_length(
+        self, ref: ChannelRef, stories: int | None, bullets: int | None, now: datetime
+    ) -> None:
+        await self._run(self.repo.set_length, ref, stories, bullets, now)
+
     async def subscribe_feed(
         self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool
     ) -> FeedRecord:

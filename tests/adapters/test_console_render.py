@@ -18,14 +18,14 @@ def test_golden_briefing() -> None:
     assert render_briefing(make_briefing(actors=2, quote_chars=40, stories=2)) == (
         "═══ Morning briefing · 2024-05-06 ═══\n"
         "\n"
-        "Story 00: ministers meet on energy (The Example Herald · 2024-05-06)\n"
-        "  https://news.example.org/story/0\n"
-        "  • Country 000 · Speaker 000, Foreign Minister: “Quote 000: the talks on energy and"
+        "■ Story 00: ministers meet on energy\n"
+        "  2024-05-06 · The Example Herald · https://news.example.org/story/0\n"
+        "  • Country 000 — Foreign Minister Speaker 000: “Quote 000: the talks on energy and"
         " trade end”\n"
         "\n"
-        "Story 01: ministers meet on energy (The Example Herald · 2024-05-06)\n"
-        "  https://news.example.org/story/1\n"
-        "  • Country 001 · Speaker 001, Foreign Minister: “Quote 001: the talks on energy and"
+        "■ Story 01: ministers meet on energy\n"
+        "  2024-05-06 · The Example Herald · https://news.example.org/story/1\n"
+        "  • Country 001 — Foreign Minister Speaker 001: “Quote 001: the talks on energy and"
         " trade end”"
     )
 

@@ -57,7 +57,7 @@ def test_golden_briefing() -> None:
                     "description": "**Country 000** · Speaker 000, Foreign Minister: "
                     "“Quote 000: the talks on energy and trade end”",
                     "url": "https://news.example.org/story/0",
-                    "footer": {"text": "The Example Herald · 2024-05-06"},
+                    "footer": {"text": "2024-05-06 · The Example Herald"},
                 },
                 {
                     "title": "Story 01: ministers meet on energy",
@@ -65,7 +65,7 @@ def test_golden_briefing() -> None:
                     "description": "**Country 001** · Speaker 001, Foreign Minister: "
                     "“Quote 001: the talks on energy and trade end”",
                     "url": "https://news.example.org/story/1",
-                    "footer": {"text": "The Example Herald · 2024-05-06"},
+                    "footer": {"text": "2024-05-06 · The Example Herald"},
                 },
             ),
         )

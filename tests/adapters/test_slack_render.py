@@ -50,7 +50,7 @@ def test_golden_briefing() -> None:
                     "text": {
                         "type": "mrkdwn",
                         "text": "*<https://news.example.org/story/0|Story 00: ministers meet on"
-                        " energy>*\nThe Example Herald · 2024-05-06",
+                        " energy>*\n2024-05-06 · The Example Herald",
                     },
                 },
                 {
@@ -67,7 +67,7 @@ def test_golden_briefing() -> None:
                     "text": {
                         "type": "mrkdwn",
                         "text": "*<https://news.example.org/story/1|Story 01: ministers meet on"
-                        " energy>*\nThe Example Herald · 2024-05-06",
+                        " energy>*\n2024-05-06 · The Example Herald",
                     },
                 },
                 {

@@ -169,7 +169,7 @@ def test_brief_dry_run_records_nothing_and_brief_records(repo: Repository) -> No
     assert code == 0 and "Scholz on tanks" in out
     assert repo.delivery_count(ChannelRef("console", "local", "news")) == 1
     code, out, _ = run("brief", "--channel", "news")
-    assert code == 0 and "Nothing new." in out
+    assert code == 0 and "Nothing new" in out
 
 
 def test_ingest_needs_once_and_something_to_do(data_dir: Path) -> None:

@@ -321,3 +321,35 @@ def test_useful_role_drops_a_role_that_repeats_the_name(
 
     bullet = Bullet(label, None, speaker, role, "words", Kind.DIRECT, Stance.UNCLEAR)
     assert useful_role(bullet) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("length", {}),
+        ("length 6", {"stories": "6"}),
+        ("length 6 3", {"stories": "6", "bullets": "3"}),
+        ("length bullets:2", {"bullets": "2"}),
+        ("length stories=5 2", {"stories": "5", "bullets": "2"}),
+    ],
+)
+def test_parse_briefing_length(text: str, options: dict[str, str]) -> None:
+    assert parse_text("briefing", text) == ("briefing length", options)
+
+
+@pytest.mark.parametrize("text", ["length six", "length 1 2 3", "length pages:3"])
+def test_parse_briefing_length_refuses_malformed(text: str) -> None:
+    with pytest.raises(UserInputError, match="/briefing length"):
+        parse_text("briefing", text)
+
+
+async def test_briefing_length_is_read_by_all_and_set_by_managers() -> None:
+    service = FakeService()
+    reply = await handle(service, text_request("briefing", "length"))
+    assert reply.text.startswith("Briefing length: 8 stories in full, 4 bullets each")
+    refused = await handle(service, text_request("briefing", "length 5 2"))
+    assert refused.kind is ReplyKind.ERROR
+    done = await handle(service, text_request("briefing", "length 5 2", manager=True))
+    assert done.text.startswith("Briefing length set: 5 stories in full, 2 bullets each")
+    too_many = await handle(service, text_request("briefing", "length 50", manager=True))
+    assert too_many.kind is ReplyKind.ERROR and "from 1 to 20" in too_many.text

@@ -21,6 +21,7 @@ from bot.service import (
     StanceStatement,
     StanceSummary,
 )
+from briefings.brief import Budget
 from briefings.models import Actor, Briefing, Bullet, Kind, Stance, StoryBrief
 
 NOW = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)
@@ -32,6 +33,7 @@ class ChannelConfig:
     topics: list[str] = field(default_factory=list)
     schedule: str | None = None
     timezone: str = "UTC"
+    length: Budget = field(default_factory=Budget)
 
 
 class FakeService(Service):
@@ -167,6 +169,25 @@ class FakeService(Service):
             next_delivery=self.now + timedelta(hours=1) if config.schedule else None,
             last_delivery=None,
         )
+
+    async def get_length(self, channel: ChannelRef) -> Budget:
+        self._record("get_length", channel)
+        return self._channel(channel).length
+
+    async def set_length(
+        self, channel: ChannelRef, stories: int | None, bullets: int | None = None
+    ) -> Budget:
+        from bot.service import check_length
+
+        self._record("set_length", (stories, bullets))
+        config = self._channel(channel)
+        budget = Budget(
+            config.length.stories if stories is None else stories,
+            config.length.bullets if bullets is None else bullets,
+        )
+        check_length(budget.stories, budget.bullets)
+        config.length = budget
+        return budget
 
 
 GERMANY = Actor("DE", "Germany")
