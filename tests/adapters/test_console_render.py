@@ -18,13 +18,13 @@ def test_golden_briefing() -> None:
     assert render_briefing(make_briefing(actors=2, quote_chars=40, stories=2)) == (
         "═══ Morning briefing · 2024-05-06 ═══\n"
         "\n"
-        "■ Story 00: ministers meet on energy\n"
-        "  2024-05-06 · The Example Herald · https://news.example.org/story/0\n"
+        "■ Story 00: ministers meet on energy (2024-05-06 · The Example Herald)"
+        " https://news.example.org/story/0\n"
         "  • Country 000 — Foreign Minister Speaker 000: “Quote 000: the talks on energy and"
         " trade end”\n"
         "\n"
-        "■ Story 01: ministers meet on energy\n"
-        "  2024-05-06 · The Example Herald · https://news.example.org/story/1\n"
+        "■ Story 01: ministers meet on energy (2024-05-06 · The Example Herald)"
+        " https://news.example.org/story/1\n"
         "  • Country 001 — Foreign Minister Speaker 001: “Quote 001: the talks on energy and"
         " trade end”"
     )
