@@ -61,7 +61,7 @@ def ident(actor: Actor | None) -> str | None:
         ("the Netherlands", "NL"),
         ("Holland", "NL"),
         ("Kosovo", "XK"),
-        ("Deutschland", "DE"),  # countrynames' many-language names
+        ("Deutschland", "DE"),  # a curated name in another language
         ("Georgia", "GE"),
         ("Jordan", "JO"),
         ("Chad", "TD"),
