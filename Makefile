@@ -9,15 +9,25 @@ SHARED ?= ../shared
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run demo test lint format bench eval clean
+.PHONY: run demo test lint format bench eval clean sync wheels
 
 $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --no-build: every dependency installs from a wheel, so a fresh machine never compiles;
+# a locked package without a wheel for this machine fails here (only the project is built).
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --no-build --python $(PYTHON)
 	@touch $@
+
+sync: $(UV)
+	$(UV) sync --frozen --no-build --python $(PYTHON)
+	@touch $(STAMP)
+
+# Wheels for Linux x86_64/aarch64 and macOS for each supported Python (asks the index).
+wheels: $(STAMP)
+	$(VENV)/bin/python -m tools.check_wheels $(UV)
 
 $(VENV): $(STAMP)
 
