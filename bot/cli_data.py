@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from bot.errors import NewsbriefError, UserInputError
+from bot.fit import CHANNEL_PART_MAX, PLATFORM_MAX, one_line
 from bot.ports import ChannelRef
 from briefings.models import Actor, Briefing
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+MAX_DAYS = 36_500  # a century: more is not a window but an overflow
+MAX_LIMIT = 1000
+MAX_NAME = 300  # the longest name the store keeps (a speaker's)
 CHANNEL_HELP = 'a channel: "platform:workspace:channel", or a name for the console'
 
 
@@ -39,12 +43,20 @@ def parse_channel(value: str) -> ChannelRef:
     value = value.strip()
     if not value:
         raise UserInputError("the channel is empty")
+    shown = one_line(value, 60)
+    if not value.isprintable():
+        raise UserInputError(f"{shown!r} is not a channel: it holds control characters")
     parts = value.split(":")
-    if len(parts) == 3 and all(parts):
-        return ChannelRef(*parts)
     if len(parts) == 1:
-        return ChannelRef("console", "local", value.lstrip("#"))
-    raise UserInputError(f"{value!r} is not a channel ({CHANNEL_HELP})")
+        parts = ["console", "local", value.lstrip("#")]
+    if len(parts) != 3 or not all(parts):
+        raise UserInputError(f"{shown!r} is not a channel ({CHANNEL_HELP})")
+    for part, limit in zip(parts, (PLATFORM_MAX, CHANNEL_PART_MAX, CHANNEL_PART_MAX), strict=True):
+        if len(part) > limit:
+            raise UserInputError(
+                f"{shown!r} is not a channel: a part of {len(part)} characters (at most {limit})"
+            )
+    return ChannelRef(*parts)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -304,8 +316,12 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", help="at most this many statements"),
     ) -> None:
         """What an actor (country, organisation, person) has said, newest first."""
-        if since is not None and since <= 0:
-            raise _fail("--since takes a positive number of days")
+        if since is not None and not 0 < since <= MAX_DAYS:
+            raise _fail(f"--since takes a number of days from 1 to {MAX_DAYS}")
+        if not 0 < limit <= MAX_LIMIT:
+            raise _fail(f"--limit takes a number from 1 to {MAX_LIMIT}")
+        if len(name) > MAX_NAME or (topic is not None and len(topic) > MAX_NAME):
+            raise _fail(f"a name or topic has at most {MAX_NAME} characters")
         window = timedelta(days=since) if since else None
 
         async def work(runtime: Runtime) -> StanceResult:

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import NewsbriefError, NotFoundError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
-from bot.ingest import FetchedItem, check_public_url, make_client
+from bot.fit import FEED_TITLE_MAX, one_line
+from bot.ingest import FetchedItem, feed_url, make_client
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
-from bot.service import FeedStatus, StoreService, feed_status
+from bot.service import FeedStatus, StoreService, feed_status, feed_url_forms
 from bot.store import Repository, Store, open_database
 
 if TYPE_CHECKING:
@@ -96,16 +97,19 @@ class Runtime:
     async def add_feed(self, url: str, title: str = "") -> FeedStatus:
         """Poll ``url`` from now on (no channel); refuses URLs that can never be safe. Adding
         a disabled feed again gives it a fresh start."""
-        url = url.strip()
-        check_public_url(url, allow_private=self.settings.allow_private_networks)
+        url = feed_url(url, allow_private=self.settings.allow_private_networks)
+        title = one_line(title, FEED_TITLE_MAX)
         feed = await asyncio.to_thread(
             lambda: self.repo.add_feed(url, self.now(), title, reenable=True)
         )
         return feed_status(feed)
 
     async def remove_feed(self, url: str) -> None:
-        if not await asyncio.to_thread(self.repo.remove_feed, url.strip()):
-            raise NotFoundError(f"no feed {url.strip()!r} is configured")
+        removed = False
+        for candidate in feed_url_forms(url):
+            removed = removed or await asyncio.to_thread(self.repo.remove_feed, candidate)
+        if not removed:
+            raise NotFoundError(f"no feed {one_line(url, 100)!r} is configured")
 
     async def feeds(self) -> tuple[FeedStatus, ...]:
         return tuple(feed_status(f) for f in await asyncio.to_thread(self.repo.feeds))

@@ -503,16 +503,17 @@ class StoreService(Service):
     async def add_feed(self, channel: ChannelRef, url: str, *, reenable: bool = True) -> FeedStatus:
         """As the contract says; a manager adding a disabled feed again gives it a fresh
         start (``reenable``), a configuration replayed at start does not."""
-        from bot.ingest import check_public_url
+        from bot.ingest import feed_url
 
-        url = url.strip()
-        check_public_url(url, allow_private=self.allow_private_networks)
+        url = feed_url(url, allow_private=self.allow_private_networks)
         now = self.now()
         feed = await self.store.subscribe_feed(channel, url, now, reenable=reenable)
         return feed_status(feed)
 
     async def remove_feed(self, channel: ChannelRef, url: str) -> None:
-        removed = await self.store.unsubscribe_feed(channel, url.strip())
+        removed = False
+        for candidate in feed_url_forms(url):
+            removed = removed or await self.store.unsubscribe_feed(channel, candidate)
         if not removed:
             raise NotFoundError(f"this channel has no feed {url.strip()!r}")
 
@@ -535,3 +536,16 @@ class StoreService(Service):
             next_delivery=next_slot(schedule, timezone, self.now()) if schedule else None,
             last_delivery=last.delivered if last else None,
         )
+
+
+def feed_url_forms(url: str) -> list[str]:
+    """The forms a feed given as ``url`` may be stored under: its one normal form (see
+    ``feed_url``) and, for feeds added before there was one, the URL as given."""
+    from bot.errors import UnsafeURLError
+    from bot.ingest import feed_url
+
+    try:
+        normal = feed_url(url)
+    except UnsafeURLError:
+        return [url.strip()]
+    return list(dict.fromkeys([normal, url.strip()]))

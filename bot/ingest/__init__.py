@@ -13,7 +13,13 @@ from bot.ingest.files import read_article_file
 from bot.ingest.fulltext import extract_article, fetch_article
 from bot.ingest.models import FeedState, FetchedItem, PollResult
 from bot.ingest.opml import parse_opml, write_opml
-from bot.ingest.safety import SafeNetworkBackend, SafeTransport, address_problem, check_public_url
+from bot.ingest.safety import (
+    SafeNetworkBackend,
+    SafeTransport,
+    address_problem,
+    check_public_url,
+    feed_url,
+)
 
 __all__ = [
     "MAX_FAILURES",
@@ -29,6 +35,7 @@ __all__ = [
     "address_problem",
     "check_public_url",
     "extract_article",
+    "feed_url",
     "fetch_article",
     "make_client",
     "next_attempt_delay",

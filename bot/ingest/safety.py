@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -21,6 +22,7 @@ import httpcore
 import httpx
 
 from bot.errors import UnsafeURLError
+from bot.fit import FEED_URL_MAX
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,41 @@ def check_public_url(url: str, *, allow_private: bool = True) -> None:
         problem = address_problem(literal)
         if problem is not None:
             raise UnsafeURLError(f"refused {url!r}: {host} is {problem}")
+
+
+_HOST = re.compile(r"^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$")
+
+
+def feed_url(url: str, *, allow_private: bool = True) -> str:
+    """The one form of a feed URL a user gave: surrounding white space removed, scheme and
+    host in lower case, an international host in its ASCII (IDNA) form, so
+    ``bücher.example`` and ``xn--bcher-kva.example`` are one feed. Refuses (UnsafeURLError,
+    one line) what cannot be a feed URL: too long for its column, white space or control
+    characters inside, unparseable, or what ``check_public_url`` refuses."""
+    url = url.strip()
+    shown = url if len(url) <= 80 else url[:79] + "…"
+    if not url:
+        raise UnsafeURLError("refused: the URL is empty")
+    if len(url) > FEED_URL_MAX:
+        raise UnsafeURLError(
+            f"refused {shown!r}: the URL is {len(url)} characters long (at most {FEED_URL_MAX})"
+        )
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise UnsafeURLError(
+            f"refused {shown!r}: a URL cannot hold spaces, line breaks or control characters"
+        )
+    check_public_url(url, allow_private=allow_private)
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise UnsafeURLError(f"refused {shown!r}: not a valid URL ({exc})") from None
+    if not _HOST.match(host):
+        raise UnsafeURLError(f"refused {shown!r}: {host!r} is not a host name")
+    normal = str(parsed)
+    if len(normal) > FEED_URL_MAX:  # the ASCII form of a long international host
+        raise UnsafeURLError(f"refused {shown!r}: the URL is too long (at most {FEED_URL_MAX})")
+    return normal
 
 
 def _is_localhost_name(host: str) -> bool:

@@ -17,7 +17,10 @@ from bot.ports import ChannelRef
 from bot.store import Repository
 from briefings.models import Stance
 from tests.bot.store.factories import GERMANY, T0, article, opened, statement
+from tests.bot.store.pg import database_url
 from tests.fakes.feed_server import FeedItem, FeedServer, rss_feed
+
+__all__ = ["database_url"]
 
 
 @pytest.fixture
@@ -235,3 +238,65 @@ def test_ingest_once_polls_feeds_and_exits_0_even_when_some_fail(
         assert code == 1
         assert out.startswith("feeds polled: 1, not modified: 0, failed: 1, articles new: 0")
         assert err.startswith("error: nothing could be ingested") and err.count("\n") == 1
+
+
+@pytest.fixture
+def any_database(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The CLI's environment on SQLite and on a real PostgreSQL."""
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", database_url)
+    monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
+    monkeypatch.chdir(tmp_path)
+    yield database_url
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("stance", "Germany", "--since", "99999999"), "--since takes a number of days"),
+        (("stance", "Germany", "--since", "0"), "--since takes a number of days"),
+        (("stance", "Germany", "--limit", "0"), "--limit takes a number"),
+        (("stance", "G" * 5000), "at most 300 characters"),
+        (("feeds", "add", "https://feeds.example/" + "x" * 10_000), "characters long"),
+        (("feeds", "add", "https://feeds.example/a b.xml"), "cannot hold spaces"),
+        (("feeds", "add", "https://feeds.example/a\nb.xml"), "cannot hold spaces"),
+        (("feeds", "add", "https://exa%20mple.example/feed"), "is not a host name"),
+        (("feeds", "add", "http://[::1/feed"), "not a valid URL"),
+        (("feeds", "add", "https://feeds.example/w.xml", "--channel", "c" * 5000), "at most"),
+        (("brief", "--channel", "c" * 5000), "is not a channel"),
+        (("brief", "--channel", "slack:T1:" + "C" * 300), "at most 200"),
+        (("brief", "--channel", "news\x00"), "control characters"),
+    ],
+)
+def test_every_input_error_is_one_line_and_exit_1(
+    any_database: str, args: tuple[str, ...], reason: str
+) -> None:
+    code, out, err = run(*args)
+    assert code == 1, out
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert reason in err and "Traceback" not in err
+    assert len(err) < 400
+
+
+def test_an_international_host_is_one_feed_in_either_form(data_dir: Path) -> None:
+    assert run("feeds", "add", "https://bücher.example/feed.xml")[0] == 0
+    assert run("feeds", "add", "https://XN--BCHER-KVA.example/feed.xml")[0] == 0
+    lines = [line for line in run("feeds", "list")[1].splitlines() if "example" in line]
+    assert len(lines) == 1 and lines[0].startswith("https://xn--bcher-kva.example/feed.xml")
+    assert run("feeds", "remove", "https://bücher.example/feed.xml")[0] == 0
+    assert run("feeds", "list")[1].strip() == "no feeds"
+
+
+def test_a_data_directory_that_cannot_be_made_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(blocker / "sub" / "data"))
+    monkeypatch.delenv("NEWSBRIEF_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("feeds", "list")
+    assert code == 1 and err.startswith("error: cannot create the data directory")
+    assert err.count("\n") == 1
