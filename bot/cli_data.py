@@ -104,7 +104,7 @@ def stance_json(result: StanceResult) -> dict[str, Any]:
             "role": st.role,
             "actor": _actor_json(st.actor),
             "kind": st.kind.value,
-            "stance": st.stance.value,
+            "stance": {"side": st.stance.value, "issue": st.issue},
             "published": st.published.isoformat() if st.published else None,
             "outlet": st.outlet,
             "url": st.url,
@@ -126,6 +126,8 @@ def stance_json(result: StanceResult) -> dict[str, Any]:
 
 
 def stance_text(result: StanceResult) -> str:
+    from bot.commands import side_on
+
     summary = result.summary
     head = f"{result.actor.name} ({result.matched_as or result.actor.kind})"
     if not summary.statements:
@@ -138,7 +140,8 @@ def stance_text(result: StanceResult) -> str:
     for st in result.statements:
         who = st.speaker_name + (f" ({st.role})" if st.role else "")
         source = ", ".join(x for x in (st.outlet, st.url) if x)
-        lines.append(f"- {_when(st.published)} {who} [{st.stance.value}]: “{st.text}” {source}")
+        side = side_on(st.stance.value, st.issue) or st.stance.value
+        lines.append(f"- {_when(st.published)} {who} [{side}]: “{st.text}” {source}")
     return "\n".join(lines)
 
 

@@ -360,6 +360,14 @@ def stance_tag(bullet: Bullet) -> str:
     return f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
 
 
+def side_on(stance: str, issue: str) -> str:
+    """A side with what it is on: "opposes: troops in Ukraine"; the side alone when the
+    issue is unknown, nothing when the statement takes none ("unclear")."""
+    if stance == "unclear":
+        return ""
+    return f"{stance}: {issue}" if issue else stance
+
+
 def format_date(value: datetime | None) -> str:
     """A date as it reads in chat: 2024-03-05, or "undated"."""
     return value.strftime("%Y-%m-%d") if value else "undated"

@@ -26,6 +26,7 @@ from briefings.brief import (
     MAX_BULLETS,
     MAX_STORIES,
     Budget,
+    article_issue,
 )
 from briefings.models import Actor, Briefing, Kind, Stance
 from briefings.stories import Report
@@ -47,6 +48,7 @@ class StanceStatement:
     outlet: str
     url: str
     title: str = ""
+    issue: str = ""  # what the side is on ("troops in Ukraine"), from the article
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +369,7 @@ class StoreService(Service):
                 outlet=row.outlet,
                 url=row.url,
                 title=row.title,
+                issue=article_issue(row.title, row.lead, (row.statement,)),
             )
             for row in rows
         )

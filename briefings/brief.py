@@ -271,6 +271,11 @@ def story_issue(story: Story) -> str:
     return issue_phrase(story.headline, texts, exclude=speakers, places=actors)
 
 
+def article_issue(title: str, lead: str, statements: Sequence[Statement]) -> str:
+    """The issue of one article (what a /stance answer says a side is on)."""
+    return story_issue(Story((Report(0, title, lead, statements=tuple(statements)),)))
+
+
 def _matches_topics(story: Story, topics: Sequence[str]) -> int:
     if not topics:
         return 0

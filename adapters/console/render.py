@@ -9,6 +9,7 @@ from bot.commands import (
     feed_line,
     format_date,
     shorten,
+    side_on,
     stance_summary,
     status_lines,
 )
@@ -34,7 +35,9 @@ def render_stance(result: StanceResult) -> str:
     lines = [_printable(stance_summary(result))]
     for st in result.statements:
         who = st.speaker_name + (f", {st.role}" if st.role else "")
-        lines.append(_printable(f"- {who} · {format_date(st.published)} · {st.outlet} <{st.url}>"))
+        side = side_on(st.stance.value, st.issue)
+        parts = [who, format_date(st.published), *([side] if side else []), st.outlet]
+        lines.append(_printable(f"- {' · '.join(parts)} <{st.url}>"))
         lines.append(_printable(f"  {as_said(shorten(st.text, STANCE_WORDS), st.kind)}"))
     if not result.statements:
         lines.append("No statements found.")

@@ -25,6 +25,7 @@ from bot.commands import (
     format_date,
     notice_lines,
     shorten,
+    side_on,
     split_text,
     stance_summary,
     stance_tag,
@@ -222,7 +223,9 @@ def stance_line(st: StanceStatement) -> str:
     who = f"**{clean(st.speaker_name)}**" + (f", {clean(st.role)}" if st.role else "")
     source = _link(st.outlet or "source", st.url)
     words = clean(shorten(st.text, STANCE_WORDS))
-    return f"{who} · {format_date(st.published)} · {source}\n{as_said(words, st.kind)}"
+    side = side_on(st.stance.value, st.issue)
+    when = format_date(st.published) + (f" · {clean(side)}" if side else "")
+    return f"{who} · {when} · {source}\n{as_said(words, st.kind)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[DiscordMessage]:

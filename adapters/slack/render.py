@@ -23,6 +23,7 @@ from bot.commands import (
     notice_lines,
     pack,
     shorten,
+    side_on,
     stance_summary,
     stance_tag,
     status_lines,
@@ -166,7 +167,9 @@ def stance_line(st: StanceStatement) -> str:
     who = f"*{escape(st.speaker_name)}*" + (f", {escape(st.role)}" if st.role else "")
     source = link(st.outlet or "source", st.url)
     words = escape(shorten(st.text, STANCE_WORDS))
-    return f"{who} · {format_date(st.published)} · {source}\n> {as_said(words, st.kind)}"
+    side = side_on(st.stance.value, st.issue)
+    when = format_date(st.published) + (f" · {escape(side)}" if side else "")
+    return f"{who} · {when} · {source}\n> {as_said(words, st.kind)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMessage]:

@@ -14,10 +14,14 @@ from bot.ports import ChannelRef
 from bot.store import models as m
 from bot.store.base import Database
 from bot.store.feeds import ensure_feed, feed_record
-from bot.store.records import ChannelRecord, DeliveryRecord, FeedRecord, StoredStatement
+from bot.store.records import (
+    LEAD_CHARS,
+    ChannelRecord,
+    DeliveryRecord,
+    FeedRecord,
+    StoredStatement,
+)
 from bot.store.statements import read_statement, topic_match
-
-LEAD_CHARS = 600  # of an article's text, read with its statements for story grouping
 
 
 def channel_record(row: m.Channel) -> ChannelRecord:

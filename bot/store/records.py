@@ -9,6 +9,8 @@ from datetime import datetime
 from bot.ports import ChannelRef
 from briefings.models import Actor, Statement
 
+LEAD_CHARS = 600  # of an article's text, read with its statements (stories, issues)
+
 
 def normalise_name(name: str) -> str:
     """The key a name is stored and looked up by: single spaces, case-folded."""

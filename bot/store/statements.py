@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.store import models as m
 from bot.store.base import Database
-from bot.store.records import AliasEntry, StanceCounts, StoredStatement, normalise_name
+from bot.store.records import (
+    LEAD_CHARS,
+    AliasEntry,
+    StanceCounts,
+    StoredStatement,
+    normalise_name,
+)
 from briefings.models import Actor, Stance, Statement
 
 # A name fit to learn from: capitalised words, with the usual lower-case particles.
@@ -263,7 +269,14 @@ class StatementStore(Database):
             # The page of ids first, then the rows it names: the article rows are read for
             # the page only, never for every statement the filters visit.
             rows_query = (
-                select(m.Statement, m.Article.title, m.Article.url, m.Article.outlet, m.Actor.name)
+                select(
+                    m.Statement,
+                    m.Article.title,
+                    m.Article.url,
+                    m.Article.outlet,
+                    m.Actor.name,
+                    func.substr(m.Article.text, 1, LEAD_CHARS),
+                )
                 .join(m.Article, m.Statement.article_id == m.Article.id)
                 .outerjoin(m.Actor, m.Statement.actor_id == m.Actor.id)
                 .where(m.Statement.id.in_(page.scalar_subquery()))
@@ -277,8 +290,9 @@ class StatementStore(Database):
                     url,
                     outlet,
                     stmt.published,
+                    lead or "",
                 )
-                for stmt, title, url, outlet, actor_name in session.execute(rows_query)
+                for stmt, title, url, outlet, actor_name, lead in session.execute(rows_query)
             ]
             if since is None and match is None:
                 counts = self._running_totals(session, actor_id)

@@ -34,10 +34,10 @@ async def test_golden_stance() -> None:
     assert render_stance(await sample_service().stance("germany")) == (
         "Germany: 2 statements, 2024-05-02 to 2024-05-04 (1 opposes, 1 supports)"
         " · matched as country\n"
-        "- Anna Weber, Chancellor · 2024-05-04 · The Example Herald"
+        "- Anna Weber, Chancellor · 2024-05-04 · opposes: energy prices · The Example Herald"
         " <https://news.example.org/2024/05/04/story>\n"
         "  “Energy prices must come down before any new levy.”\n"
-        "- Anna Weber, Chancellor · 2024-05-02 · The Example Herald"
+        "- Anna Weber, Chancellor · 2024-05-02 · supports: energy prices · The Example Herald"
         " <https://news.example.org/2024/05/02/story>\n"
         "  “We will keep the power grid stable this winter.”"
     )

@@ -84,9 +84,10 @@ async def test_golden_stance() -> None:
                     "(1 opposes, 1 supports) · matched as country",
                     "color": 0x2B6CB0,
                     "description": "**Anna Weber**, Chancellor · 2024-05-04 · "
+                    "opposes: energy prices · "
                     "[The Example Herald](https://news.example.org/2024/05/04/story)\n"
                     "“Energy prices must come down before any new levy.”\n"
-                    "**Anna Weber**, Chancellor · 2024-05-02 · "
+                    "**Anna Weber**, Chancellor · 2024-05-02 · supports: energy prices · "
                     "[The Example Herald](https://news.example.org/2024/05/02/story)\n"
                     "“We will keep the power grid stable this winter.”",
                 },

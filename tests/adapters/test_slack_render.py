@@ -98,10 +98,10 @@ async def test_golden_stance() -> None:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": "*Anna Weber*, Chancellor · 2024-05-04 · "
+                        "text": "*Anna Weber*, Chancellor · 2024-05-04 · opposes: energy prices · "
                         "<https://news.example.org/2024/05/04/story|The Example Herald>\n"
                         "> “Energy prices must come down before any new levy.”\n"
-                        "*Anna Weber*, Chancellor · 2024-05-02 · "
+                        "*Anna Weber*, Chancellor · 2024-05-02 · supports: energy prices · "
                         "<https://news.example.org/2024/05/02/story|The Example Herald>\n"
                         "> “We will keep the power grid stable this winter.”",
                     },

@@ -135,12 +135,13 @@ def test_stance_json_is_the_contract(repo: Repository) -> None:
         "url",
     }
     assert one["text"] == "We will not send more tanks."
-    assert (one["speaker_name"], one["role"], one["kind"], one["stance"]) == (
+    assert (one["speaker_name"], one["role"], one["kind"], one["stance"]["side"]) == (
         "Olaf Scholz",
         "Chancellor",
         "direct",
         "opposes",
     )
+    assert one["stance"] == {"side": "opposes", "issue": "tanks"}
     assert one["actor"]["id"] == "DE"
     assert one["published"] == T0.isoformat()
     assert one["url"] == "https://news.example/tanks"

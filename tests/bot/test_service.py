@@ -327,6 +327,21 @@ async def test_briefing_groups_by_story_and_actor(service: StoreService, repo: R
     assert (await service.briefing_now(CHANNEL)).stories == briefing.stories
 
 
+async def test_briefing_length_is_kept_per_channel_and_limits_the_briefing(
+    service: StoreService, repo: Repository
+) -> None:
+    store_scholz(repo, 0)
+    store_macron(repo)
+    assert (await service.get_length(CHANNEL)).stories == 8
+    budget = await service.set_length(CHANNEL, 1, None)
+    assert (budget.stories, budget.bullets) == (1, 4)
+    assert (await service.get_length(CHANNEL)) == budget
+    briefing = await service.briefing_now(CHANNEL)
+    assert len(briefing.stories) == 1 and len(briefing.also) == 1
+    with pytest.raises(UserInputError):
+        await service.set_length(CHANNEL, 0, None)
+
+
 async def test_a_delivery_is_recorded_once_and_moves_on(
     service: StoreService, repo: Repository, clock: Clock
 ) -> None:

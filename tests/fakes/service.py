@@ -203,6 +203,7 @@ def statement(
     day: int,
     outlet: str = "The Example Herald",
     stance: Stance = Stance.UNCLEAR,
+    issue: str = "energy prices",
 ) -> StanceStatement:
     """A stored statement as the service would return it (made-up words, made-up outlet)."""
     return StanceStatement(
@@ -216,6 +217,7 @@ def statement(
         outlet=outlet,
         url=f"https://news.example.org/2024/05/{day:02d}/story",
         title=f"Story of May {day}",
+        issue=issue,
     )
 
 
