@@ -143,11 +143,10 @@ def register(app: typer.Typer) -> None:
         file: str = typer.Argument(..., help="An article text file, or - for stdin."),
     ) -> None:
         """Print the who-said-what briefing of one article, as it reads in chat."""
-        from briefings.brief import brief_story
+        from briefings.brief import article_brief
         from briefings.engine import Engine
         from briefings.nlp import ModelNotInstalledError, load_model
         from briefings.render import render_story_text
-        from briefings.stories import Report, Story
 
         try:
             article = read_article(file)
@@ -160,13 +159,4 @@ def register(app: typer.Typer) -> None:
             _fail("model", str(exc))
             raise typer.Exit(2) from None
         statements = Engine(nlp).extract(article)
-        report = Report(
-            0,
-            article.title,
-            article.text,
-            article.url,
-            article.outlet,
-            article.published,
-            tuple(statements),
-        )
-        typer.echo(render_story_text(brief_story(Story((report,)))))
+        typer.echo(render_story_text(article_brief(article, statements)))

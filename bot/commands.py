@@ -30,7 +30,7 @@ from bot.errors import (
 )
 from bot.ports import ChannelRef
 from bot.service import ChannelStatus, FeedStatus, Service, StanceResult
-from briefings.models import Briefing, Bullet, Kind
+from briefings.models import Briefing, Kind
 
 log = logging.getLogger(__name__)
 
@@ -335,29 +335,6 @@ def as_said(words: str, kind: Kind) -> str:
     """Quotation marks only round verbatim speech: reported words are the outlet's
     paraphrase, and mixed speech carries its own marks."""
     return f"“{words}”" if kind is Kind.DIRECT else words
-
-
-def useful_role(bullet: Bullet) -> str | None:
-    """The bullet's role unless it only repeats the speaker or label ("envoys, envoys")."""
-    role = (bullet.role or "").strip()
-    if not role or role.lower() in (bullet.speaker_name.lower(), bullet.label.lower()):
-        return None
-    return role
-
-
-def byline(bullet: Bullet) -> tuple[str, str]:
-    """What follows a bullet's label, with its separator: (" · ", "Anna Weber, Chancellor")
-    when a speaker talks for the label, (", ", "Chancellor") when the label is the
-    speaker, ("", "") when there is nothing to add. Renderers format each part."""
-    role = useful_role(bullet)
-    if bullet.speaker_name and bullet.speaker_name != bullet.label:
-        return " · ", bullet.speaker_name + (f", {role}" if role else "")
-    return (", ", role) if role else ("", "")
-
-
-def stance_tag(bullet: Bullet) -> str:
-    """ " (supports)" or " (opposes)" after a bullet that takes a side, else nothing."""
-    return f" ({bullet.stance.value})" if bullet.stance.value in ("supports", "opposes") else ""
 
 
 def side_on(stance: str, issue: str) -> str:

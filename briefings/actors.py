@@ -38,6 +38,7 @@ DATA_FILES = (
     "institutions",
     "roles",
     "people",
+    "parties",
 )
 
 
@@ -373,6 +374,10 @@ class GazetteerData:
     keep_modifiers: tuple[str, ...]
     drop_modifiers: tuple[str, ...]
     people: PeopleIndex
+    parties: NameTable
+    party_country: dict[str, str]  # party id -> its country's id
+    public_words: tuple[str, ...]  # longest first
+    private_words: tuple[str, ...]
 
 
 def read_documents() -> dict[str, dict[str, Any]]:
@@ -564,6 +569,9 @@ def build_data(docs: Mapping[str, Mapping[str, Any]]) -> GazetteerData:
         for h in _strings(_table(roles, "honorifics", "roles.toml").get("words"), "honorifics")
     )
     modifiers = _table(roles, "modifiers", "roles.toml")
+    parties, party_country = _load_parties(docs["parties"], actors)
+    public = _strings(_table(roles, "public", "roles.toml").get("words"), "roles.toml [public]")
+    private = _strings(_table(roles, "public", "roles.toml").get("private"), "roles.toml private")
     return GazetteerData(
         actors=actors,
         countries=countries,
@@ -580,7 +588,32 @@ def build_data(docs: Mapping[str, Mapping[str, Any]]) -> GazetteerData:
         keep_modifiers=tuple(_strings(modifiers.get("keep"), "roles.toml [modifiers] keep")),
         drop_modifiers=tuple(_strings(modifiers.get("drop"), "roles.toml [modifiers] drop")),
         people=_load_people(docs["people"], actors),
+        parties=parties,
+        party_country=party_country,
+        public_words=tuple(sorted({key(w) for w in public}, key=len, reverse=True)),
+        private_words=tuple(sorted({key(w) for w in private}, key=len, reverse=True)),
     )
+
+
+def _load_parties(
+    doc: Mapping[str, Any], actors: dict[str, Actor]
+) -> tuple[NameTable, dict[str, str]]:
+    """Parties as actors of kind "party", each tied to its country."""
+    table = NameTable("party")
+    countries: dict[str, str] = {}
+    for party_id, spec in doc.items():
+        where = f"parties.toml [{party_id}]"
+        if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{2,12}", party_id):
+            raise GazetteerDataError(f"{where}: ids are a country code, a dash, a short name")
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("name"), str):
+            raise GazetteerDataError(f"{where}: needs a name")
+        country = str(spec.get("country", ""))
+        _check_id(country, actors, where)
+        countries[party_id] = country
+        actors[party_id] = Actor(party_id, str(spec["name"]), "", "party")
+        for name in [spec["name"], *_strings(spec.get("names", []), where)]:
+            table.add(name, party_id, source=where)
+    return table, countries
 
 
 def _actor_names(
@@ -902,6 +935,33 @@ class Gazetteer:
         term, role = person.term_at(when)
         return self._actor(term.actor_id, self._fact(term)), role
 
+    def country_of_person(self, name: str, title: str | None = None) -> Actor | None:
+        """For an undated article: the country of a known person, when every office of
+        theirs was for that one country. A full name is enough; a bare surname needs the
+        article's title for it to match one of their offices ("President Reagan"). No
+        role: which office they held on the day is what an undated article cannot tell."""
+        words = name.split()
+        if not words:
+            return None
+        people = self.data.people
+        if len(words) >= 2:
+            candidates = people.by_name.get(key(name)) or []
+        elif title and key(name) not in people.ambiguous:
+            head = key(title).split()[-1:]
+            candidates = [
+                p
+                for p in people.by_surname.get(key(name)) or []
+                if any(key(t.role).split()[-1:] == head for t in p.terms)
+            ]
+        else:
+            candidates = []
+        ids = {t.actor_id for p in candidates for t in p.terms}
+        if len(ids) != 1:
+            return None
+        (actor_id,) = ids
+        shown = candidates[0].name if len(candidates) == 1 else name
+        return self._actor(actor_id, f"fact: {shown} (undated article: country only)")
+
     def _fact(self, term: Term) -> str:
         end = term.end.isoformat() if term.end else ""
         approx = " (dates approximate)" if term.approx else ""
@@ -927,10 +987,42 @@ class Gazetteer:
             found = self.role_phrase(text)[0]
         if found is None and title:
             found = self.role_phrase(title)[0]
-        if found is None:
+        if found is None and when is not None:
             known = self.person(bare, when)
             found = known[0] if known else None
         return found
+
+    def party(self, text: str) -> Actor | None:
+        """The party a phrase names or calls its speaker a member of: "Republican
+        presidential nominee" -> Republican Party. The longest name wins ("Liberal
+        Democratic Party" is not "Democratic Party"); a party name is capitalised."""
+        words = [w.strip(",;:()") for w in clean(text).split()]
+        for n in range(min(len(words), 5), 0, -1):
+            for i in range(len(words) - n + 1):
+                candidate = " ".join(words[i : i + n])
+                if not candidate[:1].isupper():
+                    continue
+                entry = self.data.parties.find(candidate)
+                if entry is not None:
+                    return self._actor(entry.actor_id, f"party: {_shown(candidate)}")
+        return None
+
+    def party_country(self, party: Actor) -> str | None:
+        """The id of the country a party belongs to."""
+        return self.data.party_country.get(party.id)
+
+    def is_public(self, *phrases: str) -> bool:
+        """Whether the words around a speaker make it a public office holder, a state
+        body or a campaign ("a Finance Ministry spokesman", "the House Speaker"), and
+        nothing private ("a bank economist", "Western diplomats")."""
+        text = " " + " ".join(key(p) for p in phrases if p) + " "
+        found = False
+        for word in self.data.public_words:
+            if f" {word} " in text:
+                found = True
+                # "central bank" and "attorney general" hide their private words
+                text = text.replace(f" {word} ", " | ")
+        return found and not any(f" {w} " in text for w in self.data.private_words)
 
     def names(self) -> Iterable[tuple[str, Actor]]:
         """Every name the gazetteer knows with its actor, for fuzzy look-up and completion."""

@@ -17,13 +17,37 @@ from datetime import datetime
 
 from rapidfuzz import fuzz
 
-from briefings.condense import trim
-from briefings.models import Briefing, Bullet, Kind, Source, Split, Stance, Statement, StoryBrief
+from briefings.condense import (
+    cue_of,
+    importance,
+    is_denial,
+    is_headline,
+    named_speaker,
+    pick_statements,
+    trim,
+    words_of,
+)
+from briefings.models import (
+    Article,
+    Briefing,
+    Bullet,
+    Kind,
+    Said,
+    Source,
+    Split,
+    Stance,
+    Statement,
+    StoryBrief,
+)
 from briefings.stance import aggregate, term_key
 from briefings.stories import DEFAULT_WINDOW, Report, Story, cluster_reports
 
 DEFAULT_STORIES = 8
 DEFAULT_BULLETS = 4
+# One article read on its own (``newsbrief digest``): its newsworthy people, and up to
+# four different things each said.
+DIGEST_BULLETS = 8
+DIGEST_PER_PERSON = 4
 MAX_STORIES = 20
 MAX_BULLETS = 10
 # Two reports of one statement: the words match this well (0-100, word-order blind).
@@ -80,13 +104,16 @@ def is_person(st: Statement) -> bool:
 
 
 def speaker_key(st: Statement) -> str:
-    """Who a bullet is about: a person by surname; an institution or country by the actor
-    it speaks for (the Kremlin and Russia are one voice), else by its name."""
+    """Who a bullet is about: a person by surname; a place standing for its government
+    ("the Kremlin", "Russia") by the actor it speaks for, so they are one voice; any
+    other body or group by its own name ("a Finance Ministry spokesman" and "the central
+    bank" of one country are two voices)."""
     if is_person(st):
         return "person:" + person_key(st.speaker_name)
-    if st.actor:
+    words = [w for w in st.speaker_name.split() if w.lower() not in ("the", "a", "an")]
+    if st.actor and words and all(w[:1].isupper() for w in words):
         return "actor:" + st.actor.id
-    return "name:" + " ".join(st.speaker_name.lower().split())
+    return "name:" + " ".join(w.lower() for w in words)
 
 
 def _score(st: Statement) -> tuple[int, int, int]:
@@ -104,21 +131,24 @@ class _Said:
     report: Report
 
 
-def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
-    """One bullet per person (or institution) of the story, most important first: the
-    one most outlets report, then one taking a side, then the one saying most. The words
-    shown carry the person's overall side; ``outlets`` counts the outlets that reported
-    those same words."""
+def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> list[Bullet]:
+    """One bullet per person (or body) of the story that the engine could name, most
+    important first (``briefings.condense.importance``: principals and officials, people
+    in the headline, direct quotes and denials, then coverage). The words shown carry the
+    person's overall side, with their cue verb; ``outlets`` counts the outlets that
+    reported those same words; up to ``per_person`` - 1 other things they said that say
+    something different follow as ``also``. The headline is never a statement."""
+    headline = words_of(story.headline)
     groups: dict[str, list[_Said]] = {}
     for report in story.reports:
         for st in report.statements:
-            if st.speaker_name.strip().lower() in _PRONOUNS:
-                continue
-            groups.setdefault(speaker_key(st), []).append(_Said(st, report))
-    ranked: list[tuple[tuple[int, int, int, int, int], Bullet]] = []
+            if named_speaker(st) and not is_headline(st, headline):
+                groups.setdefault(speaker_key(st), []).append(_Said(st, report))
+    ranked: list[tuple[tuple[int, ...], Bullet]] = []
     voices: list[tuple[Bullet, bool]] = []
     for order, said in enumerate(groups.values()):
-        stance = aggregate(s.statement.stance for s in said)
+        statements = [s.statement for s in said]
+        stance = aggregate(st.stance for st in statements)
         decided = stance in (Stance.SUPPORTS, Stance.OPPOSES)
 
         def reported_by(one: _Said, said: list[_Said] = said) -> set[str]:
@@ -135,20 +165,19 @@ def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
             key=lambda s: (
                 decided and s.statement.stance is stance,
                 len(reported_by(s)),
+                is_denial(cue_of(s.statement)),
                 _score(s.statement),
             ),
         )
         outlets = reported_by(best)
+        others = [st for st in statements if not _same_words(st.words, best.statement.words)]
+        also = pick_statements(others, per_person - 1, keep=[best.statement.words])
         # the fullest name, an actor and a role, from whichever report has them
-        name = max((s.statement.speaker_name for s in said), key=len)
-        actor = best.statement.actor or next(
-            (s.statement.actor for s in said if s.statement.actor), None
-        )
-        role = best.statement.role or next(
-            (s.statement.role for s in said if s.statement.role), None
-        )
+        name = max((st.speaker_name for st in statements), key=len)
+        actor = best.statement.actor or next((st.actor for st in statements if st.actor), None)
+        role = best.statement.role or next((st.role for st in statements if st.role), None)
         bullet = Bullet(
-            label=actor.name if actor else name,
+            label=name,
             actor=actor,
             speaker_name=name,
             role=role,
@@ -157,10 +186,12 @@ def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
             stance=stance,
             statements=len(said),
             outlets=len(outlets),
+            cue=cue_of(best.statement),
+            also=tuple(Said(cue_of(st), trim(st.words, max_chars), st.kind) for st in also),
         )
         person = is_person(best.statement)
-        named = person or actor is not None
-        ranked.append(((-int(named), -len(outlets), -int(decided), -len(said), order), bullet))
+        weight = importance(statements, headline)
+        ranked.append(((-weight, -len(outlets), -int(decided), order), bullet))
         voices.append((bullet, person))
     bullets = [bullet for _, bullet in sorted(ranked, key=lambda pair: pair[0])]
     # A country or body speaking for itself adds little beside one of its people, and an
@@ -171,7 +202,10 @@ def story_bullets(story: Story, max_chars: int = 280) -> list[Bullet]:
         id(b)
         for b, person in voices
         if not person
-        and ((b.actor and b.actor.id in people_of) or (not b.actor and named_voices >= 2))
+        and (
+            (b.actor and b.actor.id in people_of and b.speaker_name == b.actor.name)
+            or (not b.actor and b.speaker_name.lower() in _GROUPS and named_voices >= 2)
+        )
     }
     return [b for b in bullets if id(b) not in weak]
 
@@ -283,8 +317,9 @@ def _matches_topics(story: Story, topics: Sequence[str]) -> int:
     return sum(1 for topic in topics if topic.casefold() in text)
 
 
-def brief_story(story: Story, bullets: int = DEFAULT_BULLETS) -> StoryBrief:
-    """One story as a briefing shows it: headline, sources, issue, split, bullets."""
+def brief_story(story: Story, bullets: int = DEFAULT_BULLETS, per_person: int = 1) -> StoryBrief:
+    """One story as a briefing shows it: headline, sources, issue, split, bullets (each
+    with up to ``per_person`` things its speaker said)."""
     issue = story_issue(story)
     sources = tuple(
         Source(report.outlet, report.url) for report in story.reports if report.url or report.outlet
@@ -295,11 +330,25 @@ def brief_story(story: Story, bullets: int = DEFAULT_BULLETS) -> StoryBrief:
         url=first.url,
         outlet=", ".join(story.outlets),
         published=story.published,
-        bullets=tuple(story_bullets(story)[: max(0, bullets)]),
+        bullets=tuple(story_bullets(story, per_person=per_person)[: max(0, bullets)]),
         sources=sources,
         issue=issue,
         split=story_split(story, issue),
     )
+
+
+def article_brief(article: Article, statements: Sequence[Statement]) -> StoryBrief:
+    """One article as its own story, the way ``newsbrief digest`` shows it."""
+    report = Report(
+        0,
+        article.title,
+        article.text,
+        article.url,
+        article.outlet,
+        article.published,
+        tuple(statements),
+    )
+    return brief_story(Story((report,)), DIGEST_BULLETS, DIGEST_PER_PERSON)
 
 
 def rank_key(brief: StoryBrief, topic_hits: int) -> tuple[int, int, int, int, float]:

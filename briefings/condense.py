@@ -1,16 +1,58 @@
-"""Statements → briefing bullets: one line per actor, most prominent first."""
+"""What a bullet is made of: which statements may be one, what an editor leads with,
+the cue verb to show, and words trimmed to fit (``briefings.brief`` builds the bullets).
+
+A bullet names one person or body (two senators are two bullets), keeps the cue verb
+of what they said ("denied", "warned") and holds up to a few of their statements that
+say different things. Statements whose speaker the engine could not name (a pronoun
+with nobody to stand for, a document with no sender) stay in ``extract`` but out of
+bullets: a briefing says less rather than something wrong.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from briefings.models import Bullet, Kind, Stance, Statement
-from briefings.stance import aggregate
+from briefings.lexicon import FIRST_SECOND_PERSON, PERSONAL_PRONOUNS
+from briefings.models import Kind, Stance, Statement
 
 _CLAUSE_END = re.compile(r"[.;:!?]\s|,\s|\s[—–]\s")
 # Stronger words carry a position better than mild ones: direct quotes first, then mixed.
 _KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
+# Cues that turn the words into their opposite when dropped.
+NEGATIVE_CUES = ("deni", "deny", "reject", "dismiss", "refus", "rebuff", "disput", "rule out")
+# Speakers that are things written, not people: they are shown only when nobody sent them.
+DOCUMENTS = frozenset(
+    (
+        "statement",
+        "email",
+        "e-mail",
+        "memo",
+        "memorandum",
+        "letter",
+        "report",
+        "document",
+        "documents",
+        "release",
+        "communique",
+        "communiqué",
+        "filing",
+        "tweet",
+        "post",
+        "book",
+        "article",
+        "editorial",
+        "study",
+        "survey",
+        "poll",
+        "data",
+        "figures",
+        "it",
+        "this",
+        "that",
+    )
+)
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def trim(text: str, max_chars: int) -> str:
@@ -26,45 +68,98 @@ def trim(text: str, max_chars: int) -> str:
     return window[:cut].rstrip(" ,;:—–") + "…"
 
 
-def _label(st: Statement) -> str:
-    return st.actor.name if st.actor else st.speaker_name
+def is_denial(cue: str) -> bool:
+    """Whether a cue rejects its words ("denied", "rejected", "ruled out")."""
+    low = cue.lower()
+    return any(n in low for n in NEGATIVE_CUES)
 
 
-def _score(st: Statement) -> tuple[int, int, int]:
-    decided = 1 if st.stance in (Stance.SUPPORTS, Stance.OPPOSES) else 0
-    return (decided, _KIND_WEIGHT[st.kind], len(st.words))
+def named_speaker(st: Statement) -> bool:
+    """Whether a bullet can name who spoke: not a bare pronoun, not empty, not a
+    document standing in for its sender, not the reader or writer."""
+    name = st.speaker_name.strip()
+    low = name.lower()
+    if not name or low in PERSONAL_PRONOUNS or low in FIRST_SECOND_PERSON:
+        return False
+    words = _WORD.findall(low)
+    if not words:
+        return False
+    head = words[-1]
+    return not (head in DOCUMENTS and not any(c.isupper() for c in name[1:]))
 
 
-def condense(statements: Sequence[Statement], max_chars: int = 280) -> list[Bullet]:
-    """One bullet per actor (or per speaker without one), most prominent first.
+def cue_of(st: Statement) -> str:
+    """The cue as written, "said" when the article used none a bullet can show
+    ("according to" reads as "said")."""
+    if st.cue is None:
+        return "said"
+    cue = " ".join(st.cue.text.split())
+    if not cue or cue.lower() in ("according to", "according", ":"):
+        return "said"
+    return cue
 
-    Prominence is how many statements an actor has, then where it first speaks; the
-    words shown are the statement that best carries the position (a clear stance, a
-    direct quote, then length), trimmed at a clause boundary.
-    """
-    groups: dict[str, list[Statement]] = {}
-    for st in statements:
-        if st.speaker_name.lower() in ("he", "she", "they", "it"):
+
+def words_of(text: str) -> set[str]:
+    """The words of a text, lower case, for overlap tests."""
+    return set(_WORD.findall(text.lower()))
+
+
+def _different(words: set[str], kept: list[set[str]]) -> bool:
+    """Whether words say something other than each kept one (< 60% shared)."""
+    for other in kept:
+        small = min(len(words), len(other)) or 1
+        if len(words & other) / small >= 0.6:
+            return False
+    return True
+
+
+def is_headline(st: Statement, headline: set[str]) -> bool:
+    """Whether the words are the headline's own: a headline may name who spoke, but it
+    is the outlet's summary, not a statement."""
+    words = words_of(st.words)
+    return bool(words) and len(words & headline) >= 0.8 * len(words)
+
+
+def importance(statements: Sequence[Statement], headline: set[str]) -> int:
+    """How much an editor would lead with one speaker's statements: named principals and
+    officials, people in the headline, direct quotes and denials, then how much they
+    said."""
+    lead = statements[0]
+    name = max((st.speaker_name for st in statements), key=len)
+    named = sum(1 for w in name.split() if w[:1].isupper()) >= 2
+    surname = name.split()[-1] if name.split() else ""
+    return (
+        3 * bool(headline & words_of(surname))
+        + 2 * named
+        + 2 * any(st.actor is not None for st in statements)
+        + (lead.role is not None)
+        + 2 * any(st.kind is Kind.DIRECT for st in statements)
+        + 2 * any(is_denial(cue_of(st)) for st in statements)
+        + min(len(statements), 4)
+    )
+
+
+def pick_statements(
+    statements: Sequence[Statement], count: int, keep: Sequence[str] = ()
+) -> list[Statement]:
+    """Up to ``count`` statements that say different things from each other and from
+    ``keep``, shown in text order: denials, sides taken and direct quotes first, then the
+    earliest."""
+    ranked = sorted(
+        statements,
+        key=lambda s: (
+            -is_denial(cue_of(s)),
+            -(s.stance in (Stance.SUPPORTS, Stance.OPPOSES)),
+            -_KIND_WEIGHT[s.kind],
+            s.content.start,
+        ),
+    )
+    chosen: list[Statement] = []
+    kept = [words_of(k) for k in keep]
+    for st in ranked:
+        words = words_of(st.words)
+        if len(chosen) >= count or not words or not _different(words, kept):
             continue
-        key = st.actor.id if st.actor else st.speaker_name.lower()
-        groups.setdefault(key, []).append(st)
-    order = sorted(groups.values(), key=lambda g: (-len(g), g[0].content.start))
-    bullets: list[Bullet] = []
-    for group in order:
-        stance = aggregate(s.stance for s in group)
-        # the words shown take the actor's overall side when one of its statements does
-        siding = [s for s in group if s.stance is stance] or group
-        best = max(siding, key=_score)
-        bullets.append(
-            Bullet(
-                label=_label(best),
-                actor=best.actor,
-                speaker_name=best.speaker_name,
-                role=best.role,
-                text=trim(best.words, max_chars),
-                kind=best.kind,
-                stance=stance,
-                statements=len(group),
-            )
-        )
-    return bullets
+        chosen.append(st)
+        kept.append(words)
+    return sorted(chosen, key=lambda s: s.content.start)

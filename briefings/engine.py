@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from briefings.models import Actor, Article, Span, Stance, Statement
@@ -101,8 +101,10 @@ class Engine:
             speaker = resolve_speaker(head, att.speaker, persons, resolved)
             resolved.append((att.content[0], speaker))
             actor, role = self.actors.find(speaker, when)
-            out.append(_statement(text, att, speaker, actor, role, stance_of(doc, att, issue)))
-        return out
+            statement = _statement(text, att, speaker, actor, role, stance_of(doc, att, issue))
+            out.append(replace(statement, party=self.actors.party(speaker)))
+        speakers = [speaker for _, speaker in resolved]
+        return self.actors.from_context(doc, out, speakers)
 
 
 def _reason(exc: BaseException) -> str:

@@ -109,6 +109,8 @@ class Statement:
     # A quote split by its attribution ("“A,” she said, “B.”"): every piece, in order,
     # ``content`` being the first. Empty for a single piece.
     parts: tuple[Span, ...] = ()
+    # The speaker's political party, when the article gives one ("Republican Sen. …").
+    party: Actor | None = None
 
     @property
     def words(self) -> str:
@@ -130,6 +132,7 @@ class Statement:
             "kind": self.kind.value,
             "stance": self.stance.value,
             "parts": [part.to_dict() for part in self.parts],
+            "party": self.party.to_dict() if self.party else None,
         }
 
     @classmethod
@@ -144,14 +147,28 @@ class Statement:
             kind=Kind(data["kind"]),
             stance=Stance(data.get("stance", "unclear")),
             parts=tuple(Span.from_dict(p) for p in data.get("parts") or ()),
+            party=Actor.from_dict(data["party"]) if data.get("party") else None,
         )
 
 
 @dataclass(frozen=True, slots=True)
-class Bullet:
-    """One who-said-what line of a briefing: one actor, its words that carry the position."""
+class Said:
+    """One more thing a bullet's speaker said: the cue as written and the words."""
 
-    label: str  # what the line is about: the actor's name, else the speaker's
+    cue: str  # "said", "denied", "warned"
+    text: str  # trimmed like ``Bullet.text``
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    """One who-said-what line of a briefing: one speaker, what they said and how.
+
+    ``cue`` is the reporting verb as the article wrote it ("denied", "warned"); a
+    bullet always shows it, so that a denial never reads as its opposite.
+    """
+
+    label: str  # what the line is about: the speaker's name
     actor: Actor | None
     speaker_name: str
     role: str | None
@@ -160,6 +177,8 @@ class Bullet:
     stance: Stance
     statements: int = 1  # how many statements stand behind the line
     outlets: int = 1  # how many outlets reported these words
+    cue: str = ""
+    also: tuple[Said, ...] = ()  # further things the same speaker said, in text order
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,30 +1,96 @@
 """Plain text, as a person reads it in a terminal: the one plain-text rendering of a
 briefing, shared by the console, ``newsbrief brief --dry-run`` and ``newsbrief digest``;
-and the parts every platform shows the same way (the split line, the outlets count)."""
+and the parts every platform shows the same way (the split line, the outlets count).
+
+A bullet reads ``Olaf Scholz (Germany, Chancellor) said: “there will be no ground
+troops”`` or ``Ronald Reagan (United States, President) denied he had been told…``:
+the speaker, whom they speak for and as what, then each thing they said with its cue
+verb. Platforms format the pieces (bold names, escaping); the words are decided here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from briefings.models import Article, Briefing, Bullet, Kind, Split, Stance, StoryBrief
+from briefings.models import Article, Briefing, Bullet, Kind, Said, Split, Stance, StoryBrief
 
 MAX_NOTICES = 5  # a briefing shows this many notices, then how many more there are
-_STANCE_MARK = {Stance.SUPPORTS: "▲ supports", Stance.OPPOSES: "▼ opposes"}
+
+
+@dataclass(frozen=True, slots=True)
+class BulletParts:
+    """A bullet in pieces: ``name``, ``qualifier`` ("Germany, Chancellor" or ""), and
+    ``sayings`` ("said: “…”", "denied that …"), each a plain string to escape."""
+
+    name: str
+    qualifier: str
+    sayings: tuple[str, ...]
+    stance: str  # " (supports)", " (opposes)" or ""
+
+
+def useful_role(bullet: Bullet) -> str | None:
+    """The bullet's role unless it only repeats the speaker ("envoys, envoys")."""
+    role = " ".join((bullet.role or "").split())
+    if not role:
+        return None
+    low = role.lower()
+    if low in (bullet.speaker_name.lower(), bullet.label.lower()):
+        return None
+    if bullet.actor and low == bullet.actor.name.lower():
+        return None
+    return role
+
+
+def qualifier(bullet: Bullet) -> str:
+    """ "Germany, Chancellor": whom the speaker stands for and as what, leaving out what
+    the name already says ("the Italian government" needs no "Italy")."""
+    name = bullet.speaker_name.lower()
+    parts: list[str] = []
+    if bullet.actor and bullet.actor.name.lower() not in name:
+        parts.append(bullet.actor.name)
+    role = useful_role(bullet)
+    if role and role.lower() not in name:
+        parts.append(role)
+    return ", ".join(parts)
+
+
+def saying(cue: str, text: str, kind: Kind) -> str:
+    """ "said: “…”" for verbatim words, "warned that …" for reported ones: the cue is
+    always there, so a denial never reads as what it denies."""
+    cue = cue or "said"
+    if kind is Kind.DIRECT:
+        return f"{cue}: “{text}”"
+    return f"{cue} {text}"
+
+
+def stance_tag(bullet: Bullet) -> str:
+    """ " (supports)" or " (opposes)" after a bullet that takes a side, else nothing."""
+    return f" ({bullet.stance.value})" if bullet.stance in (Stance.SUPPORTS, Stance.OPPOSES) else ""
+
+
+def bullet_parts(bullet: Bullet) -> BulletParts:
+    """The pieces of a bullet, for a renderer to format."""
+    said = [Said(bullet.cue, bullet.text, bullet.kind), *bullet.also]
+    return BulletParts(
+        name=bullet.speaker_name or bullet.label,
+        qualifier=qualifier(bullet),
+        sayings=tuple(saying(s.cue, s.text, s.kind) for s in said),
+        stance=stance_tag(bullet),
+    )
+
+
+def bullet_text(bullet: Bullet) -> str:
+    """A bullet as one plain line, without its leading mark."""
+    parts = bullet_parts(bullet)
+    who = f"{parts.name} ({parts.qualifier})" if parts.qualifier else parts.name
+    return f"{who} {'; '.join(parts.sayings)}{parts.stance}"
 
 
 def bullet_line(bullet: Bullet) -> str:
-    """ "• Germany — Chancellor Olaf Scholz: “…” (opposes)"."""
-    name = bullet.speaker_name
-    who = (
-        f"{bullet.role} {name}" if bullet.role and bullet.role.lower() not in name.lower() else name
-    )
-    head = bullet.label if bullet.label == bullet.speaker_name else f"{bullet.label} — {who}"
-    words = f"“{bullet.text}”" if bullet.kind is Kind.DIRECT else bullet.text
-    mark = _STANCE_MARK.get(bullet.stance)
-    tail = f"  ({mark})" if mark else ""
-    more = f"  [+{bullet.statements - 1} more]" if bullet.statements > 1 else ""
-    return f"• {head}: {words}{tail}{more}"
+    """ "• Olaf Scholz (Germany, Chancellor) said: “…”"."""
+    return f"• {bullet_text(bullet)}"
 
 
 def split_line(split: Split) -> str:

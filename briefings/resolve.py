@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from briefings.actors import Gazetteer, load_gazetteer
-from briefings.models import Actor
+from briefings.context import story_context
+from briefings.models import Actor, Statement
 from briefings.speakers import CONTEXT_PREPOSITIONS, ResolvedSpeaker
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 
 class ActorFinder:
@@ -43,8 +49,91 @@ class ActorFinder:
                 if actor is None and head.lower() in CONTEXT_PREPOSITIONS:
                     actor = gaz.resolve(body, when)
             return actor, role or title
-        fact = gaz.person(speaker.name, when)
+        # Facts apply at the article's date only; an undated one gets no role from them.
+        fact = gaz.person(speaker.name, when) if when is not None else None
         if fact is not None:
             actor, fact_role = fact
             return actor, role or title or fact_role or None
-        return gaz.resolve(speaker.name, when), role or title
+        found = gaz.resolve(speaker.name, when)
+        if found is None and when is None:
+            found = gaz.country_of_person(speaker.name, role or title)
+        return found, role or title
+
+    def party(self, speaker: ResolvedSpeaker) -> Actor | None:
+        """The party the words around the speaker give ("Republican Sen. …")."""
+        for phrase in (speaker.mention_text, *speaker.context):
+            found = self.gazetteer.party(phrase)
+            if found is not None:
+                return found
+        return None
+
+    def from_context(
+        self, doc: Doc, statements: Sequence[Statement], speakers: Sequence[ResolvedSpeaker]
+    ) -> list[Statement]:
+        """Actors the article's context gives: one person keeps one actor and role across
+        the article; a party member stands for the party's country; a public speaker
+        named without a country stands for the country the story is about."""
+        gaz = self.gazetteer
+        statements = _link_titles(statements, speakers)
+        by_name: dict[str, Statement] = {}
+        for st in statements:
+            known = by_name.get(st.speaker_name)
+            if known is None or (known.actor is None and st.actor is not None):
+                by_name[st.speaker_name] = st
+        story = story_context(doc, gaz, (st.actor for st in statements))
+        out: list[Statement] = []
+        for st, speaker in zip(statements, speakers, strict=True):
+            same = by_name[st.speaker_name]
+            actor = st.actor or same.actor
+            role = st.role or same.role
+            party = st.party or same.party
+            if actor is None and party is not None:
+                country = gaz.party_country(party)
+                if country is not None:
+                    base = gaz.data.actors[country]
+                    actor = Actor(base.id, base.name, party.evidence, base.kind)
+            if actor is None and gaz.is_public(speaker.mention_text, role or "", *speaker.context):
+                actor = story.actor(gaz)
+            out.append(replace(st, actor=actor, role=role, party=party))
+        return out
+
+
+_DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "his", "her", "their"))
+
+
+def _title_words(text: str) -> list[str]:
+    words = [w.strip(".,;:'’").lower() for w in text.split()]
+    return [w for w in words if w and w not in _DETERMINERS]
+
+
+def _link_titles(
+    statements: Sequence[Statement], speakers: Sequence[ResolvedSpeaker]
+) -> list[Statement]:
+    """A bare title ("the minister", "the Central Bank president") is the one person the
+    article gives that title: it takes that person's name, role and actor."""
+    named: dict[str, Statement] = {}
+    for st, speaker in zip(statements, speakers, strict=True):
+        if speaker.person is not None and st.role:
+            named.setdefault(st.speaker_name, st)
+    out: list[Statement] = []
+    for st, speaker in zip(statements, speakers, strict=True):
+        words = _title_words(speaker.mention_text) if speaker.person is None else []
+        matches = [
+            person
+            for person in named.values()
+            if words
+            and _title_words(person.role or "")[-1:] == words[-1:]
+            and set(words)
+            <= set(_title_words(person.role or ""))
+            | set(_title_words(person.actor.name if person.actor else ""))
+        ]
+        if len(matches) == 1:
+            person = matches[0]
+            st = replace(
+                st,
+                speaker_name=person.speaker_name,
+                role=person.role,
+                actor=st.actor or person.actor,
+            )
+        out.append(st)
+    return out

@@ -7,6 +7,7 @@ prime minister,", "of Sweden") are kept as the mention's context for its actor.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,34 @@ def context_of(token: Token) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
+def _genders_from_pronouns(doc: Doc, mentions: list[tuple[int, str]]) -> dict[str, bool]:
+    """Each person's gender as the article's own pronouns tell it: in a sentence that
+    names one person only, and in the next one when it names nobody, "he/his" and
+    "she/her" outside quotation marks point to that person. True is female."""
+    by_sentence: dict[int, set[str]] = {}
+    sentences = list(doc.sents)
+    starts = [sent.start_char for sent in sentences]
+    for offset, name in mentions:
+        index = bisect.bisect_right(starts, offset) - 1
+        by_sentence.setdefault(index, set()).add(name)
+    votes: dict[str, list[int]] = {}
+    for index, names in by_sentence.items():
+        if len(names) != 1:
+            continue
+        (name,) = names
+        window = [sentences[index]]
+        if index + 1 < len(sentences) and index + 1 not in by_sentence:
+            window.append(sentences[index + 1])
+        tally = votes.setdefault(name, [0, 0])
+        for sent in window:
+            for token in sent:
+                if token.lower_ in MALE:
+                    tally[0] += 1
+                elif token.lower_ in FEMALE:
+                    tally[1] += 1
+    return {name: f > m for name, (m, f) in votes.items() if m != f}
+
+
 class PersonIndex:
     """The people an article names, so a surname or pronoun finds its full name."""
 
@@ -165,8 +194,11 @@ class PersonIndex:
             if len(parts) > 1:
                 surnames.setdefault(parts[-1].lower(), name)
         self.surnames = surnames
+        genders = _genders_from_pronouns(doc, [(o, self.full_name(n)) for o, n, _, _ in names])
         for offset, name, context, female in names:
             full = self.full_name(name)
+            if female is None:
+                female = genders.get(full)
             known = self.persons.get(full)
             if known is None:
                 self.persons[full] = Person(full, offset, tuple(context), female)
@@ -296,7 +328,22 @@ def _resolve_pronoun(
                 return ResolvedSpeaker(speaker.name, None, speaker.context, text)
         return ResolvedSpeaker(text, None, (), text)
     want_female = low in FEMALE
-    # The last person who spoke, if recent; else the last person named.
+    # First someone who agrees for sure: the last such speaker, if recent, else the last
+    # such person named in the paragraph; then anyone whose gender the article leaves open.
+    for pos, speaker in reversed(previous):
+        if offset - pos > 1500:
+            break
+        if speaker.person is not None and speaker.person.female is want_female:
+            return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
+    paragraph = index.text.rfind("\n", 0, offset)
+    for pos, named in reversed(index.mentions):
+        if pos >= offset:
+            continue
+        if pos < paragraph:
+            break
+        person = index.persons[named]
+        if person.female is want_female:
+            return ResolvedSpeaker(named, person, person.context, text)
     for pos, speaker in reversed(previous):
         if offset - pos > 1500:
             break

@@ -20,7 +20,6 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
-    byline,
     feed_line,
     format_date,
     notice_lines,
@@ -28,12 +27,11 @@ from bot.commands import (
     side_on,
     split_text,
     stance_summary,
-    stance_tag,
     status_lines,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import outlets_tag, split_line, story_meta
+from briefings.render import bullet_parts, outlets_tag, split_line, story_meta
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -169,10 +167,10 @@ def pack_messages(
 
 
 def bullet_line(bullet: Bullet) -> str:
-    """**Germany** · Anna Weber, Chancellor: “words” (supports)"""
-    separator, who = byline(bullet)
-    head = f"**{clean(bullet.label)}**{separator}{clean(who)}"
-    return f"{head}: {as_said(clean(bullet.text), bullet.kind)}{stance_tag(bullet)}"
+    """**Anna Weber** (Germany, Chancellor) said: “words” (supports)"""
+    parts = bullet_parts(bullet)
+    head = f"**{clean(parts.name)}**" + (f" ({clean(parts.qualifier)})" if parts.qualifier else "")
+    return f"{head} {'; '.join(clean(s) for s in parts.sayings)}{parts.stance}"
 
 
 def sources_line(story: StoryBrief) -> str:

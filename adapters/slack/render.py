@@ -17,7 +17,6 @@ from bot.commands import (
     Reply,
     ReplyKind,
     as_said,
-    byline,
     feed_line,
     format_date,
     notice_lines,
@@ -25,12 +24,11 @@ from bot.commands import (
     shorten,
     side_on,
     stance_summary,
-    stance_tag,
     status_lines,
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import outlets_tag, split_line, story_meta
+from briefings.render import bullet_parts, outlets_tag, split_line, story_meta
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT = 3000
@@ -104,10 +102,10 @@ def _messages(blocks: Sequence[Block], text: str, ephemeral: bool = False) -> li
 
 
 def bullet_line(bullet: Bullet) -> str:
-    """*Germany* · Anna Weber, Chancellor: “words” (supports)"""
-    separator, who = byline(bullet)
-    head = f"*{escape(bullet.label)}*{separator}{escape(who)}"
-    return f"• {head}: {as_said(escape(bullet.text), bullet.kind)}{stance_tag(bullet)}"
+    """• *Anna Weber* (Germany, Chancellor) said: “words” (supports)"""
+    parts = bullet_parts(bullet)
+    head = f"*{escape(parts.name)}*" + (f" ({escape(parts.qualifier)})" if parts.qualifier else "")
+    return f"• {head} {'; '.join(escape(s) for s in parts.sayings)}{parts.stance}"
 
 
 def sources_line(story: StoryBrief) -> str:

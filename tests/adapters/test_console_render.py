@@ -20,12 +20,12 @@ def test_golden_briefing() -> None:
         "\n"
         "■ Story 00: ministers meet on energy (2024-05-06 · The Example Herald)"
         " https://news.example.org/story/0\n"
-        "  • Country 000 — Foreign Minister Speaker 000: “Quote 000: the talks on energy and"
+        "  • Speaker 000 (Country 000, Foreign Minister) said: “Quote 000: the talks on energy and"
         " trade end”\n"
         "\n"
         "■ Story 01: ministers meet on energy (2024-05-06 · The Example Herald)"
         " https://news.example.org/story/1\n"
-        "  • Country 001 — Foreign Minister Speaker 001: “Quote 001: the talks on energy and"
+        "  • Speaker 001 (Country 001, Foreign Minister) said: “Quote 001: the talks on energy and"
         " trade end”"
     )
 
@@ -61,13 +61,13 @@ def test_only_verbatim_words_get_quotation_marks() -> None:
     reported = replace(direct, text="that the talks would resume", kind=Kind.INDIRECT)
     for line in (discord_line, slack_line):
         assert "“Quote 000" in line(direct)
-        assert line(reported).endswith(": that the talks would resume")
+        assert line(reported).endswith(" said that the talks would resume")
     assert render_briefing(
         replace(
             make_briefing(actors=1, quote_chars=30, stories=1),
             stories=(replace(story, bullets=(reported,)),),
         )
-    ).endswith(": that the talks would resume")
+    ).endswith(" said that the talks would resume")
 
 
 def discord_notices(briefing: Briefing) -> str:

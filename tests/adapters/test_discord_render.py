@@ -54,7 +54,7 @@ def test_golden_briefing() -> None:
                 {
                     "title": "Story 00: ministers meet on energy",
                     "color": 0x2B6CB0,
-                    "description": "**Country 000** · Speaker 000, Foreign Minister: "
+                    "description": "**Speaker 000** (Country 000, Foreign Minister) said: "
                     "“Quote 000: the talks on energy and trade end”",
                     "url": "https://news.example.org/story/0",
                     "footer": {"text": "2024-05-06 · The Example Herald"},
@@ -62,7 +62,7 @@ def test_golden_briefing() -> None:
                 {
                     "title": "Story 01: ministers meet on energy",
                     "color": 0x2B6CB0,
-                    "description": "**Country 001** · Speaker 001, Foreign Minister: "
+                    "description": "**Speaker 001** (Country 001, Foreign Minister) said: "
                     "“Quote 001: the talks on energy and trade end”",
                     "url": "https://news.example.org/story/1",
                     "footer": {"text": "2024-05-06 · The Example Herald"},

@@ -57,7 +57,7 @@ def test_golden_briefing() -> None:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": "• *Country 000* · Speaker 000, Foreign Minister: "
+                        "text": "• *Speaker 000* (Country 000, Foreign Minister) said: "
                         "“Quote 000: the talks on energy and trade end”",
                     },
                 },
@@ -74,7 +74,7 @@ def test_golden_briefing() -> None:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": "• *Country 001* · Speaker 001, Foreign Minister: "
+                        "text": "• *Speaker 001* (Country 001, Foreign Minister) said: "
                         "“Quote 001: the talks on energy and trade end”",
                     },
                 },

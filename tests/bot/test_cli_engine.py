@@ -207,6 +207,7 @@ STATEMENT_KEYS = {
     "kind",
     "stance",
     "parts",  # beyond the contract: every piece of a quote split by its attribution
+    "party",  # beyond it too: the speaker's party, or null
 }
 SPAN_KEYS = {"start", "end", "text"}
 ACTOR_KEYS = {"id", "name", "evidence"}

@@ -18,10 +18,10 @@ from bot.commands import (
     parse_text,
     shorten,
     stance_summary,
-    useful_role,
 )
 from bot.errors import UserInputError
 from bot.ports import ChannelRef
+from briefings.render import useful_role
 from tests.fakes.service import FakeService, make_briefing, sample_service
 
 CHANNEL = ChannelRef("console", "local", "terminal")

@@ -1,0 +1,120 @@
+"""What the article itself says about whom its speakers stand for.
+
+Wire copy names a country once and its officials many times without it: "a Finance
+Ministry spokesman", "MITI officials", "the central bank". Such a public speaker stands
+for the country the story is about: the one its headline, places ("Tokyo", "the Bonn
+government"), peoples ("Japanese") and already resolved officials point to most. A
+party ("Republican presidential nominee") ties its members to the party's country.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from briefings.actors import Gazetteer
+from briefings.models import Actor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from spacy.tokens import Doc, Token
+
+# Evidence kinds of an actor the text itself gave (not a dated fact, not a guess).
+TEXT_EVIDENCE = ("title:", "of-phrase:", "possessive:", "institution:", "metonym:", "country:")
+# The headline and the first paragraph say what a story is about more than the rest.
+LEAD_WEIGHT = 2
+# A country that owns or acts ("U.S. arms", "Japan's surplus", "Brazil announced") is more
+# likely the story's home than one that is a destination or a place ("arms to Iran").
+OWNER_DEPS = frozenset(("compound", "amod", "poss", "nsubj", "nsubjpass", "nmod"))
+PLACE_PREPOSITIONS = frozenset(("to", "in", "into", "against", "with", "from", "through", "at"))
+# Officials resolved from their own title words count as this many mentions.
+OFFICIAL_WEIGHT = 2
+# Fewer mentions than this make no story country.
+MIN_MENTIONS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class StoryContext:
+    """The country a story is about (an actor id) and the words that say so."""
+
+    country: str | None
+    evidence: str = ""
+
+    def actor(self, gaz: Gazetteer, why: str = "") -> Actor | None:
+        """The story's country as an actor, with ``context: …`` evidence."""
+        if self.country is None:
+            return None
+        base = gaz.data.actors[self.country]
+        detail = f"{why}; " if why else ""
+        return Actor(base.id, base.name, f"context: {detail}{self.evidence}", base.kind)
+
+
+def _reference(gaz: Gazetteer, text: str, label: str) -> str | None:
+    """The country an entity names: a country or its capital, a people, a state body,
+    a party's country."""
+    found: Actor | None = None
+    if label in ("GPE", "LOC", "FAC"):
+        found = gaz.country(text) or gaz.metonym(text)
+    elif label == "NORP":
+        found = gaz.demonym(text)
+        if found is None:
+            party = gaz.party(text)
+            return gaz.party_country(party) if party else None
+    elif label == "ORG":
+        found = gaz.institution(text) or gaz.metonym(text)
+        if found is None:
+            party = gaz.party(text)
+            return gaz.party_country(party) if party else None
+    if found is None or found.kind != "country":
+        return None
+    return found.id
+
+
+def _weight(token: Token) -> float:
+    """How much a mention says "home": an owner or actor counts double, a destination
+    or place half."""
+    if token.dep_ in OWNER_DEPS:
+        return 2.0
+    if token.dep_ == "pobj" and token.head.lower_ in PLACE_PREPOSITIONS:
+        return 0.5
+    return 1.0
+
+
+def story_context(doc: Doc, gaz: Gazetteer, resolved: Iterable[Actor | None]) -> StoryContext:
+    """The country ``doc`` is about, from its own mentions and its resolved officials;
+    no country when nothing is mentioned at least ``MIN_MENTIONS`` times."""
+    text = doc.text
+    lead_end = text.find("\n\n", text.find("\n\n") + 2)
+    lead_end = len(text) if lead_end < 0 else lead_end
+    counts: dict[str, float] = {}
+    shown: dict[str, Counter[str]] = {}
+    first: dict[str, int] = {}
+    for ent in doc.ents:
+        country = _reference(gaz, ent.text, ent.label_)
+        if country is None:
+            continue
+        counts[country] = counts.get(country, 0.0) + (
+            LEAD_WEIGHT if ent.start_char < lead_end else 1
+        ) * _weight(ent.root)
+        shown.setdefault(country, Counter())[" ".join(ent.text.split())] += 1
+        first.setdefault(country, ent.start_char)
+    for actor in resolved:
+        if (
+            actor is not None
+            and actor.kind == "country"
+            and actor.evidence.startswith(TEXT_EVIDENCE)
+        ):
+            counts[actor.id] = counts.get(actor.id, 0.0) + OFFICIAL_WEIGHT
+            shown.setdefault(actor.id, Counter())["officials"] += 1
+            first.setdefault(actor.id, len(text))
+    if not counts:
+        return StoryContext(None)
+    best = max(counts, key=lambda c: (counts[c], -first[c]))
+    if counts[best] < MIN_MENTIONS:
+        return StoryContext(None)
+    words = ", ".join(
+        f"{w} ×{n}" if n > 1 else w for w, n in shown.get(best, Counter()).most_common(3)
+    )
+    return StoryContext(best, f"story about {gaz.data.actors[best].name} ({words})")
