@@ -39,6 +39,7 @@ DATA_FILES = (
     "roles",
     "people",
     "parties",
+    "places",
 )
 
 
@@ -375,6 +376,7 @@ class GazetteerData:
     drop_modifiers: tuple[str, ...]
     people: PeopleIndex
     parties: NameTable
+    places: NameTable  # states, provinces, cities -> their country
     party_country: dict[str, str]  # party id -> its country's id
     public_words: tuple[str, ...]  # longest first
     private_words: tuple[str, ...]
@@ -589,6 +591,7 @@ def build_data(docs: Mapping[str, Mapping[str, Any]]) -> GazetteerData:
         drop_modifiers=tuple(_strings(modifiers.get("drop"), "roles.toml [modifiers] drop")),
         people=_load_people(docs["people"], actors),
         parties=parties,
+        places=_actor_names(docs["places"], "places", "place", actors),
         party_country=party_country,
         public_words=tuple(sorted({key(w) for w in public}, key=len, reverse=True)),
         private_words=tuple(sorted({key(w) for w in private}, key=len, reverse=True)),
@@ -739,6 +742,7 @@ class Gazetteer:
             self.data.demonyms,
             self.data.metonyms,
             self.data.institutions,
+            self.data.places,
         ):
             entry = table.find(text)
             if entry is not None:
@@ -772,6 +776,9 @@ class Gazetteer:
             (*self.data.keep_modifiers, *self.data.drop_modifiers), key=len, reverse=True
         )
         while self._canonical_title(text) is None:
+            lead = self._leading_reference(text.split())
+            if lead is not None and lead[1] >= 2:
+                break  # "New Jersey Governor": the modifier starts a place's name
             lower = text.lower()
             for word in words:
                 follows = lower[len(word) : len(word) + 1]
@@ -945,7 +952,10 @@ class Gazetteer:
             return None
         people = self.data.people
         if len(words) >= 2:
-            candidates = people.by_name.get(key(name)) or []
+            full = [w for w in words if len(w.rstrip(".")) > 1 and w.rstrip(".") != "Jr"]
+            candidates = (
+                people.by_name.get(key(name)) or people.by_name.get(key(" ".join(full))) or []
+            )
         elif title and key(name) not in people.ambiguous:
             head = key(title).split()[-1:]
             candidates = [
@@ -991,6 +1001,11 @@ class Gazetteer:
             known = self.person(bare, when)
             found = known[0] if known else None
         return found
+
+    def place(self, text: str) -> Actor | None:
+        """The country of a state, province or city: "New Jersey", "Frankfurt"."""
+        entry = self.data.places.find(text)
+        return self._actor(entry.actor_id, f"place: {_shown(text)}") if entry else None
 
     def party(self, text: str) -> Actor | None:
         """The party a phrase names or calls its speaker a member of: "Republican

@@ -9,6 +9,7 @@ party ("Republican presidential nominee") ties its members to the party's countr
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,6 +32,13 @@ OWNER_DEPS = frozenset(("compound", "amod", "poss", "nsubj", "nsubjpass", "nmod"
 PLACE_PREPOSITIONS = frozenset(("to", "in", "into", "against", "with", "from", "through", "at"))
 # Officials resolved from their own title words count as this many mentions.
 OFFICIAL_WEIGHT = 2
+# "BONN, March 3 - …", "TOKYO (Reuters) - …", "Frankfurt, Germany — …": where a story
+# was filed, at the start of one of its first paragraphs.
+DATELINE = re.compile(
+    r"(?P<city>[A-Z][A-Za-z.'’\-]+(?: [A-Z][A-Za-z.'’\-]+){0,2})"
+    r"(?:,(?: [A-Z][A-Za-z.]+){1,2}\.?)?(?: \d{1,2})?(?:,? \d{4})?"
+    r"(?: \((?:Reuters|AP|AFP|dpa|UPI|Xinhua)\))?\s*[-—–]+\s"
+)
 # Fewer mentions than this make no story country.
 MIN_MENTIONS = 2
 
@@ -56,7 +64,7 @@ def _reference(gaz: Gazetteer, text: str, label: str) -> str | None:
     a party's country."""
     found: Actor | None = None
     if label in ("GPE", "LOC", "FAC"):
-        found = gaz.country(text) or gaz.metonym(text)
+        found = gaz.country(text) or gaz.metonym(text) or gaz.place(text)
     elif label == "NORP":
         found = gaz.demonym(text)
         if found is None:
@@ -82,10 +90,31 @@ def _weight(token: Token) -> float:
     return 1.0
 
 
+def dateline(text: str, gaz: Gazetteer) -> tuple[str, str] | None:
+    """The country and city of a story's dateline, when one of its first two
+    paragraphs opens with one."""
+    paragraphs = [p for p in text.split("\n") if p.strip()][:3]
+    for para in paragraphs:
+        found = DATELINE.match(para.strip())
+        if found is None:
+            continue
+        city = found.group("city").strip()
+        actor = gaz.metonym(city) or gaz.place(city) or gaz.country(city)
+        if actor is None and city.isupper():
+            title = city.title()
+            actor = gaz.metonym(title) or gaz.place(title) or gaz.country(title)
+        if actor is not None and actor.kind == "country":
+            return actor.id, city
+    return None
+
+
 def story_context(doc: Doc, gaz: Gazetteer, resolved: Iterable[Actor | None]) -> StoryContext:
-    """The country ``doc`` is about, from its own mentions and its resolved officials;
-    no country when nothing is mentioned at least ``MIN_MENTIONS`` times."""
+    """The country ``doc`` is about: its dateline, else the one its own mentions and its
+    resolved officials point to most (none when that is fewer than ``MIN_MENTIONS``)."""
     text = doc.text
+    filed = dateline(text, gaz)
+    if filed is not None:
+        return StoryContext(filed[0], f"dateline {filed[1]}")
     lead_end = text.find("\n\n", text.find("\n\n") + 2)
     lead_end = len(text) if lead_end < 0 else lead_end
     counts: dict[str, float] = {}

@@ -74,10 +74,11 @@ class Quote:
     end: int
     paragraph: int
     open_ended: bool = False  # runs to the paragraph's end (a quote continued in the next one)
+    marks: tuple[int, int] = (1, 1)  # widths of the opening and closing marks (`` and '' are 2)
 
     @property
     def inner(self) -> tuple[int, int]:
-        return (self.start + 1, self.end - (0 if self.open_ended else 1))
+        return (self.start + self.marks[0], self.end - (0 if self.open_ended else self.marks[1]))
 
 
 @dataclass(slots=True)
@@ -107,27 +108,39 @@ def find_quotes(text: str) -> list[Quote]:
         opened: int | None = None
         found: list[Quote] = []
         lead = len(body) - len(body.lstrip())
+        skip = -1
+        width = 1  # of the opening mark
         for offset, char in enumerate(body):
-            if char not in QUOTE_CHARS:
+            if offset == skip:
+                continue
+            pair = body[offset : offset + 2]
+            if pair in ("``", "''"):
+                # typewriter marks of the newswire and the NYT: ``…'' (and "…'')
+                skip = offset + 1
+                char = OPENING if pair == "``" or opened is None else CLOSING
+            elif char not in QUOTE_CHARS:
                 continue
             pos = base + offset
+            if char == CLOSING and opened is not None and pair == "''":
+                if pos - opened > 1:
+                    found.append(Quote(opened, pos + 2, number, marks=(width, 2)))
+                opened = None
+                continue
+            mark = 2 if pair in ("``", "''") else 1
             if char == OPENING or (char == CLOSING and opened is None and offset == lead):
                 # a paragraph may open with a closing mark typed the wrong way round
-                if opened is not None and char == OPENING:
-                    # Two openings in a row: the first was stray (or a nested quote).
-                    opened = pos
-                    continue
-                opened = pos
+                # (and two openings in a row: the first was stray, or a nested quote)
+                opened, width = pos, mark
             elif char == STRAIGHT and opened is None:
-                opened = pos
+                opened, width = pos, mark
             elif opened is not None:
                 if pos - opened > 1:
-                    found.append(Quote(opened, pos + 1, number))
+                    found.append(Quote(opened, pos + 1, number, marks=(width, 1)))
                 opened = None
         if opened is not None and not body[: opened - base].strip():
             end = base + len(body.rstrip())
             if end - opened > 1:
-                found.append(Quote(opened, end, number, open_ended=True))
+                found.append(Quote(opened, end, number, open_ended=True, marks=(width, 0)))
         quotes.extend(found)
     return quotes
 
@@ -143,11 +156,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _strip_marks(text: str, start: int, end: int) -> tuple[int, int]:
     start, end = _trim(text, start, end)
-    while start < end and text[start] in QUOTE_CHARS:
-        start += 1
-    while end > start and text[end - 1] in QUOTE_CHARS:
-        end -= 1
+    while start < end and (text[start] in QUOTE_CHARS or text[start : start + 2] in _PAIRS):
+        start += 2 if text[start : start + 2] in _PAIRS else 1
+    while end > start and (text[end - 1] in QUOTE_CHARS or text[end - 2 : end] in _PAIRS):
+        end -= 2 if text[end - 2 : end] in _PAIRS else 1
     return _trim(text, start, end)
+
+
+_PAIRS = ("``", "''")
 
 
 class _Index:
@@ -604,6 +620,25 @@ def _colon_lead(doc: Doc, quote: Quote, index: _Index) -> tuple[Token, Token] | 
     return None
 
 
+_BYLINE_CUES = frozenset(("reports", "reported", "writes", "wrote", "covers", "contributed"))
+_BYLINE_HEADS = frozenset(("for", "from", "on", "about", "to", "with"))
+
+
+def is_byline(text: str, att: Attribution) -> bool:
+    """ "Glorioso reports for the Naples Daily News": who wrote the piece, not a statement.
+    The cue is a writing verb and the "content" a short phrase naming an outlet or beat."""
+    if att.cue is None or att.kind is Kind.DIRECT:
+        return False
+    cue = text[att.cue[0] : att.cue[1]].strip().lower()
+    words = text[att.content[0] : att.content[1]].split()
+    return (
+        cue in _BYLINE_CUES
+        and bool(words)
+        and words[0].lower() in _BYLINE_HEADS
+        and len(words) <= 8
+    )
+
+
 def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[Attribution]:
     """Every attribution in ``doc``, in text order, at most one per content."""
     text = doc.text
@@ -624,7 +659,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         else:
             _apply_quotes(att, text, index)
         found.append(att)
-    found = _dedupe(found, doc)
+    found = [att for att in _dedupe(found, doc) if not is_byline(text, att)]
 
     claimed: set[int] = set()
     for att in found:
