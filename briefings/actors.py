@@ -733,17 +733,17 @@ class Gazetteer:
         entry = self.data.metonyms.find(text)
         return self._actor(entry.actor_id, f"metonym: {_shown(text)}") if entry else None
 
-    def _reference(self, text: str) -> str | None:
+    def _reference(self, text: str, *, places: bool = True) -> str | None:
         """The actor id a modifier names, whatever its kind: "German", "Russia's",
-        "NATO", "Kremlin", "U.S."."""
-        for table in (
+        "NATO", "Kremlin", "U.S.", and (with ``places``) "New Jersey"."""
+        tables = [
             self.data.organisations,
             self.data.countries,
             self.data.demonyms,
             self.data.metonyms,
             self.data.institutions,
-            self.data.places,
-        ):
+        ]
+        for table in [*tables, self.data.places] if places else tables:
             entry = table.find(text)
             if entry is not None:
                 return entry.actor_id
@@ -901,7 +901,7 @@ class Gazetteer:
         """Move a trailing "of <country>" from the name to the title:
         ("Prime Minister", "Ulf Kristersson of Sweden") -> ("Prime Minister of Sweden", ...)."""
         match = re.search(r"\s+of\s+(\S.*)$", rest)
-        if title and match and self._reference(match.group(1)) is not None:
+        if title and match and self._reference(match.group(1), places=False) is not None:
             return f"{title} of {match.group(1)}", rest[: match.start()]
         return title, rest
 
@@ -944,9 +944,9 @@ class Gazetteer:
 
     def country_of_person(self, name: str, title: str | None = None) -> Actor | None:
         """For an undated article: the country of a known person, when every office of
-        theirs was for that one country. A full name is enough; a bare surname needs the
-        article's title for it to match one of their offices ("President Reagan"). No
-        role: which office they held on the day is what an undated article cannot tell."""
+        theirs was for that one country: by full name, or by a surname only one known
+        person bears (the article's title picks among namesakes). No role: which office
+        they held on the day is what an undated article cannot tell."""
         words = name.split()
         if not words:
             return None
@@ -956,13 +956,17 @@ class Gazetteer:
             candidates = (
                 people.by_name.get(key(name)) or people.by_name.get(key(" ".join(full))) or []
             )
-        elif title and key(name) not in people.ambiguous:
-            head = key(title).split()[-1:]
-            candidates = [
-                p
-                for p in people.by_surname.get(key(name)) or []
-                if any(key(t.role).split()[-1:] == head for t in p.terms)
-            ]
+        elif key(name) not in people.ambiguous and name[:1].isupper():
+            # a surname: the one known person bearing it, or the one whose office the
+            # article's title names ("President Reagan")
+            candidates = people.by_surname.get(key(name)) or []
+            if title and len(candidates) > 1:
+                head = key(title).split()[-1:]
+                candidates = [
+                    p for p in candidates if any(key(t.role).split()[-1:] == head for t in p.terms)
+                ]
+            if len(candidates) > 1:
+                candidates = []
         else:
             candidates = []
         ids = {t.actor_id for p in candidates for t in p.terms}

@@ -8,6 +8,7 @@ prime minister,", "of Sweden") are kept as the mention's context for its actor.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -261,6 +262,13 @@ def resolve_speaker(
     low = token.lower_
     if (low in PERSONAL_PRONOUNS or low == "it") and token.pos_ == "PRON":
         return _resolve_pronoun(token, index, previous, text)
+    named_after = _name_after_title(token, index)
+    if named_after is not None:
+        # "Norway's Oil Minister, Per Haugland, said": a name set off by commas after a
+        # title is the speaker, however the parser read it
+        person = index.persons.get(named_after)
+        context = tuple(context_of(token)) + (person.context if person else ())
+        return ResolvedSpeaker(named_after, person, context, text)
     appos = next((c for c in token.children if c.dep_ == "appos"), None)
     if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
         # "Brazil's finance minister, Paulo Sardinha, said": the title speaks by name
@@ -292,6 +300,23 @@ def resolve_speaker(
     if name[:1].isupper() and doc[token.left_edge.i].lower_ in ("the", "a", "an"):
         name = name[0].lower() + name[1:]
     return ResolvedSpeaker(name, None, tuple(context_of(token)), text)
+
+
+_APPOSED_NAME = re.compile(r"\s*,\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
+
+
+def _name_after_title(token: Token, index: PersonIndex) -> str | None:
+    """The full name between commas right after a title head ("the minister, Jan Kowal,")."""
+    if token.lower_ not in TITLE_WORDS and token.lower_ not in ("official", "head", "leader"):
+        return None
+    end = token.idx + len(token.text)
+    found = _APPOSED_NAME.match(index.text, end)
+    if found is None:
+        return None
+    span = token.doc.char_span(found.start(1), found.end(1), alignment_mode="expand")
+    if span is None or any(t.ent_type_ in ("GPE", "ORG", "NORP", "DATE") for t in span):
+        return None
+    return index.full_name(found.group(1))
 
 
 def _titled_name(token: Token, mention: tuple[int, int]) -> str:
@@ -329,17 +354,16 @@ def _resolve_pronoun(
         return ResolvedSpeaker(text, None, (), text)
     want_female = low in FEMALE
     # First someone who agrees for sure: the last such speaker, if recent, else the last
-    # such person named in the paragraph; then anyone whose gender the article leaves open.
+    # such person named nearby; then anyone whose gender the article leaves open.
     for pos, speaker in reversed(previous):
         if offset - pos > 1500:
             break
         if speaker.person is not None and speaker.person.female is want_female:
             return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
-    paragraph = index.text.rfind("\n", 0, offset)
     for pos, named in reversed(index.mentions):
         if pos >= offset:
             continue
-        if pos < paragraph:
+        if offset - pos > 1500:
             break
         person = index.persons[named]
         if person.female is want_female:

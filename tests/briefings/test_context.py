@@ -1,0 +1,192 @@
+"""Who speaks, for whom, and what they did: rules read from the article itself.
+
+Each case is a short article written here (invented people, real places and parties),
+with what a reader must see: the speaker, the actor, the role at the article's date,
+the cue of a denial, and what must never be a statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from briefings.condense import condense
+from briefings.engine import Engine
+from briefings.models import Article, Statement
+from briefings.quotes import find_quotes
+from briefings.render import bullet_line
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def engine(nlp: Language) -> Engine:
+    return Engine(nlp)
+
+
+def said(engine: Engine, text: str, when: datetime | None = None) -> list[Statement]:
+    title = text.split("\n", 1)[0]
+    return engine.extract(Article(text=text, title=title, published=when))
+
+
+def by_words(statements: list[Statement], words: str) -> Statement:
+    found = [st for st in statements if words in st.words]
+    assert found, f"no statement holds {words!r}: {[st.words for st in statements]}"
+    return found[0]
+
+
+def test_a_pronoun_goes_to_the_nearest_person_who_agrees(engine: Engine) -> None:
+    text = (
+        "Harbour plan divides the council\n\n"
+        "Councillor Tomas Reyes spoke first at the meeting on the harbour plan.\n\n"
+        "Maria Lindqvist, the harbour director, arrived late. She had flown in from the coast.\n\n"
+        "“We cannot dredge the channel before the storms come,” she said."
+    )
+    statement = by_words(said(engine, text), "dredge the channel")
+    assert statement.speaker_name == "Maria Lindqvist"
+
+
+def test_the_name_in_apposition_is_the_speaker(engine: Engine) -> None:
+    text = "Oil output\n\nNorway's Oil Minister, Per Haugland, said output would rise next year."
+    statement = by_words(said(engine, text), "output would rise")
+    assert statement.speaker_name == "Per Haugland"
+    assert statement.actor is not None and statement.actor.id == "NO"
+
+
+def test_a_dateline_gives_officials_named_without_a_country_their_country(
+    engine: Engine,
+) -> None:
+    text = (
+        "Budget cuts ahead\n\n"
+        "BONN, March 3 - A Finance Ministry spokesman said the budget would be cut by two "
+        "billion marks next year."
+    )
+    statement = by_words(said(engine, text), "budget would be cut")
+    assert statement.actor is not None and statement.actor.id == "DE"
+    assert statement.actor.evidence.startswith("context: dateline")
+
+
+def test_a_story_about_one_country_gives_its_officials_that_country(engine: Engine) -> None:
+    text = (
+        "Yen talks stall\n\n"
+        "Japanese exporters have lost ground as the yen rose against the dollar, and Tokyo "
+        "wants a slower climb.\n\n"
+        "Japan's trade surplus fell for a third month.\n\n"
+        "Trade ministry officials said they would meet bankers next week."
+    )
+    statement = by_words(said(engine, text), "meet bankers")
+    assert statement.actor is not None and statement.actor.id == "JP"
+    assert statement.actor.evidence.startswith("context:")
+
+
+def test_experts_and_companies_get_no_country_from_context(engine: Engine) -> None:
+    text = (
+        "Yen talks stall\n\n"
+        "BONN, March 3 - West German exporters lost ground again.\n\n"
+        "A bank economist said the mark would keep rising through the summer."
+    )
+    statement = by_words(said(engine, text), "mark would keep rising")
+    assert statement.actor is None
+
+
+def test_a_party_member_carries_the_party_and_its_country(engine: Engine) -> None:
+    text = "Farm bill\n\nRepublican Senator Jim Harlan said that the farm bill would fail."
+    statement = by_words(said(engine, text), "farm bill would fail")
+    assert statement.party is not None and statement.party.id == "US-REP"
+    assert statement.actor is not None and statement.actor.id == "US"
+
+
+def test_a_state_is_not_the_island_it_is_named_after(engine: Engine) -> None:
+    text = "Bridge money\n\nNew Jersey Gov. Anna Brill said the bridge money had arrived."
+    statement = by_words(said(engine, text), "bridge money had arrived")
+    assert statement.actor is not None and statement.actor.id == "US"
+
+
+def test_roles_come_from_the_article_at_its_date_never_from_later_facts(engine: Engine) -> None:
+    text = (
+        "Debate night\n\n"
+        "Republican presidential nominee Donald Trump said the debate had been rigged."
+    )
+    dated = by_words(said(engine, text, datetime(2016, 9, 27, tzinfo=UTC)), "rigged")
+    assert dated.role is not None and "nominee" in dated.role.lower()
+    assert "President" not in (dated.role or "").split()
+    undated = by_words(said(engine, "Tax returns\n\nDonald Trump said he would wait."), "wait")
+    assert undated.role is None  # no date, no office from the facts
+    assert undated.actor is not None and undated.actor.id == "US"
+
+
+def test_a_bare_title_is_the_person_the_article_gave_it(engine: Engine) -> None:
+    text = (
+        "Debt talks\n\n"
+        "Central Bank president Marco Ferreira said Brazil would keep paying its debts.\n\n"
+        "The Central Bank president said he would travel to Washington next week."
+    )
+    statement = by_words(said(engine, text), "travel to Washington")
+    assert statement.speaker_name == "Marco Ferreira"
+
+
+def test_a_denial_keeps_its_cue_in_the_bullet(engine: Engine) -> None:
+    text = (
+        "Quota row\n\n"
+        "Energy Minister Jan Novak of Poland denied that his country was producing over its "
+        "quota."
+    )
+    statements = said(engine, text)
+    (bullet,) = condense(statements, headline="Quota row")
+    line = bullet_line(bullet)
+    assert "denied" in line
+    assert line.startswith("• Jan Novak (Poland")
+    assert ": that" not in line
+
+
+def test_a_byline_is_no_statement(engine: Engine) -> None:
+    text = (
+        "Council votes\n\n"
+        "The council approved the budget on Tuesday, Mayor Ines Cole said.\n\n"
+        "Tomas Berglund reports for the Riverside Gazette."
+    )
+    assert [st.speaker_name for st in said(engine, text)] == ["Ines Cole"]
+
+
+def test_a_headline_may_name_the_speaker_but_is_no_bullet(engine: Engine) -> None:
+    text = (
+        "Novak: we will not resign over the quota\n\n"
+        "Energy Minister Jan Novak of Poland said the quota dispute would be settled in court."
+    )
+    statements = said(engine, text)
+    bullets = condense(statements, headline=text.split("\n", 1)[0])
+    assert [b.speaker_name for b in bullets] == ["Jan Novak"]
+    assert all("resign" not in bullet_line(b) for b in bullets)
+
+
+def test_typewriter_quotation_marks_close_the_quote(engine: Engine) -> None:
+    text = (
+        "Bridge\n\n"
+        "``We will rebuild the bridge by spring,'' Mayor Ines Cole said on Monday. The "
+        "council met later and approved the budget for the works."
+    )
+    (quote,) = find_quotes(text)
+    assert text[quote.start : quote.end].endswith("spring,''")
+    statement = by_words(said(engine, text), "rebuild the bridge")
+    assert statement.content.text == "We will rebuild the bridge by spring"
+    assert statement.speaker_name == "Ines Cole"
+
+
+def test_two_senators_are_two_bullets(engine: Engine) -> None:
+    text = (
+        "Visa program\n\n"
+        "Senator Ruth Calder said the visa program needed new limits.\n\n"
+        "Senator Owen Pike said the program should end next year."
+    )
+    bullets = condense(said(engine, text), headline="Visa program")
+    assert sorted(b.speaker_name for b in bullets) == ["Owen Pike", "Ruth Calder"]
+
+
+def test_unresolved_pronouns_stay_in_extract_but_out_of_bullets(engine: Engine) -> None:
+    text = "Storm\n\nThey said the storm would reach the coast by night."
+    statements = said(engine, text)
+    assert statements
+    assert condense(statements) == []
