@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from briefings.condense import condense
+from briefings.brief import article_brief
 from briefings.engine import Engine
-from briefings.models import Article, Statement
+from briefings.models import Article, Bullet, Statement
 from briefings.quotes import find_quotes
 from briefings.render import bullet_line
 
@@ -30,6 +30,12 @@ def engine(nlp: Language) -> Engine:
 def said(engine: Engine, text: str, when: datetime | None = None) -> list[Statement]:
     title = text.split("\n", 1)[0]
     return engine.extract(Article(text=text, title=title, published=when))
+
+
+def bullets(engine: Engine, text: str) -> list[Bullet]:
+    """The digest's bullets of an article whose first line is its headline."""
+    article = Article(text=text, title=text.split("\n", 1)[0])
+    return list(article_brief(article, engine.extract(article)).bullets)
 
 
 def by_words(statements: list[Statement], words: str) -> Statement:
@@ -134,8 +140,7 @@ def test_a_denial_keeps_its_cue_in_the_bullet(engine: Engine) -> None:
         "Energy Minister Jan Novak of Poland denied that his country was producing over its "
         "quota."
     )
-    statements = said(engine, text)
-    (bullet,) = condense(statements, headline="Quota row")
+    (bullet,) = bullets(engine, text)
     line = bullet_line(bullet)
     assert "denied" in line
     assert line.startswith("• Jan Novak (Poland")
@@ -156,10 +161,9 @@ def test_a_headline_may_name_the_speaker_but_is_no_bullet(engine: Engine) -> Non
         "Novak: we will not resign over the quota\n\n"
         "Energy Minister Jan Novak of Poland said the quota dispute would be settled in court."
     )
-    statements = said(engine, text)
-    bullets = condense(statements, headline=text.split("\n", 1)[0])
-    assert [b.speaker_name for b in bullets] == ["Jan Novak"]
-    assert all("resign" not in bullet_line(b) for b in bullets)
+    shown = bullets(engine, text)
+    assert [b.speaker_name for b in shown] == ["Jan Novak"]
+    assert all("resign" not in bullet_line(b) for b in shown)
 
 
 def test_typewriter_quotation_marks_close_the_quote(engine: Engine) -> None:
@@ -181,12 +185,10 @@ def test_two_senators_are_two_bullets(engine: Engine) -> None:
         "Senator Ruth Calder said the visa program needed new limits.\n\n"
         "Senator Owen Pike said the program should end next year."
     )
-    bullets = condense(said(engine, text), headline="Visa program")
-    assert sorted(b.speaker_name for b in bullets) == ["Owen Pike", "Ruth Calder"]
+    assert sorted(b.speaker_name for b in bullets(engine, text)) == ["Owen Pike", "Ruth Calder"]
 
 
 def test_unresolved_pronouns_stay_in_extract_but_out_of_bullets(engine: Engine) -> None:
     text = "Storm\n\nThey said the storm would reach the coast by night."
-    statements = said(engine, text)
-    assert statements
-    assert condense(statements) == []
+    assert said(engine, text)
+    assert bullets(engine, text) == []
