@@ -50,4 +50,4 @@ async def test_the_publisher_prints_the_briefing() -> None:
     out = io.StringIO()
     await ConsolePublisher(out).publish(CONSOLE_CHANNEL, make_briefing(actors=1))
     assert out.getvalue().startswith("═══ Morning briefing · 2024-05-06 ═══\n")
-    assert "Country 000 — Foreign Minister Speaker 000" in out.getvalue()
+    assert "Speaker 000 (Country 000, Foreign Minister) said:" in out.getvalue()

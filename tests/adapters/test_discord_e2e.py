@@ -239,7 +239,7 @@ async def test_sixty_actors_arrive_in_order_within_every_limit(
     lines = [line for m in sent for e in m.body["embeds"] for line in e["description"].split("\n")]
     assert lines == [bullet_line(b) for s in briefing.stories for b in s.bullets]
     labels = [line.split("**")[1] for line in lines]
-    assert labels == [f"Country {n:03d}" for n in range(60)]
+    assert labels == [f"Speaker {n:03d}" for n in range(60)]
     titles = [e["title"] for m in sent for e in m.body["embeds"]]
     assert titles[0] == "Story 00: ministers meet on energy"
     assert [t for t in titles if "(cont." not in t] == [s.title for s in briefing.stories]

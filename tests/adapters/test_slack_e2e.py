@@ -245,7 +245,7 @@ async def test_briefings_are_posted_with_blocks_within_limits(slack_api: FakeSla
     ]
     bullets = [line for line in lines if line.startswith("• ")]
     assert bullets == [bullet_line(b) for s in briefing.stories for b in s.bullets]
-    assert [line.split("*")[1] for line in bullets] == [f"Country {n:03d}" for n in range(60)]
+    assert [line.split("*")[1] for line in bullets] == [f"Speaker {n:03d}" for n in range(60)]
     assert all(p.body["unfurl_links"] is False for p in posts)
 
 
