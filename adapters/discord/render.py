@@ -33,7 +33,7 @@ from bot.commands import (
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import outlets_tag, split_line, story_meta
+from briefings.render import more_line, outlets_tag, split_line, story_meta
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -194,12 +194,14 @@ def story_section(story: StoryBrief) -> Section:
     return Section(title, lines or ["(no statements)"], url=safe_url(story.url), footer=footer)
 
 
-def also_section(stories: Sequence[StoryBrief]) -> Section:
+def also_section(stories: Sequence[StoryBrief], more: int = 0) -> Section:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
         f"• {_link(shorten(s.title or s.url, 200), s.url)} ({clean(story_meta(s))})"
         for s in stories
     ]
+    if more:
+        lines.append(more_line(more))
     return Section("Also", lines)
 
 
@@ -214,7 +216,7 @@ def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
     sections = [story_section(s) for s in briefing.stories]
     if briefing.also:
-        sections.append(also_section(briefing.also))
+        sections.append(also_section(briefing.also, briefing.more))
     return pack_messages(sections, content=heading)
 
 

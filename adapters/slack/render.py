@@ -30,7 +30,7 @@ from bot.commands import (
 )
 from bot.service import StanceResult, StanceStatement
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import outlets_tag, split_line, story_meta
+from briefings.render import more_line, outlets_tag, split_line, story_meta
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT = 3000
@@ -132,12 +132,14 @@ def story_blocks(story: StoryBrief) -> list[Block]:
     return [section(head), *sections(lines or ["(no statements)"])]
 
 
-def also_blocks(stories: Sequence[StoryBrief]) -> list[Block]:
+def also_blocks(stories: Sequence[StoryBrief], more: int = 0) -> list[Block]:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
         f"• {link(shorten(s.title or s.url, 200), s.url)} ({escape(story_meta(s))})"
         for s in stories
     ]
+    if more:
+        lines.append(more_line(more))
     return [section("*Also:*"), *sections(lines)]
 
 
@@ -158,7 +160,7 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
         blocks.extend(story_blocks(story))
     if briefing.also:
         blocks.append({"type": "divider"})
-        blocks.extend(also_blocks(briefing.also))
+        blocks.extend(also_blocks(briefing.also, briefing.more))
     return _messages(blocks, escape(title))
 
 

@@ -21,7 +21,7 @@ from bot.store.records import (
     FeedRecord,
     StoredStatement,
 )
-from bot.store.statements import read_statement, topic_match
+from bot.store.statements import STATEMENT_COLUMNS, read_statement, topic_match
 
 
 def channel_record(row: m.Channel) -> ChannelRecord:
@@ -226,14 +226,16 @@ class ChannelStore(Database):
         )
         if not article_ids:
             return [], max(after, newest)
-        lead_text = func.substr(m.Article.text, 1, LEAD_CHARS)
+        lead_text = func.substr(m.Article.text, 1, LEAD_CHARS).label("lead")
+        # Columns, not ORM objects: a busy day has thousands of rows, and building an
+        # instance for each would cost more than the rest of the briefing.
         rows = session.execute(
             select(
-                m.Statement,
+                *STATEMENT_COLUMNS,
                 m.Article.title,
                 m.Article.url,
                 m.Article.outlet,
-                m.Actor.name,
+                m.Actor.name.label("actor_name"),
                 lead_text,
             )
             .join(m.Article, m.Statement.article_id == m.Article.id)
@@ -243,15 +245,15 @@ class ChannelStore(Database):
         )
         found = [
             StoredStatement(
-                read_statement(stmt, actor_name),
-                stmt.article_id,
-                title,
-                url,
-                outlet,
-                stmt.published,
-                lead or "",
+                read_statement(row, row.actor_name),
+                row.article_id,
+                row.title,
+                row.url,
+                row.outlet,
+                row.published,
+                row.lead or "",
             )
-            for stmt, title, url, outlet, actor_name, lead in rows
+            for row in rows
         ]
         return found, max(after, newest)
 
