@@ -119,12 +119,12 @@ class ChannelStore(Database):
             channel.briefing_bullets = bullets
 
     def subscribe_feed(
-        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool = False
+        self, ref: ChannelRef, url: str, now: datetime, title: str = "", *, reenable: bool = False
     ) -> FeedRecord:
         """Add the feed (when new) and subscribe the channel to it, in one transaction;
         ``reenable`` gives a disabled feed a fresh start (a manager adding it again)."""
         with self.transaction() as session:
-            feed = ensure_feed(session, url, now, reenable=reenable)
+            feed = ensure_feed(session, url, now, title, reenable=reenable)
             channel = self._ensure_channel(session, ref, now)
             session.flush()
             if session.get(m.ChannelFeed, (channel.id, feed.id)) is None:

@@ -64,8 +64,8 @@ async def test_values_too_long_for_their_columns_and_nul_bytes_stop_nothing(
 ) -> None:
     hostile = hostile_feed(server)
     world = world_feed(server)
-    await runtime.add_feed(hostile)
-    await runtime.add_feed(world)
+    await runtime.service.add_feed(None, hostile)
+    await runtime.service.add_feed(None, world)
 
     summary = await runtime.ingest_once()
 
@@ -112,8 +112,8 @@ async def test_an_item_the_store_refuses_is_its_feeds_error_and_is_tried_again(
 ) -> None:
     world = world_feed(server)
     hostile = hostile_feed(server)
-    await runtime.add_feed(world)
-    await runtime.add_feed(hostile)
+    await runtime.service.add_feed(None, world)
+    await runtime.service.add_feed(None, hostile)
     store = FlakyStore(runtime.repo)
     store.poison = {"/a/budget"}
     pipeline = IngestPipeline(
@@ -147,8 +147,8 @@ async def test_whatever_a_feed_raises_is_stored_as_its_error_and_the_others_go_o
 ) -> None:
     world = world_feed(server)
     hostile = hostile_feed(server)
-    await runtime.add_feed(world)
-    await runtime.add_feed(hostile)
+    await runtime.service.add_feed(None, world)
+    await runtime.service.add_feed(None, hostile)
     store = FlakyStore(runtime.repo)
     store.broken_feeds = {world}
     pipeline = IngestPipeline(
