@@ -82,7 +82,7 @@ async def test_commands_are_synced_to_the_development_guild(
     names = {c["name"]: c for c in sync.body}
     assert set(names) == {"stance", "briefing", "newsbrief"}
     briefing = {o["name"]: o for o in names["briefing"]["options"]}
-    assert set(briefing) == {"now", "schedule", "status", "topics", "feeds"}
+    assert set(briefing) == {"now", "schedule", "status", "topics", "feeds", "length"}
     assert {o["name"] for o in briefing["topics"]["options"]} == {"add", "remove", "list"}
     actor = names["stance"]["options"][0]
     assert actor["name"] == "actor" and actor["autocomplete"] is True
