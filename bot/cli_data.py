@@ -122,6 +122,16 @@ def stance_json(result: StanceResult) -> dict[str, Any]:
             "stances": summary.stances,
         },
         "statements": [one(st) for st in result.statements],
+        # the same statements by story, newest first, as /stance shows them
+        "stories": [
+            {
+                "published": story.published.isoformat() if story.published else None,
+                "stance": {"side": story.side.value, "issue": story.issue},
+                "statements": story.statements,
+                "best": one(story.best),
+            }
+            for story in result.stories
+        ],
     }
 
 

@@ -31,7 +31,7 @@ from briefings.brief import (
     article_issue,
 )
 from briefings.models import Actor, Briefing, Kind, Stance
-from briefings.stories import Report
+from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,18 @@ class StanceStatement:
 
 
 @dataclass(frozen=True, slots=True)
+class StanceStory:
+    """An actor's statements in one story, as /stance shows it: the newest date, the
+    issue, the actor's side, the best quote, and how many statements stand behind it."""
+
+    published: datetime | None
+    issue: str
+    side: Stance
+    best: StanceStatement
+    statements: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class StanceSummary:
     statements: int
     first: datetime | None
@@ -67,6 +79,13 @@ class StanceResult:
     summary: StanceSummary
     statements: tuple[StanceStatement, ...]
     matched_as: str = ""  # how the query matched: "country", "person: Olaf Scholz", "alias"
+    # the statements above grouped by story, newest story first
+    stories: tuple[StanceStory, ...] = ()
+
+    @property
+    def older(self) -> int:
+        """Statements of the actor beyond those shown."""
+        return max(0, self.summary.statements - len(self.statements))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +178,33 @@ def check_length(stories: int, bullets: int) -> None:
         raise UserInputError(f"stories must be from 1 to {MAX_STORIES}, not {stories}")
     if not 1 <= bullets <= MAX_BULLETS:
         raise UserInputError(f"bullets must be from 1 to {MAX_BULLETS}, not {bullets}")
+
+
+_KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
+
+
+def stance_stories(statements: Sequence[StanceStatement]) -> tuple[StanceStory, ...]:
+    """An actor's statements grouped into stories (the briefings' clustering), newest
+    story first; each story's side is the actor's overall side in it, and its quote the
+    one that best carries that side (a verbatim quote first, then the longest)."""
+    from briefings.stance import aggregate
+
+    reports = [
+        Report(n, st.title, st.text, st.url, st.outlet, st.published)
+        for n, st in enumerate(statements)
+    ]
+    stories: list[StanceStory] = []
+    for story in cluster_reports(reports):
+        group = [statements[int(report.key)] for report in story.reports]
+        side = aggregate(st.stance for st in group)
+        siding = [st for st in group if st.stance is side] or group
+        best = max(siding, key=lambda st: (_KIND_WEIGHT[st.kind], len(st.text)))
+        newest = max(group, key=lambda st: st.published or datetime.min.replace(tzinfo=UTC))
+        stories.append(
+            StanceStory(newest.published, best.issue or newest.issue, side, best, len(group))
+        )
+    stories.sort(key=lambda s: s.published or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return tuple(stories)
 
 
 def feed_status(feed: FeedRecord) -> FeedStatus:
@@ -305,7 +351,9 @@ class StoreService(Service):
             for row in rows
         )
         summary = StanceSummary(counts.total, counts.first, counts.last, dict(counts.stances))
-        return StanceResult(match.actor, summary, statements, match.matched_as)
+        return StanceResult(
+            match.actor, summary, statements, match.matched_as, stance_stories(statements)
+        )
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         return (await self.lookup()).names(prefix, limit)

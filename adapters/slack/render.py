@@ -20,15 +20,18 @@ from bot.commands import (
     byline,
     feed_line,
     format_date,
+    in_story,
     notice_lines,
+    older_line,
     pack,
     shorten,
     side_on,
+    stance_stories_of,
     stance_summary,
     stance_tag,
     status_lines,
 )
-from bot.service import StanceResult, StanceStatement
+from bot.service import StanceResult, StanceStory
 from briefings.models import Briefing, Bullet, StoryBrief
 from briefings.render import more_line, outlets_tag, split_line, story_meta
 
@@ -164,20 +167,23 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     return _messages(blocks, escape(title))
 
 
-def stance_line(st: StanceStatement) -> str:
+def stance_line(story: StanceStory) -> str:
     """*Anna Weber*, Chancellor · 2024-05-04 · <url|Outlet>\n> “words…”"""
+    st = story.best
     who = f"*{escape(st.speaker_name)}*" + (f", {escape(st.role)}" if st.role else "")
     source = link(st.outlet or "source", st.url)
     words = escape(shorten(st.text, STANCE_WORDS))
-    side = side_on(st.stance.value, st.issue)
-    when = format_date(st.published) + (f" · {escape(side)}" if side else "")
-    return f"{who} · {when} · {source}\n> {as_said(words, st.kind)}"
+    side = side_on(story.side.value, story.issue)
+    when = format_date(story.published) + (f" · {escape(side)}" if side else "")
+    return f"{who} · {when} · {source}\n> {as_said(words, st.kind)}{in_story(story)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMessage]:
     summary = escape(stance_summary(result))
     blocks: list[Block] = [section(f"*{summary}*")]
-    lines = [stance_line(s) for s in result.statements] or ["No statements found."]
+    lines = [stance_line(s) for s in stance_stories_of(result)] or ["No statements found."]
+    if older_line(result):
+        lines.append(older_line(result))
     blocks.extend(sections(lines))
     return _messages(blocks, summary, ephemeral)
 

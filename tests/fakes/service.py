@@ -21,6 +21,7 @@ from bot.service import (
     StanceResult,
     StanceStatement,
     StanceSummary,
+    stance_stories,
 )
 from briefings.brief import Budget
 from briefings.models import Actor, Briefing, Bullet, Kind, Stance, StoryBrief
@@ -97,7 +98,10 @@ class FakeService(Service):
             last=max(dates) if dates else None,
             stances=stances,
         )
-        return StanceResult(actor, summary, tuple(found[:limit]), matched_as="country")
+        shown = tuple(found[:limit])
+        return StanceResult(
+            actor, summary, shown, matched_as="country", stories=stance_stories(shown)
+        )
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         self._record("actor_names", prefix)
