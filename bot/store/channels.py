@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.ports import ChannelRef
 from bot.store import models as m
@@ -192,7 +192,7 @@ class ChannelStore(Database):
         self, session: Session, ref: ChannelRef, *, max_articles: int = 5000
     ) -> tuple[list[StoredStatement], int]:
         """Statements of the articles the channel has not had yet (its feeds, its topics),
-        oldest article first, and the highest article id seen (the next high-water mark)."""
+        oldest article first, and the highest link id seen (the next high-water mark)."""
         channel = self._channel(session, ref)
         after = 0
         topics: list[str] = []
@@ -212,10 +212,19 @@ class ChannelStore(Database):
                     select(m.ChannelFeed.feed_id).where(m.ChannelFeed.channel_id == channel.id)
                 )
             )
-        newest = session.scalar(select(func.max(m.Article.id))) or 0
-        query = select(m.Article.id).where(m.Article.id > after, m.Article.id <= newest)
+        # The mark counts links (an article reaching a feed), not articles: an article a
+        # channel's feed reaches after the channel's last briefing is new to it, whenever
+        # the article itself was first stored; one it had through another feed is not.
+        link = m.FeedArticle
+        earlier = aliased(m.FeedArticle)
+        newest = session.scalar(select(func.max(link.id))) or 0
+        reached = select(link.article_id).where(link.id > after, link.id <= newest)
+        had = select(earlier.id).where(earlier.article_id == link.article_id, earlier.id <= after)
         if feed_ids:
-            query = query.where(m.Article.feed_id.in_(feed_ids))
+            reached = reached.where(link.feed_id.in_(feed_ids))
+            had = had.where(earlier.feed_id.in_(feed_ids))
+        reached = reached.where(~had.exists())
+        query = select(m.Article.id).where(m.Article.id.in_(reached))
         if topics:
             match = topic_match(self.dialect, topics)
             if match is not None:
