@@ -122,6 +122,16 @@ def stance_json(result: StanceResult) -> dict[str, Any]:
             "stances": summary.stances,
         },
         "statements": [one(st) for st in result.statements],
+        # the same statements by story, newest first, as /stance shows them
+        "stories": [
+            {
+                "published": story.published.isoformat() if story.published else None,
+                "stance": {"side": story.side.value, "issue": story.issue},
+                "statements": story.statements,
+                "best": one(story.best),
+            }
+            for story in result.stories
+        ],
     }
 
 
@@ -155,9 +165,12 @@ def briefing_text(briefing: Briefing) -> str:
 
 async def _feeds_of(runtime: Runtime, channel: str | None) -> tuple[FeedStatus, ...]:
     """A channel's feeds when one is given, else every configured feed."""
-    if channel:
-        return await runtime.service.list_feeds(parse_channel(channel))
-    return await runtime.feeds()
+    return await runtime.service.list_feeds(_channel_or_all(channel))
+
+
+def _channel_or_all(channel: str | None) -> ChannelRef | None:
+    """The channel named by ``--channel``, or None: every feed, none subscribed."""
+    return parse_channel(channel) if channel else None
 
 
 def _feed_line(feed: FeedStatus) -> str:
@@ -192,9 +205,7 @@ def register(app: typer.Typer) -> None:
         """Poll a feed (and subscribe a channel to it)."""
 
         async def work(runtime: Runtime) -> FeedStatus:
-            if channel:
-                return await runtime.service.add_feed(parse_channel(channel), url)
-            return await runtime.add_feed(url)
+            return await runtime.service.add_feed(_channel_or_all(channel), url)
 
         feed = run_with_runtime(work)
         typer.echo(f"added {feed.url}" + (f" for {channel}" if channel else ""))
@@ -219,10 +230,7 @@ def register(app: typer.Typer) -> None:
         """Stop polling a feed (or only unsubscribe the channel from it)."""
 
         async def work(runtime: Runtime) -> None:
-            if channel:
-                await runtime.service.remove_feed(parse_channel(channel), url)
-            else:
-                await runtime.remove_feed(url)
+            await runtime.service.remove_feed(_channel_or_all(channel), url)
 
         run_with_runtime(work)
         typer.echo(f"removed {url}")
@@ -244,9 +252,7 @@ def register(app: typer.Typer) -> None:
             added, refused = 0, []
             for url, title in parse_opml(data):
                 try:
-                    if channel:
-                        await runtime.service.add_feed(parse_channel(channel), url)
-                    await runtime.add_feed(url, title)
+                    await runtime.service.add_feed(_channel_or_all(channel), url, title=title)
                     added += 1
                 except UserInputError as exc:
                     refused.append(str(exc))
@@ -287,7 +293,7 @@ def register(app: typer.Typer) -> None:
         paths = list(files or [])
 
         async def work(runtime: Runtime) -> tuple[IngestSummary, int]:
-            feeds = len(await runtime.feeds())
+            feeds = len(await runtime.service.list_feeds(None))
             if sys.stdout.isatty():
                 from rich.progress import Progress
 

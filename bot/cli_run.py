@@ -155,7 +155,7 @@ async def _start_console(runtime: Runtime, started: Started, stdin: TextIO, stdo
     runtime.publishers["console"] = ConsolePublisher(stdout)
     status = await runtime.service.status(CONSOLE_CHANNEL)
     if status.schedule is None:
-        await runtime.subscribe(CONSOLE_CHANNEL, schedule=CONSOLE_SCHEDULE, timezone="UTC")
+        await runtime.service.subscribe(CONSOLE_CHANNEL, schedule=CONSOLE_SCHEDULE, timezone="UTC")
     started.tasks.append(ConsoleBot(runtime.service, stdin=stdin, stdout=stdout).run())
     started.names.append("console")
 
@@ -290,7 +290,7 @@ async def run_demo(
     try:
         summary = await runtime.ingest_items(demo_items())
         out.write(f"Ingested the sample feed: {summary}\n\n")
-        await runtime.subscribe(CONSOLE_CHANNEL)
+        await runtime.service.subscribe(CONSOLE_CHANNEL)
         service = runtime.service
         request = CommandRequest("briefing now", {}, CONSOLE_CHANNEL, "demo", is_manager=True)
         reply = await handle(service, request)

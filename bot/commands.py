@@ -13,6 +13,7 @@ Commands (names are a contract):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shlex
@@ -29,7 +30,13 @@ from bot.errors import (
     UserInputError,
 )
 from bot.ports import ChannelRef
-from bot.service import ChannelStatus, FeedStatus, Service, StanceResult
+from bot.service import (
+    ChannelStatus,
+    FeedStatus,
+    Service,
+    StanceResult,
+    StanceStory,
+)
 from briefings.models import Briefing, Kind
 
 log = logging.getLogger(__name__)
@@ -149,6 +156,15 @@ class CommandRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a reply carries where the platform can show it (the /stance picture)."""
+
+    filename: str
+    data: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A neutral answer. ``text`` is plain text without markup (renderers escape it);
     the structured fields carry what a platform renders richly."""
@@ -162,6 +178,7 @@ class Reply:
     feeds: tuple[FeedStatus, ...] = ()
     topics: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = field(default_factory=tuple)
+    files: tuple[Attachment, ...] = ()
 
 
 # --- parsing -------------------------------------------------------------------------
@@ -345,6 +362,25 @@ def side_on(stance: str, issue: str) -> str:
     return f"{stance}: {issue}" if issue else stance
 
 
+def stance_stories_of(result: StanceResult) -> tuple[StanceStory, ...]:
+    """The stories of a /stance answer; one per statement when none were made."""
+    if result.stories or not result.statements:
+        return result.stories
+    return tuple(StanceStory(st.published, st.issue, st.stance, st) for st in result.statements)
+
+
+def in_story(story: StanceStory) -> str:
+    """ " (+2 more in this story)" when more statements stand behind the quote shown."""
+    more = story.statements - 1
+    return f" (+{more} more in this story)" if more > 0 else ""
+
+
+def older_line(result: StanceResult) -> str:
+    """How many of the actor's statements the answer leaves out, or nothing."""
+    n = result.older
+    return f"… and {n} older statement{'s' if n != 1 else ''}" if n else ""
+
+
 def format_date(value: datetime | None) -> str:
     """A date as it reads in chat: 2024-03-05, or "undated"."""
     return value.strftime("%Y-%m-%d") if value else "undated"
@@ -505,7 +541,26 @@ async def _stance(service: Service, opts: Mapping[str, str]) -> Reply:
         if not actor:
             raise UserInputError("Whose stance? Usage: /stance <actor> [topic] [days]")
         result = await service.stance(actor, topic=topic, since=since, limit=STANCE_LIMIT)
-    return Reply(ReplyKind.STANCE, stance_summary(result), ephemeral=False, stance=result)
+    return Reply(
+        ReplyKind.STANCE,
+        stance_summary(result),
+        ephemeral=False,
+        stance=result,
+        files=await _positions_picture(result),
+    )
+
+
+async def _positions_picture(result: StanceResult) -> tuple[Attachment, ...]:
+    """The actor's positions over time as a PNG, for an actor with two or more dated
+    statements (drawn in a worker thread: matplotlib takes a moment)."""
+    from bot.chart import FILENAME, positions_png
+
+    if result.summary.statements < 2:
+        return ()
+    png = await asyncio.to_thread(positions_png, result)
+    if png is None:
+        return ()
+    return (Attachment(FILENAME, png, f"{result.actor.name}: positions over time"),)
 
 
 async def _stance_by_query(service: Service, query: str, since: timedelta | None) -> StanceResult:

@@ -8,18 +8,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NewsbriefError, NotFoundError, UserInputError
+from bot.errors import NewsbriefError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
-from bot.fit import FEED_TITLE_MAX, one_line
-from bot.ingest import FetchedItem, feed_url, make_client
+from bot.ingest import FetchedItem, make_client
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
-from bot.service import FeedStatus, StoreService, feed_status, feed_url_forms
+from bot.service import StoreService
 from bot.store import Repository, Store, open_database
 
 if TYPE_CHECKING:
@@ -31,52 +31,69 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    """What the running parts need from the settings, read once by the composition root."""
+
+    poll_interval: timedelta = timedelta(minutes=15)
+    allow_private_networks: bool = False  # fetch feeds on private addresses (tests only)
+    fetch_timeout: float = 10.0  # connect and read timeouts of a download, seconds
+    feed_max_bytes: int = 10_000_000  # a feed's body is cut here
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuntimeConfig:
+        return cls(
+            poll_interval=timedelta(minutes=max(1, settings.poll_interval_minutes)),
+            allow_private_networks=settings.allow_private_networks,
+            fetch_timeout=settings.fetch_timeout_seconds,
+            feed_max_bytes=settings.feed_max_bytes,
+        )
+
+
 class Runtime:
-    """Holds the running parts; see ``build_runtime``."""
+    """Builds the running parts (the store, the service, the ingestion, the scheduler) from
+    a frozen config, starts and stops them; see ``build_runtime``."""
 
     def __init__(
         self,
         *,
-        settings: Settings,
+        config: RuntimeConfig,
         engine: Engine,
         repo: Repository,
-        service: StoreService,
         extractor: Extractor,
         publishers: Mapping[str, Publisher],
         now: Callable[[], datetime],
         transport: httpx.AsyncBaseTransport | None = None,
-        fetch_timeout: float = 10.0,
-        feed_max_bytes: int = 10_000_000,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.engine = engine
         self.repo = repo
-        self.service = service
         self.extractor = extractor
         self.publishers = dict(publishers)
         self.now = now
         self.transport = transport
-        self.fetch_timeout = fetch_timeout  # connect and read timeouts, seconds
-        self.feed_max_bytes = feed_max_bytes  # a feed's body is cut here
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.scheduler = Scheduler(
+            self._scheduled_poll, self._scheduled_briefing, config.poll_interval
+        )
+        self.service = StoreService(
+            Store(repo),
+            now=now,
+            allow_private_networks=config.allow_private_networks,
+            schedule_listeners=(self._schedule_changed,),
+        )
         self.pipeline = IngestPipeline(
             repo,
             extractor,
             client=lambda: make_client(
-                allow_private=settings.allow_private_networks,
-                timeout=fetch_timeout,
+                allow_private=config.allow_private_networks,
+                timeout=config.fetch_timeout,
                 transport=transport,
             ),
             clock=now,
-            feed_max_bytes=feed_max_bytes,
-            after_run=service.forget_actors,
+            feed_max_bytes=config.feed_max_bytes,
+            after_run=self.service.forget_actors,
         )
-        self._tasks: set[asyncio.Task[object]] = set()
-        self.scheduler = Scheduler(
-            self._scheduled_poll,
-            self._scheduled_briefing,
-            timedelta(minutes=max(1, settings.poll_interval_minutes)),
-        )
-        service.on_schedule_change = self._schedule_changed
 
     # -------------------------------------------------------------- ingestion
 
@@ -91,43 +108,6 @@ class Runtime:
     async def ingest_items(self, items: Sequence[FetchedItem]) -> IngestSummary:
         """Ingest articles fetched elsewhere (the demo: no network)."""
         return await self.pipeline.ingest_items(items)
-
-    # ---------------------------------------------------------- subscriptions
-
-    async def add_feed(self, url: str, title: str = "") -> FeedStatus:
-        """Poll ``url`` from now on (no channel); refuses URLs that can never be safe. Adding
-        a disabled feed again gives it a fresh start."""
-        url = feed_url(url, allow_private=self.settings.allow_private_networks)
-        title = one_line(title, FEED_TITLE_MAX)
-        feed = await asyncio.to_thread(
-            lambda: self.repo.add_feed(url, self.now(), title, reenable=True)
-        )
-        return feed_status(feed)
-
-    async def remove_feed(self, url: str) -> None:
-        removed = False
-        for candidate in feed_url_forms(url):
-            removed = removed or await asyncio.to_thread(self.repo.remove_feed, candidate)
-        if not removed:
-            raise NotFoundError(f"no feed {one_line(url, 100)!r} is configured")
-
-    async def feeds(self) -> tuple[FeedStatus, ...]:
-        return tuple(feed_status(f) for f in await asyncio.to_thread(self.repo.feeds))
-
-    async def subscribe(
-        self,
-        channel: ChannelRef,
-        *,
-        feeds: Sequence[str] = (),
-        schedule: str | None = None,
-        timezone: str = "UTC",
-    ) -> None:
-        """Set a channel up: its feeds, and its briefing schedule when given."""
-        await asyncio.to_thread(self.repo.ensure_channel, channel, self.now())
-        for url in feeds:
-            await self.service.add_feed(channel, url, reenable=False)
-        if schedule is not None:
-            await self.service.set_schedule(channel, schedule, timezone)
 
     # -------------------------------------------------------------- scheduling
 
@@ -196,25 +176,23 @@ async def build_runtime(
     ``fetch_timeout`` (seconds) and ``feed_max_bytes`` bound each feed download (default:
     the settings)."""
     clock = now or (lambda: datetime.now(UTC))
+    config = RuntimeConfig.from_settings(settings)
+    if fetch_timeout is not None:
+        config = replace(config, fetch_timeout=fetch_timeout)
+    if feed_max_bytes is not None:
+        config = replace(config, feed_max_bytes=feed_max_bytes)
     engine, sessions = await asyncio.to_thread(open_database, settings.sqlalchemy_url)
-    repo = Repository(sessions)
-    service = StoreService(
-        Store(repo), now=clock, allow_private_networks=settings.allow_private_networks
-    )
     if extractor is None:
         processes = settings.nlp_processes if nlp_processes is None else nlp_processes
         if processes < 0:
             raise UserInputError("nlp_processes cannot be negative")
         extractor = ProcessPoolExtractor(processes) if processes > 0 else InlineExtractor()
     return Runtime(
-        settings=settings,
+        config=config,
         engine=engine,
-        repo=repo,
-        service=service,
+        repo=Repository(sessions),
         extractor=extractor,
         publishers=publishers,
         now=clock,
         transport=transport,
-        fetch_timeout=settings.fetch_timeout_seconds if fetch_timeout is None else fetch_timeout,
-        feed_max_bytes=settings.feed_max_bytes if feed_max_bytes is None else feed_max_bytes,
     )

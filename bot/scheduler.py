@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.ports import ChannelRef
-from bot.service import cron_trigger
+from bot.schedules import cron_trigger
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
-"""Use cases of the bot, knowing no platform. Adapters and the CLI call these.
+"""Use cases of the bot over plain data, knowing no platform. Adapters and the CLI call
+these; the store (``bot.store.Store``) does the database work on its own threads.
 
-CONTRACT (shared by the storage/ingestion work and the adapters): the dataclasses
-and the method signatures of ``Service`` below. Implementations may add methods
-and keyword arguments with defaults, but not change what is here.
+CONTRACT (shared by the storage/ingestion work and the adapters): the dataclasses and the
+method signatures of the ``Service`` protocol below. Implementations may add methods and
+keyword arguments with defaults, but not change what is here.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Protocol
 
 from bot.errors import NotFoundError, UnknownActorError, UserInputError
+from bot.fit import FEED_TITLE_MAX, one_line
 from bot.ports import ChannelRef, Publisher
+from bot.schedules import latest_slot, next_slot, read_schedule
 from bot.store.lookup import ActorLookup
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
 from bot.store.store import Posted, Store
@@ -29,7 +31,7 @@ from briefings.brief import (
     article_issue,
 )
 from briefings.models import Actor, Briefing, Kind, Stance
-from briefings.stories import Report
+from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,18 @@ class StanceStatement:
 
 
 @dataclass(frozen=True, slots=True)
+class StanceStory:
+    """An actor's statements in one story, as /stance shows it: the newest date, the
+    issue, the actor's side, the best quote, and how many statements stand behind it."""
+
+    published: datetime | None
+    issue: str
+    side: Stance
+    best: StanceStatement
+    statements: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class StanceSummary:
     statements: int
     first: datetime | None
@@ -65,6 +79,13 @@ class StanceResult:
     summary: StanceSummary
     statements: tuple[StanceStatement, ...]
     matched_as: str = ""  # how the query matched: "country", "person: Olaf Scholz", "alias"
+    # the statements above grouped by story, newest story first
+    stories: tuple[StanceStory, ...] = ()
+
+    @property
+    def older(self) -> int:
+        """Statements of the actor beyond those shown."""
+        return max(0, self.summary.statements - len(self.statements))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +109,9 @@ class ChannelStatus:
     last_delivery: datetime | None
 
 
-class Service:
-    """The application's use cases. Construction happens in the composition root."""
+class Service(Protocol):
+    """The application's use cases as the command layer and the adapters see them;
+    ``StoreService`` is the one implementation (tests give it a store of their own)."""
 
     async def stance(
         self,
@@ -101,94 +123,53 @@ class Service:
         """Statements of the actor matching ``name``, newest first.
 
         Raises ``UnknownActorError`` (with suggestions) when nothing matches."""
-        raise NotImplementedError
+        ...
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         """Actor names for autocomplete, best matches of ``prefix`` first."""
-        raise NotImplementedError
+        ...
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
         """Build (without recording a delivery) the channel's briefing of what is new."""
-        raise NotImplementedError
+        ...
 
     async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
         """Set the briefing schedule: a cron expression or "daily 08:00"; returns the cron.
 
         Raises ``UserInputError`` on a malformed schedule or unknown time zone."""
-        raise NotImplementedError
+        ...
 
-    async def add_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
-        raise NotImplementedError
+    async def add_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]: ...
 
-    async def remove_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
-        raise NotImplementedError
+    async def remove_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]: ...
 
-    async def list_topics(self, channel: ChannelRef) -> tuple[str, ...]:
-        raise NotImplementedError
+    async def list_topics(self, channel: ChannelRef) -> tuple[str, ...]: ...
 
     async def add_feed(self, channel: ChannelRef, url: str) -> FeedStatus:
         """Subscribe the channel to a feed. Raises ``UnsafeURLError`` for non-public URLs."""
-        raise NotImplementedError
+        ...
 
     async def remove_feed(self, channel: ChannelRef, url: str) -> None:
         """Raises ``NotFoundError`` when the channel has no such feed."""
-        raise NotImplementedError
+        ...
 
-    async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
-        raise NotImplementedError
+    async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]: ...
 
-    async def status(self, channel: ChannelRef) -> ChannelStatus:
-        raise NotImplementedError
+    async def status(self, channel: ChannelRef) -> ChannelStatus: ...
 
     async def get_length(self, channel: ChannelRef) -> Budget:
         """The channel's briefing length (``/briefing length``)."""
-        raise NotImplementedError
+        ...
 
     async def set_length(
         self, channel: ChannelRef, stories: int | None, bullets: int | None = None
     ) -> Budget:
         """Set it; None keeps a part as it is. Raises ``UserInputError`` out of range."""
-        raise NotImplementedError
+        ...
 
 
 # --------------------------------------------------------------------------------------------
 # The implementation over the store. Everything below may grow; the contract above may not.
-
-
-_SCHEDULE_WORDS = re.compile(
-    r"^(?P<when>daily|weekdays|weekends|hourly)(?:\s+(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?)?$"
-)
-
-
-def parse_schedule(schedule: str, timezone: str) -> str:
-    """A cron expression from "daily 08:00", "weekdays 7:30", "hourly" or a 5-field cron;
-    raises ``UserInputError`` on anything else or an unknown time zone."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    zone = parse_timezone(timezone)
-    text = " ".join(schedule.strip().lower().split())
-    words = _SCHEDULE_WORDS.match(text)
-    if words:
-        hour = int(words["h"] or 0)
-        minute = int(words["m"] or 0)
-        if hour > 23 or minute > 59:
-            raise UserInputError(f"{schedule!r} is not a time of day")
-        days = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
-        if words["when"] == "hourly":
-            cron = f"{minute if words['h'] is None else 0} * * * *"
-        else:
-            cron = f"{minute} {hour} * * {days[words['when']]}"
-    else:
-        cron = text
-    if len(cron.split()) != 5:
-        raise UserInputError(
-            f'{schedule!r} is not a schedule: use a cron expression ("0 8 * * *") or "daily 08:00"'
-        )
-    try:
-        CronTrigger.from_crontab(cron, timezone=zone)
-    except ValueError as exc:
-        raise UserInputError(f"{schedule!r} is not a valid cron expression: {exc}") from None
-    return cron
 
 
 def check_length(stories: int, bullets: int) -> None:
@@ -199,40 +180,31 @@ def check_length(stories: int, bullets: int) -> None:
         raise UserInputError(f"bullets must be from 1 to {MAX_BULLETS}, not {bullets}")
 
 
-def parse_timezone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone.strip() or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserInputError(f"unknown time zone {timezone!r} (e.g. Europe/Berlin)") from None
+_KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
 
 
-def cron_trigger(cron: str, timezone: str) -> Any:
-    from apscheduler.triggers.cron import CronTrigger
+def stance_stories(statements: Sequence[StanceStatement]) -> tuple[StanceStory, ...]:
+    """An actor's statements grouped into stories (the briefings' clustering), newest
+    story first; each story's side is the actor's overall side in it, and its quote the
+    one that best carries that side (a verbatim quote first, then the longest)."""
+    from briefings.stance import aggregate
 
-    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
-
-
-def latest_slot(cron: str, timezone: str, after: datetime, now: datetime) -> datetime | None:
-    """The last time the schedule fired in (``after``, ``now``], or None. Looks back through
-    widening windows so a minutely schedule after long downtime costs few steps."""
-    trigger = cron_trigger(cron, timezone)
-    for window in (timedelta(hours=2), timedelta(days=2), timedelta(days=32), timedelta(days=367)):
-        start = max(after, now - window)
-        slot: datetime | None = None
-        fire = trigger.get_next_fire_time(None, start + timedelta(microseconds=1))
-        while fire is not None and fire <= now:
-            slot = fire
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-        if slot is not None:
-            return slot.astimezone(UTC)
-        if start == after:
-            return None
-    return None
-
-
-def next_slot(cron: str, timezone: str, now: datetime) -> datetime | None:
-    fire = cron_trigger(cron, timezone).get_next_fire_time(None, now)
-    return fire.astimezone(UTC) if fire is not None else None
+    reports = [
+        Report(n, st.title, st.text, st.url, st.outlet, st.published)
+        for n, st in enumerate(statements)
+    ]
+    stories: list[StanceStory] = []
+    for story in cluster_reports(reports):
+        group = [statements[int(report.key)] for report in story.reports]
+        side = aggregate(st.stance for st in group)
+        siding = [st for st in group if st.stance is side] or group
+        best = max(siding, key=lambda st: (_KIND_WEIGHT[st.kind], len(st.text)))
+        newest = max(group, key=lambda st: st.published or datetime.min.replace(tzinfo=UTC))
+        stories.append(
+            StanceStory(newest.published, best.issue or newest.issue, side, best, len(group))
+        )
+    stories.sort(key=lambda s: s.published or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return tuple(stories)
 
 
 def feed_status(feed: FeedRecord) -> FeedStatus:
@@ -304,6 +276,10 @@ def channel_budget(row: ChannelRecord | None) -> Budget:
     )
 
 
+# Called with (channel, cron or None, time zone) when a channel's schedule changes.
+ScheduleListener = Callable[[ChannelRef, str | None, str], None]
+
+
 class StoreService(Service):
     """The use cases over the store, which runs the database calls on its own threads."""
 
@@ -313,13 +289,14 @@ class StoreService(Service):
         *,
         now: Callable[[], datetime] | None = None,
         allow_private_networks: bool = False,
+        schedule_listeners: Sequence[ScheduleListener] = (),
     ) -> None:
         self.store = store
         self.now = now or (lambda: datetime.now(UTC))
         self.allow_private_networks = allow_private_networks
+        # Told of each schedule change (the scheduler), given by whoever builds the service.
+        self.schedule_listeners = tuple(schedule_listeners)
         self._lookup: ActorLookup | None = None
-        # Called with (channel, cron or None, timezone) when a schedule changes (the scheduler).
-        self.on_schedule_change: Callable[[ChannelRef, str | None, str], None] | None = None
 
     # ----------------------------------------------------------------- actors
 
@@ -374,7 +351,9 @@ class StoreService(Service):
             for row in rows
         )
         summary = StanceSummary(counts.total, counts.first, counts.last, dict(counts.stances))
-        return StanceResult(match.actor, summary, statements, match.matched_as)
+        return StanceResult(
+            match.actor, summary, statements, match.matched_as, stance_stories(statements)
+        )
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         return (await self.lookup()).names(prefix, limit)
@@ -465,18 +444,11 @@ class StoreService(Service):
         return await self.deliver(channel, slot, publisher)
 
     async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
-        if schedule.strip().lower() in ("off", "none", "never"):
-            parse_timezone(timezone)
-            await self.store.set_schedule(channel, None, timezone, self.now())
-            if self.on_schedule_change:
-                self.on_schedule_change(channel, None, timezone)
-            return "off"
-        cron = parse_schedule(schedule, timezone)
-        zone = timezone.strip() or "UTC"
+        cron, zone = read_schedule(schedule, timezone)
         await self.store.set_schedule(channel, cron, zone, self.now())
-        if self.on_schedule_change:
-            self.on_schedule_change(channel, cron, zone)
-        return cron
+        for listener in self.schedule_listeners:
+            listener(channel, cron, zone)
+        return cron or "off"
 
     async def list_topics(self, channel: ChannelRef) -> tuple[str, ...]:
         row = await self.store.channel(channel)
@@ -503,26 +475,59 @@ class StoreService(Service):
         await self.store.set_topics(channel, topics, self.now())
         return tuple(topics)
 
-    async def add_feed(self, channel: ChannelRef, url: str, *, reenable: bool = True) -> FeedStatus:
-        """As the contract says; a manager adding a disabled feed again gives it a fresh
-        start (``reenable``), a configuration replayed at start does not."""
+    async def add_feed(
+        self, channel: ChannelRef | None, url: str, *, title: str = "", reenable: bool = True
+    ) -> FeedStatus:
+        """As the contract says; with no channel, the feed is only polled (the CLI). A
+        manager adding a disabled feed again gives it a fresh start (``reenable``), a
+        configuration replayed at start does not."""
         from bot.ingest import feed_url
 
         url = feed_url(url, allow_private=self.allow_private_networks)
+        title = one_line(title, FEED_TITLE_MAX)
         now = self.now()
-        feed = await self.store.subscribe_feed(channel, url, now, reenable=reenable)
+        if channel is None:
+            feed = await self.store.add_feed(url, now, title, reenable=reenable)
+        else:
+            feed = await self.store.subscribe_feed(channel, url, now, title, reenable=reenable)
         return feed_status(feed)
 
-    async def remove_feed(self, channel: ChannelRef, url: str) -> None:
+    async def remove_feed(self, channel: ChannelRef | None, url: str) -> None:
+        """Unsubscribe the channel from the feed; with no channel, stop polling it."""
         removed = False
         for candidate in feed_url_forms(url):
-            removed = removed or await self.store.unsubscribe_feed(channel, candidate)
-        if not removed:
-            raise NotFoundError(f"this channel has no feed {url.strip()!r}")
+            if channel is None:
+                removed = removed or await self.store.remove_feed(candidate)
+            else:
+                removed = removed or await self.store.unsubscribe_feed(channel, candidate)
+        if removed:
+            return
+        if channel is None:
+            raise NotFoundError(f"no feed {one_line(url, 100)!r} is configured")
+        raise NotFoundError(f"this channel has no feed {url.strip()!r}")
 
-    async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
-        feeds = await self.store.channel_feeds(channel)
+    async def list_feeds(self, channel: ChannelRef | None) -> tuple[FeedStatus, ...]:
+        """The channel's feeds; with no channel, every feed polled."""
+        if channel is None:
+            feeds = await self.store.feeds()
+        else:
+            feeds = await self.store.channel_feeds(channel)
         return tuple(feed_status(feed) for feed in feeds)
+
+    async def subscribe(
+        self,
+        channel: ChannelRef,
+        *,
+        feeds: Sequence[str] = (),
+        schedule: str | None = None,
+        timezone: str = "UTC",
+    ) -> None:
+        """Set a channel up: its feeds, and its briefing schedule when given."""
+        await self.store.ensure_channel(channel, self.now())
+        for url in feeds:
+            await self.add_feed(channel, url, reenable=False)
+        if schedule is not None:
+            await self.set_schedule(channel, schedule, timezone)
 
     async def status(self, channel: ChannelRef) -> ChannelStatus:
         row = await self.store.channel(channel)

@@ -48,6 +48,7 @@ DEFAULT_BULLETS = 4
 # four different things each said.
 DIGEST_BULLETS = 8
 DIGEST_PER_PERSON = 4
+DEFAULT_ALSO = 12
 MAX_STORIES = 20
 MAX_BULLETS = 10
 # Two reports of one statement: the words match this well (0-100, word-order blind).
@@ -80,6 +81,7 @@ class Budget:
 
     stories: int = DEFAULT_STORIES
     bullets: int = DEFAULT_BULLETS
+    also: int = DEFAULT_ALSO  # one-line stories under "Also:"
 
 
 def person_key(name: str) -> str:
@@ -351,12 +353,27 @@ def article_brief(article: Article, statements: Sequence[Statement]) -> StoryBri
     return brief_story(Story((report,)), DIGEST_BULLETS, DIGEST_PER_PERSON)
 
 
-def rank_key(brief: StoryBrief, topic_hits: int) -> tuple[int, int, int, int, float]:
-    """Coverage (outlets) first, then the channel's topics, actors taking sides, bullets
-    at all, and recency."""
-    sides = sum(len(actors) for _, actors in brief.split.sides) if brief.split else 0
-    when = brief.published.timestamp() if brief.published else 0.0
-    return (-brief.outlets, -topic_hits, -sides, -int(bool(brief.bullets)), -when)
+def rank_key(story: Story, topic_hits: int) -> tuple[int, int, int, int, float]:
+    """Coverage (outlets) first, then the channel's topics, actors taking sides, anyone
+    quoted at all, and recency."""
+    split = story_split(story, "")
+    sides = sum(len(actors) for _, actors in split.sides) if split else 0
+    quoted = any(report.statements for report in story.reports)
+    when = story.published.timestamp() if story.published else 0.0
+    return (-len(story.outlets), -topic_hits, -sides, -int(quoted), -when)
+
+
+def also_line(story: Story) -> StoryBrief:
+    """A story beyond the budget: headline, date, outlets and links, no bullets."""
+    sources = tuple(Source(r.outlet, r.url) for r in story.reports if r.url or r.outlet)
+    return StoryBrief(
+        title=story.headline,
+        url=story.reports[0].url,
+        outlet=", ".join(story.outlets),
+        published=story.published,
+        bullets=(),
+        sources=sources,
+    )
 
 
 def build_briefing(
@@ -369,21 +386,26 @@ def build_briefing(
     notices: Sequence[str] = (),
 ) -> Briefing:
     """The channel's briefing of ``reports``: at most ``budget.stories`` stories with at
-    most ``budget.bullets`` bullets each, best first; the others under "Also:". A story
-    in which nobody is quoted is never shown in full."""
+    most ``budget.bullets`` bullets each, best first; the next ``budget.also`` one line
+    each under "Also:", and how many more there are. A story in which nobody is quoted is
+    never shown in full. Only the stories shown are condensed (a busy day has thousands)."""
     budget = budget or Budget()
     stories = cluster_reports(reports, window=DEFAULT_WINDOW)
-    briefs = [
-        (brief_story(story, budget.bullets), _matches_topics(story, topics)) for story in stories
-    ]
-    briefs.sort(key=lambda pair: rank_key(*pair))
-    full = [b for b, _ in briefs if b.bullets][: max(0, budget.stories)]
-    shown = {id(b) for b in full}
-    also = [b for b, _ in briefs if id(b) not in shown]
+    ranked = sorted(stories, key=lambda story: rank_key(story, _matches_topics(story, topics)))
+    full: list[StoryBrief] = []
+    rest: list[Story] = []
+    for story in ranked:
+        brief = brief_story(story, budget.bullets) if len(full) < budget.stories else None
+        if brief is not None and brief.bullets:
+            full.append(brief)
+        else:
+            rest.append(story)
+    also = [also_line(story) for story in rest[: max(0, budget.also)]]
     return Briefing(
         title=title,
         stories=tuple(full),
         generated=now,
         notices=tuple(notices),
         also=tuple(also),
+        more=max(0, len(rest) - len(also)),
     )

@@ -232,3 +232,4 @@ class Briefing:
     notices: tuple[str, ...] = field(default_factory=tuple)
     # the stories beyond the channel's budget, one line each
     also: tuple[StoryBrief, ...] = field(default_factory=tuple)
+    more: int = 0  # stories left out even of "Also:"

@@ -113,6 +113,11 @@ def story_meta(story: StoryBrief) -> str:
     return " · ".join(p for p in (date_text(story.published), where) if p)
 
 
+def more_line(count: int) -> str:
+    """What is left out even of "Also:"."""
+    return f"… and {count} more {'story' if count == 1 else 'stories'}"
+
+
 def date_text(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "undated"
 
@@ -149,6 +154,8 @@ def render_briefing_text(briefing: Briefing) -> str:
             lines.append(
                 f"  • {story.title or story.url} ({story_meta(story)}) {story.url}".rstrip()
             )
+        if briefing.more:
+            lines.append(f"  {more_line(briefing.more)}")
     return "\n".join(printable(line) for line in lines)
 
 

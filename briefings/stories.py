@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from briefings.models import Statement
 
 DEFAULT_WINDOW = timedelta(days=3)
@@ -109,10 +111,6 @@ def _document(report: Report) -> str:
     return f"{report.title} {report.title} {report.lead[:_LEAD_CHARS]}"
 
 
-def _close_in_time(a: datetime | None, b: datetime | None, window: timedelta) -> bool:
-    return a is None or b is None or abs(a - b) <= window
-
-
 def same_story_pairs(
     reports: Sequence[Report],
     *,
@@ -132,18 +130,28 @@ def same_story_pairs(
         matrix = vectorizer.fit_transform([_document(r) for r in reports])
     except ValueError:  # nothing but stop words anywhere
         return []
-    who = [people(r) for r in reports]
+    who: dict[int, frozenset[str]] = {}
+
+    def quoted(i: int) -> frozenset[str]:
+        if i not in who:
+            who[i] = people(reports[i])
+        return who[i]
+
+    # hours since the epoch, NaN when undated (an undated report fits any window)
+    hours = np.array([r.published.timestamp() / 3600 if r.published else np.nan for r in reports])
+    span = window.total_seconds() / 3600
     pairs: list[tuple[int, int]] = []
     for start in range(0, len(reports), _BLOCK):
         block = (matrix[start : start + _BLOCK] @ matrix.T).tocoo()
-        for row, col, score in zip(block.row, block.col, block.data, strict=True):
-            i, j = start + int(row), int(col)
-            if j <= i or score < same_words_and_people:
-                continue
-            if score < same_words and not (who[i] & who[j]):
-                continue
-            if _close_in_time(reports[i].published, reports[j].published, window):
-                pairs.append((i, j))
+        # the bar and the window, for the whole block at once: most pairs share only
+        # a common word or two and go here
+        rows = block.row.astype(np.int64) + start
+        cols = block.col.astype(np.int64)
+        gap = np.abs(hours[rows] - hours[cols])
+        keep = (cols > rows) & (block.data >= same_words_and_people) & ~(gap > span)
+        for i, j, score in zip(rows[keep], cols[keep], block.data[keep], strict=True):
+            if score >= same_words or quoted(int(i)) & quoted(int(j)):
+                pairs.append((int(i), int(j)))
     return pairs
 
 

@@ -8,8 +8,11 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    in_story,
+    older_line,
     shorten,
     side_on,
+    stance_stories_of,
     stance_summary,
     status_lines,
 )
@@ -33,12 +36,16 @@ def render_briefing(briefing: Briefing) -> str:
 def render_stance(result: StanceResult) -> str:
     """The one-line summary, then each statement newest first."""
     lines = [_printable(stance_summary(result))]
-    for st in result.statements:
+    for story in stance_stories_of(result):
+        st = story.best
         who = st.speaker_name + (f", {st.role}" if st.role else "")
-        side = side_on(st.stance.value, st.issue)
-        parts = [who, format_date(st.published), *([side] if side else []), st.outlet]
+        side = side_on(story.side.value, story.issue)
+        parts = [who, format_date(story.published), *([side] if side else []), st.outlet]
         lines.append(_printable(f"- {' · '.join(parts)} <{st.url}>"))
-        lines.append(_printable(f"  {as_said(shorten(st.text, STANCE_WORDS), st.kind)}"))
+        words = as_said(shorten(st.text, STANCE_WORDS), st.kind)
+        lines.append(_printable(f"  {words}{in_story(story)}"))
+    if older_line(result):
+        lines.append(older_line(result))
     if not result.statements:
         lines.append("No statements found.")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ rendered replies and briefings out. Nothing here knows what a stance is.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -59,6 +60,14 @@ def is_manager(interaction: discord.Interaction[Any]) -> bool:
     return permissions.manage_channels or permissions.administrator
 
 
+def _files(reply: Reply) -> list[discord.File]:
+    """A reply's attachments as discord.py files (sent as multipart/form-data)."""
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
+        for a in reply.files
+    ]
+
+
 class CommandRunner:
     """Turns one interaction into a neutral request and sends the rendered reply."""
 
@@ -87,12 +96,15 @@ class CommandRunner:
         if public and reply.ephemeral:
             # The "thinking" placeholder is public; an error must not be. Replace it.
             await interaction.delete_original_response()
-        for message in messages:
+        for n, message in enumerate(messages):
+            # the picture goes with the first message, as a multipart upload
+            files = _files(reply) if n == 0 and not reply.ephemeral else []
             await interaction.followup.send(
                 content=message.content or "",
                 embeds=_embeds(message),
                 ephemeral=reply.ephemeral,
                 allowed_mentions=NO_MENTIONS,
+                files=files,
             )
 
     async def _respond_now(self, interaction: discord.Interaction[Any], reply: Reply) -> None:

@@ -22,16 +22,19 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    in_story,
     notice_lines,
+    older_line,
     shorten,
     side_on,
     split_text,
+    stance_stories_of,
     stance_summary,
     status_lines,
 )
-from bot.service import StanceResult, StanceStatement
+from bot.service import StanceResult, StanceStory
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import bullet_parts, outlets_tag, split_line, story_meta
+from briefings.render import bullet_parts, more_line, outlets_tag, split_line, story_meta
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -192,12 +195,14 @@ def story_section(story: StoryBrief) -> Section:
     return Section(title, lines or ["(no statements)"], url=safe_url(story.url), footer=footer)
 
 
-def also_section(stories: Sequence[StoryBrief]) -> Section:
+def also_section(stories: Sequence[StoryBrief], more: int = 0) -> Section:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
         f"• {_link(shorten(s.title or s.url, 200), s.url)} ({clean(story_meta(s))})"
         for s in stories
     ]
+    if more:
+        lines.append(more_line(more))
     return Section("Also", lines)
 
 
@@ -212,22 +217,25 @@ def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
     sections = [story_section(s) for s in briefing.stories]
     if briefing.also:
-        sections.append(also_section(briefing.also))
+        sections.append(also_section(briefing.also, briefing.more))
     return pack_messages(sections, content=heading)
 
 
-def stance_line(st: StanceStatement) -> str:
+def stance_line(story: StanceStory) -> str:
     """One statement: who, when, where (a link), then the words verbatim, trimmed."""
+    st = story.best
     who = f"**{clean(st.speaker_name)}**" + (f", {clean(st.role)}" if st.role else "")
     source = _link(st.outlet or "source", st.url)
     words = clean(shorten(st.text, STANCE_WORDS))
-    side = side_on(st.stance.value, st.issue)
-    when = format_date(st.published) + (f" · {clean(side)}" if side else "")
-    return f"{who} · {when} · {source}\n{as_said(words, st.kind)}"
+    side = side_on(story.side.value, story.issue)
+    when = format_date(story.published) + (f" · {clean(side)}" if side else "")
+    return f"{who} · {when} · {source}\n{as_said(words, st.kind)}{in_story(story)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[DiscordMessage]:
-    lines = [stance_line(s) for s in result.statements] or ["No statements found."]
+    lines = [stance_line(s) for s in stance_stories_of(result)] or ["No statements found."]
+    if older_line(result):
+        lines.append(older_line(result))
     return pack_messages([Section(clean(stance_summary(result)), lines)], ephemeral=ephemeral)
 
 

@@ -36,7 +36,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import SlackMessage, render_briefing, render_reply
-from bot.commands import CommandRequest, handle
+from bot.commands import Attachment, CommandRequest, handle
 from bot.errors import ConfigurationError, PublishError
 from bot.ports import ChannelRef
 from bot.service import Service
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 COMMANDS = ("/stance", "/briefing", "/newsbrief")
-SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "files:write")
 MAX_RETRY_AFTER = 60.0
 
 
@@ -128,6 +128,21 @@ def _post_kwargs(message: SlackMessage) -> dict[str, Any]:
     }
 
 
+async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -> None:
+    """A reply's file into the channel (files.getUploadURLExternal, the upload, then
+    files.completeUploadExternal). A workspace that did not grant files:write still has
+    the text answer: the refusal is logged, not raised."""
+    try:
+        await client.files_upload_v2(
+            channel=channel,
+            file=attachment.data,
+            filename=attachment.filename,
+            title=attachment.description or attachment.filename,
+        )
+    except SlackApiError as exc:
+        log.warning("could not upload %s to %s: %s", attachment.filename, channel, error_code(exc))
+
+
 def register_commands(app: AsyncApp, service: Service, managers: Collection[str] = ()) -> None:
     """The three slash commands on ``app``: ack first, then the work, then the answer."""
 
@@ -163,6 +178,8 @@ def register_commands(app: AsyncApp, service: Service, managers: Collection[str]
                 await respond(
                     text=message.text, blocks=list(message.blocks), response_type="in_channel"
                 )
+        for attachment in reply.files:
+            await upload(client, channel.channel, attachment)
 
     for name in COMMANDS:
         app.command(name)(on_command)

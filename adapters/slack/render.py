@@ -19,16 +19,19 @@ from bot.commands import (
     as_said,
     feed_line,
     format_date,
+    in_story,
     notice_lines,
+    older_line,
     pack,
     shorten,
     side_on,
+    stance_stories_of,
     stance_summary,
     status_lines,
 )
-from bot.service import StanceResult, StanceStatement
+from bot.service import StanceResult, StanceStory
 from briefings.models import Briefing, Bullet, StoryBrief
-from briefings.render import bullet_parts, outlets_tag, split_line, story_meta
+from briefings.render import bullet_parts, more_line, outlets_tag, split_line, story_meta
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT = 3000
@@ -130,12 +133,14 @@ def story_blocks(story: StoryBrief) -> list[Block]:
     return [section(head), *sections(lines or ["(no statements)"])]
 
 
-def also_blocks(stories: Sequence[StoryBrief]) -> list[Block]:
+def also_blocks(stories: Sequence[StoryBrief], more: int = 0) -> list[Block]:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
         f"• {link(shorten(s.title or s.url, 200), s.url)} ({escape(story_meta(s))})"
         for s in stories
     ]
+    if more:
+        lines.append(more_line(more))
     return [section("*Also:*"), *sections(lines)]
 
 
@@ -156,24 +161,27 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
         blocks.extend(story_blocks(story))
     if briefing.also:
         blocks.append({"type": "divider"})
-        blocks.extend(also_blocks(briefing.also))
+        blocks.extend(also_blocks(briefing.also, briefing.more))
     return _messages(blocks, escape(title))
 
 
-def stance_line(st: StanceStatement) -> str:
+def stance_line(story: StanceStory) -> str:
     """*Anna Weber*, Chancellor · 2024-05-04 · <url|Outlet>\n> “words…”"""
+    st = story.best
     who = f"*{escape(st.speaker_name)}*" + (f", {escape(st.role)}" if st.role else "")
     source = link(st.outlet or "source", st.url)
     words = escape(shorten(st.text, STANCE_WORDS))
-    side = side_on(st.stance.value, st.issue)
-    when = format_date(st.published) + (f" · {escape(side)}" if side else "")
-    return f"{who} · {when} · {source}\n> {as_said(words, st.kind)}"
+    side = side_on(story.side.value, story.issue)
+    when = format_date(story.published) + (f" · {escape(side)}" if side else "")
+    return f"{who} · {when} · {source}\n> {as_said(words, st.kind)}{in_story(story)}"
 
 
 def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMessage]:
     summary = escape(stance_summary(result))
     blocks: list[Block] = [section(f"*{summary}*")]
-    lines = [stance_line(s) for s in result.statements] or ["No statements found."]
+    lines = [stance_line(s) for s in stance_stories_of(result)] or ["No statements found."]
+    if older_line(result):
+        lines.append(older_line(result))
     blocks.extend(sections(lines))
     return _messages(blocks, summary, ephemeral)
 

@@ -45,9 +45,9 @@ EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SKEW = timedelta(hours=6)
 """How far after the fetch a published date may lie (clocks and time zones get it wrong)."""
 
-KnownItems = Callable[[Sequence[FetchedItem]], Awaitable[Collection[str]]]
-"""Given a feed's items, the GUIDs of those the caller has already (their pages are not
-fetched again); called once per poll, so one batched look-up off the event loop."""
+KnownItems = Callable[[FeedState, Sequence[FetchedItem]], Awaitable[Collection[str]]]
+"""Given a feed and its items, the GUIDs of those the caller has already (their pages are
+not fetched again); called once per poll, so one batched look-up off the event loop."""
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
@@ -373,12 +373,16 @@ class FeedPoller:
         etag = response.headers.get("etag") or None
         last_modified = response.headers.get("last-modified") or None
         if response.status_code == 304:
-            # Not modified: nothing to parse. Servers may omit the validators on a 304.
+            # Not modified: nothing to parse. Servers may omit the validators on a 304. The
+            # items that had no text are tried again all the same.
+            items, pending = await self.complete_items(feed.retry, deadline)
             return PollResult(
                 url=feed.url,
                 status="not_modified",
+                items=items,
                 etag=etag or feed.etag,
                 last_modified=last_modified or feed.last_modified,
+                pending=pending,
             )
 
         content_type = response.headers.get("content-type", "")
@@ -392,7 +396,10 @@ class FeedPoller:
             log.info("feed %s failed: %s", feed.url, exc)
             return self._failed(feed, str(exc))
 
-        items, pending = await self.complete_items(await self._unknown(drafts), deadline)
+        drafts = await self._unknown(feed, drafts)
+        listed = {item.guid for item in drafts}
+        drafts += [item for item in feed.retry if item.guid not in listed]
+        items, pending = await self.complete_items(drafts, deadline)
         return PollResult(
             url=feed.url,
             status="ok",
@@ -403,10 +410,10 @@ class FeedPoller:
             pending=pending,
         )
 
-    async def _unknown(self, drafts: list[FetchedItem]) -> list[FetchedItem]:
+    async def _unknown(self, feed: FeedState, drafts: list[FetchedItem]) -> list[FetchedItem]:
         if self._known_items is None or not drafts:
             return drafts
-        known = await self._known_items(drafts)
+        known = await self._known_items(feed, drafts)
         return [item for item in drafts if item.guid not in known]
 
     async def complete_items(

@@ -9,13 +9,15 @@ from typing import Literal
 
 @dataclass
 class FeedState:
-    """What the poller needs to know about a feed: its URL and the validators of the last fetch."""
+    """What the poller needs to know about a feed: its URL, the validators of the last fetch,
+    and the items whose pages it should try again (whatever the feed answers)."""
 
     url: str
     etag: str | None = None
     last_modified: str | None = None
     failures: int = 0
     disabled: bool = False
+    retry: list[FetchedItem] = field(default_factory=list)  # items seen before without text
 
 
 @dataclass

@@ -36,6 +36,7 @@ from bot.ingest.feeds import TITLE_MAX, FeedPoller
 from bot.ingest.files import read_article_file
 from bot.ingest.models import FeedState, FetchedItem, PollResult
 from bot.store import NewArticle, canonical_url, content_hash, normalise_name
+from bot.store.records import PendingItem
 from briefings.models import Actor, Article, Statement
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 BATCH = 16
 """Articles parsed per engine call: big enough to keep the workers busy, small enough that a
 crash loses little work and progress moves."""
+ITEM_ATTEMPTS = 5
+"""How many polls try to read the page of an item that has no text before giving up."""
 
 
 class FeedRow(Protocol):
@@ -86,9 +89,27 @@ class IngestStore(Protocol):
         disable: bool = False,
     ) -> None: ...
 
-    def has_item(self, guid: str | None, url: str) -> bool: ...
+    def known_items(
+        self,
+        feed_id: int | None,
+        items: Sequence[tuple[str, str]],
+        now: datetime,
+        *,
+        give_up: int,
+    ) -> set[str]: ...
 
-    def is_duplicate(self, guid: str | None, url: str, body: str) -> bool: ...
+    def link_duplicate(
+        self, feed_id: int | None, guid: str | None, url: str, body: str, now: datetime
+    ) -> bool: ...
+
+    def note_pending(
+        self,
+        feed_id: int,
+        items: Sequence[tuple[str, str, str, str, datetime | None, str]],
+        now: datetime,
+    ) -> None: ...
+
+    def pending_items(self, feed_id: int, *, give_up: int) -> Sequence[PendingItem]: ...
 
     def engine_aliases(self) -> dict[str, Actor]: ...
 
@@ -186,6 +207,7 @@ class IngestPipeline:
         clock: Callable[[], datetime],
         feed_max_bytes: int = 10_000_000,
         feed_timeout: float | None = None,
+        item_attempts: int = ITEM_ATTEMPTS,
         after_run: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
@@ -194,8 +216,10 @@ class IngestPipeline:
         self.clock = clock
         self.feed_max_bytes = feed_max_bytes
         self.feed_timeout = feed_timeout  # a feed's whole poll, its pages included
+        self.item_attempts = item_attempts
         self.after_run = after_run
         self._lock = asyncio.Lock()
+        self._feed_ids: dict[str, int] = {}
 
     async def run(
         self,
@@ -258,6 +282,8 @@ class IngestPipeline:
         self, feeds: Sequence[FeedRow], summary: IngestSummary, step: Callable[[], None]
     ) -> None:
         by_url = {feed.url: feed for feed in feeds}
+        self._feed_ids = {feed.url: feed.id for feed in feeds}
+        retry = await asyncio.to_thread(self._retry_items, [feed.id for feed in feeds])
         states = [
             FeedState(
                 url=feed.url,
@@ -265,6 +291,7 @@ class IngestPipeline:
                 last_modified=feed.last_modified,
                 failures=feed.failures,
                 disabled=feed.disabled,
+                retry=retry.get(feed.id, []),
             )
             for feed in feeds
         ]
@@ -286,13 +313,27 @@ class IngestPipeline:
                     await self._record_failure(feed, one_line_reason(exc), None, summary)
                 step()
 
-    async def _known_items(self, items: Sequence[FetchedItem]) -> set[str]:
-        """The GUIDs of the items stored already: one thread hop for the whole feed."""
+    def _retry_items(self, feed_ids: Sequence[int]) -> dict[int, list[FetchedItem]]:
+        """Each feed's items that had no text, to be tried again (in a worker thread)."""
+        out: dict[int, list[FetchedItem]] = {}
+        for feed_id in feed_ids:
+            rows = self.store.pending_items(feed_id, give_up=self.item_attempts)
+            if rows:
+                out[feed_id] = [
+                    FetchedItem(row.guid, row.url, row.title, row.published, row.outlet, "")
+                    for row in rows
+                ]
+        return out
 
-        def known() -> set[str]:
-            return {item.guid for item in items if self.store.has_item(item.guid, item.url)}
-
-        return await asyncio.to_thread(known)
+    async def _known_items(self, feed: FeedState, items: Sequence[FetchedItem]) -> set[str]:
+        """The GUIDs of the feed's items that need no more work: one thread hop for the whole
+        feed (items reached through another feed are linked to this one on the way)."""
+        feed_id = self._feed_ids[feed.url]
+        pairs = [(item.guid, item.url) for item in items]
+        now = self.clock()
+        return await asyncio.to_thread(
+            lambda: self.store.known_items(feed_id, pairs, now, give_up=self.item_attempts)
+        )
 
     async def _record_failure(
         self,
@@ -328,17 +369,13 @@ class IngestPipeline:
                 feed, result.error or "unknown error", result.retry_after, summary
             )
             return
-        problems: list[str] = []
         if result.status == "not_modified":
             summary.not_modified += 1
-        else:
-            # Read newest first, stored oldest first: names learned from an article help
-            # the later ones, and article ids follow time as briefings expect.
-            problems = await self._store_items(oldest_first(result.items), feed.id, summary)
-            problems += [
-                f"{item.url or item.guid}: no text yet ({item.error or 'empty'})"
-                for item in result.pending
-            ]
+        # Read newest first, stored oldest first: names learned from an article help the
+        # later ones, and article ids follow time as briefings expect.
+        problems = await self._store_items(oldest_first(result.items), feed.id, summary)
+        if result.pending:
+            await self._note_pending(feed, result.pending)
         etag = fit_validator(result.etag, ETAG_MAX)
         last_modified = fit_validator(result.last_modified, LAST_MODIFIED_MAX)
         if problems:
@@ -360,6 +397,23 @@ class IngestPipeline:
             )
         )
 
+    async def _note_pending(self, feed: FeedRow, pending: Sequence[FetchedItem]) -> None:
+        """Count an attempt at each item still without text; the next polls try again."""
+        rows = [
+            (
+                item.guid,
+                item.url,
+                item.title,
+                item.outlet,
+                item.published,
+                one_line(item.error or "no text", ERROR_MAX),
+            )
+            for item in pending
+        ]
+        now = self.clock()
+        await asyncio.to_thread(lambda: self.store.note_pending(feed.id, rows, now))
+        log.info("feed %s: %d items without text yet, tried again later", feed.url, len(rows))
+
     # ------------------------------------------------------------------- items
 
     async def _store_items(
@@ -368,7 +422,7 @@ class IngestPipeline:
         """Store the new ones of ``items``; returns why each item that could not be stored
         was not (one line each)."""
         problems: list[str] = []
-        fresh = await asyncio.to_thread(self._fresh, [fit_item(item) for item in items])
+        fresh = await asyncio.to_thread(self._fresh, [fit_item(item) for item in items], feed_id)
         for start in range(0, len(fresh), BATCH):
             batch = fresh[start : start + BATCH]
             aliases = await asyncio.to_thread(self.store.engine_aliases)
@@ -423,15 +477,16 @@ class IngestPipeline:
                     aliases = await asyncio.to_thread(self.store.engine_aliases)
         return problems
 
-    def _fresh(self, items: Sequence[FetchedItem]) -> list[FetchedItem]:
+    def _fresh(self, items: Sequence[FetchedItem], feed_id: int | None) -> list[FetchedItem]:
         """The items with text that are neither stored nor repeated in ``items`` (in a
-        worker thread: it asks the store)."""
+        worker thread: it asks the store). One stored already, reached through another
+        feed, is linked to this one instead."""
         fresh: list[FetchedItem] = []
         seen: set[str] = set()
         for item in items:
             if not item.text.strip():
                 continue
-            keys = {content_hash(item.text)}
+            keys = {content_hash(item.text, canonical_url(item.url) or item.guid)}
             if item.guid:
                 keys.add("guid:" + item.guid)
             canonical = canonical_url(item.url)
@@ -440,7 +495,7 @@ class IngestPipeline:
             if keys & seen:
                 continue
             seen |= keys
-            if self.store.is_duplicate(item.guid, item.url, item.text):
+            if self.store.link_duplicate(feed_id, item.guid, item.url, item.text, self.clock()):
                 continue
             fresh.append(item)
         return fresh

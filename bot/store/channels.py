@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.ports import ChannelRef
 from bot.store import models as m
@@ -21,7 +21,7 @@ from bot.store.records import (
     FeedRecord,
     StoredStatement,
 )
-from bot.store.statements import read_statement, topic_match
+from bot.store.statements import STATEMENT_COLUMNS, read_statement, topic_match
 
 
 def channel_record(row: m.Channel) -> ChannelRecord:
@@ -119,12 +119,12 @@ class ChannelStore(Database):
             channel.briefing_bullets = bullets
 
     def subscribe_feed(
-        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool = False
+        self, ref: ChannelRef, url: str, now: datetime, title: str = "", *, reenable: bool = False
     ) -> FeedRecord:
         """Add the feed (when new) and subscribe the channel to it, in one transaction;
         ``reenable`` gives a disabled feed a fresh start (a manager adding it again)."""
         with self.transaction() as session:
-            feed = ensure_feed(session, url, now, reenable=reenable)
+            feed = ensure_feed(session, url, now, title, reenable=reenable)
             channel = self._ensure_channel(session, ref, now)
             session.flush()
             if session.get(m.ChannelFeed, (channel.id, feed.id)) is None:
@@ -192,7 +192,7 @@ class ChannelStore(Database):
         self, session: Session, ref: ChannelRef, *, max_articles: int = 5000
     ) -> tuple[list[StoredStatement], int]:
         """Statements of the articles the channel has not had yet (its feeds, its topics),
-        oldest article first, and the highest article id seen (the next high-water mark)."""
+        oldest article first, and the highest link id seen (the next high-water mark)."""
         channel = self._channel(session, ref)
         after = 0
         topics: list[str] = []
@@ -212,10 +212,19 @@ class ChannelStore(Database):
                     select(m.ChannelFeed.feed_id).where(m.ChannelFeed.channel_id == channel.id)
                 )
             )
-        newest = session.scalar(select(func.max(m.Article.id))) or 0
-        query = select(m.Article.id).where(m.Article.id > after, m.Article.id <= newest)
+        # The mark counts links (an article reaching a feed), not articles: an article a
+        # channel's feed reaches after the channel's last briefing is new to it, whenever
+        # the article itself was first stored; one it had through another feed is not.
+        link = m.FeedArticle
+        earlier = aliased(m.FeedArticle)
+        newest = session.scalar(select(func.max(link.id))) or 0
+        reached = select(link.article_id).where(link.id > after, link.id <= newest)
+        had = select(earlier.id).where(earlier.article_id == link.article_id, earlier.id <= after)
         if feed_ids:
-            query = query.where(m.Article.feed_id.in_(feed_ids))
+            reached = reached.where(link.feed_id.in_(feed_ids))
+            had = had.where(earlier.feed_id.in_(feed_ids))
+        reached = reached.where(~had.exists())
+        query = select(m.Article.id).where(m.Article.id.in_(reached))
         if topics:
             match = topic_match(self.dialect, topics)
             if match is not None:
@@ -226,14 +235,16 @@ class ChannelStore(Database):
         )
         if not article_ids:
             return [], max(after, newest)
-        lead_text = func.substr(m.Article.text, 1, LEAD_CHARS)
+        lead_text = func.substr(m.Article.text, 1, LEAD_CHARS).label("lead")
+        # Columns, not ORM objects: a busy day has thousands of rows, and building an
+        # instance for each would cost more than the rest of the briefing.
         rows = session.execute(
             select(
-                m.Statement,
+                *STATEMENT_COLUMNS,
                 m.Article.title,
                 m.Article.url,
                 m.Article.outlet,
-                m.Actor.name,
+                m.Actor.name.label("actor_name"),
                 lead_text,
             )
             .join(m.Article, m.Statement.article_id == m.Article.id)
@@ -243,15 +254,15 @@ class ChannelStore(Database):
         )
         found = [
             StoredStatement(
-                read_statement(stmt, actor_name),
-                stmt.article_id,
-                title,
-                url,
-                outlet,
-                stmt.published,
-                lead or "",
+                read_statement(row, row.actor_name),
+                row.article_id,
+                row.title,
+                row.url,
+                row.outlet,
+                row.published,
+                row.lead or "",
             )
-            for stmt, title, url, outlet, actor_name, lead in rows
+            for row in rows
         ]
         return found, max(after, newest)
 

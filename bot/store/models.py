@@ -79,7 +79,10 @@ class Feed(Base):
 
 
 class Article(Base):
-    """One stored article, deduplicated by GUID, canonical URL and content hash."""
+    """One stored article, deduplicated by canonical URL and content hash (a short text's
+    hash includes its link, so placeholder summaries never merge). ``feed_id`` and ``guid``
+    are the first feed's; every feed that reaches it has a ``FeedArticle``, and new rows
+    leave ``guid`` empty (GUIDs are unique per feed, in ``feed_articles``)."""
 
     __tablename__ = "articles"
 
@@ -98,6 +101,45 @@ class Article(Base):
     statements: Mapped[list[Statement]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class FeedArticle(Base):
+    """An item of a feed and the article it is: many feeds can reach one article, a GUID is
+    unique per feed (``guid_hash``: its SHA-256). The ids are the order in which articles
+    reached feeds, which is what a delivery's high-water mark counts in (migration 0008)."""
+
+    __tablename__ = "feed_articles"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "guid_hash", name="uq_feed_articles_feed_id"),
+        Index("ix_feed_articles_article", "article_id", "id"),
+        Index("ix_feed_articles_feed", "feed_id", "id", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    guid_hash: Mapped[str] = mapped_column(String(64))
+    linked: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingItem(Base):
+    """An item seen without any text (its page could not be read), tried again on later
+    polls until it has text or ``attempts`` reaches the limit."""
+
+    __tablename__ = "pending_items"
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    guid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    guid: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(500))
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Actor(Base):

@@ -74,6 +74,19 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An item of a feed that had no text when last seen, and how often it was tried."""
+
+    guid: str
+    url: str
+    title: str
+    outlet: str
+    published: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredStatement:
     """A statement row with the article it came from (for /stance and briefings)."""
 

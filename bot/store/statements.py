@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -450,8 +450,24 @@ def _statement_row(
     )
 
 
-def read_statement(row: m.Statement, actor_name: str | None) -> Statement:
-    """The engine's Statement back from a row (its columns and the rest in ``data``)."""
+# What ``read_statement`` reads of a statement row, for queries that select columns.
+STATEMENT_COLUMNS = (
+    m.Statement.article_id,
+    m.Statement.published,
+    m.Statement.data,
+    m.Statement.content_start,
+    m.Statement.content_end,
+    m.Statement.text,
+    m.Statement.kind,
+    m.Statement.stance,
+    m.Statement.actor_id,
+    m.Statement.actor_evidence,
+)
+
+
+def read_statement(row: m.Statement | Row[Any], actor_name: str | None) -> Statement:
+    """The engine's Statement back from a row (its columns and the rest in ``data``): an
+    ORM row, or a row of ``STATEMENT_COLUMNS``."""
     data: dict[str, Any] = dict(row.data)
     data["content"] = {"start": row.content_start, "end": row.content_end, "text": row.text}
     data["kind"] = row.kind

@@ -74,6 +74,17 @@ class Store:
             self.repo.stance_statements, actor_id, since=since, topic=topic, limit=limit
         )
 
+    # --------------------------------------------------------------------- feeds
+
+    async def add_feed(self, url: str, now: datetime, title: str, *, reenable: bool) -> FeedRecord:
+        return await self._run(self.repo.add_feed, url, now, title, reenable=reenable)
+
+    async def remove_feed(self, url: str) -> bool:
+        return await self._run(self.repo.remove_feed, url)
+
+    async def feeds(self) -> list[FeedRecord]:
+        return await self._run(self.repo.feeds)
+
     # ------------------------------------------------------------------ channels
 
     async def channel(self, ref: ChannelRef) -> ChannelRecord | None:
@@ -99,9 +110,9 @@ class Store:
         await self._run(self.repo.set_length, ref, stories, bullets, now)
 
     async def subscribe_feed(
-        self, ref: ChannelRef, url: str, now: datetime, *, reenable: bool
+        self, ref: ChannelRef, url: str, now: datetime, title: str, *, reenable: bool
     ) -> FeedRecord:
-        return await self._run(self.repo.subscribe_feed, ref, url, now, reenable=reenable)
+        return await self._run(self.repo.subscribe_feed, ref, url, now, title, reenable=reenable)
 
     async def unsubscribe_feed(self, ref: ChannelRef, url: str) -> bool:
         return await self._run(self.repo.unsubscribe_feed, ref, url)

@@ -82,7 +82,7 @@ async def test_commands_are_synced_to_the_development_guild(
     names = {c["name"]: c for c in sync.body}
     assert set(names) == {"stance", "briefing", "newsbrief"}
     briefing = {o["name"]: o for o in names["briefing"]["options"]}
-    assert set(briefing) == {"now", "schedule", "status", "topics", "feeds"}
+    assert set(briefing) == {"now", "schedule", "status", "topics", "feeds", "length"}
     assert {o["name"] for o in briefing["topics"]["options"]} == {"add", "remove", "list"}
     actor = names["stance"]["options"][0]
     assert actor["name"] == "actor" and actor["autocomplete"] is True
@@ -103,6 +103,31 @@ async def test_stance_is_deferred_then_answered_in_a_follow_up(
     assert "“Energy prices must come down before any new levy.”" in embed["description"]
     assert follow_up.body["allowed_mentions"]["parse"] == []
     assert discord_api.violations == []
+
+
+async def test_stance_attaches_the_positions_picture_as_a_multipart_upload(
+    client: discord.Client, discord_api: FakeDiscordAPI
+) -> None:
+    options = [{"name": "actor", "type": 3, "value": "Germany"}]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [follow_up] = discord_api.matching("POST", WEBHOOK)
+    assert follow_up.headers["Content-Type"].startswith("multipart/form-data")
+    [(field, filename, data)] = follow_up.files
+    assert (field, filename) == ("files[0]", "positions.png")
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert follow_up.body["attachments"][0]["filename"] == "positions.png"
+    assert follow_up.body["embeds"][0]["title"].startswith("Germany: 2 statements")
+
+
+async def test_an_actor_with_one_statement_gets_no_picture(
+    client: discord.Client, discord_api: FakeDiscordAPI
+) -> None:
+    options = [{"name": "actor", "type": 3, "value": "France"}]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [follow_up] = discord_api.matching("POST", WEBHOOK)
+    assert follow_up.files == [] and not follow_up.body.get("attachments")
 
 
 async def test_the_interaction_is_deferred_before_the_work_is_done(

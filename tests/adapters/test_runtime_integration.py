@@ -305,7 +305,7 @@ async def test_run_bot_with_discord_and_slack_delivers_the_due_briefing_on_both(
         # 08:00, the news stored, and the 08:00 slot passed while it was down.
         rt = await build_runtime(settings, publishers, now=clock, extractor=QuoteExtractor())
         for channel in (on_discord, on_slack):
-            await rt.subscribe(channel, schedule="daily 08:00", timezone="UTC")
+            await rt.service.subscribe(channel, schedule="daily 08:00", timezone="UTC")
         await rt.ingest_items(
             [item("b1", "“The grid will hold this winter,” said Chancellor Anna Weber.")]
         )
@@ -401,7 +401,7 @@ async def test_run_bot_with_slack_oauth_uses_the_api_url_for_every_client(
         rt = await build_runtime(settings, publishers, now=clock, extractor=QuoteExtractor())
         _, store = oauth_settings(settings.sqlalchemy_url, "111.222", "client-secret")
         await store.async_save(installation(slack.token))
-        await rt.subscribe(channel, schedule="daily 08:00", timezone="UTC")
+        await rt.service.subscribe(channel, schedule="daily 08:00", timezone="UTC")
         await rt.ingest_items(
             [item("c1", "“Talks resume on Monday,” said President Luc Marchand.")]
         )

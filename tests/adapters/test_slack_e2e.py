@@ -106,6 +106,21 @@ async def test_a_signed_stance_command_is_acked_then_posted(bot: SlackBot) -> No
     assert bot.fake.violations == []
 
 
+async def test_stance_uploads_the_positions_picture_to_the_channel(bot: SlackBot) -> None:
+    await bot.command("/stance", "Germany")
+    await bot.fake.wait_for(lambda f: bool(f.named("files.completeUploadExternal")))
+    [start] = bot.fake.named("files.getUploadURLExternal")
+    assert start.body["filename"] == "positions.png"
+    [(file_id, data)] = bot.fake.uploads.items()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and int(start.body["length"]) == len(data)
+    [done] = bot.fake.named("files.completeUploadExternal")
+    assert done.body["channel_id"] == NEWS
+    assert json.loads(done.body["files"])[0]["id"] == file_id
+    # the text answer came first
+    methods = [call.method for call in bot.fake.calls]
+    assert methods.index("chat.postMessage") < methods.index("files.getUploadURLExternal")
+
+
 async def test_the_command_is_acked_before_the_work_is_done(
     bot: SlackBot, service: FakeService
 ) -> None:

@@ -118,7 +118,9 @@ def test_stance_json_is_the_contract(repo: Repository) -> None:
     code, out, _ = run("stance", "Scholz", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"actor", "summary", "statements"}
+    assert set(data) == {"actor", "summary", "statements", "stories"}
+    [story] = data["stories"]
+    assert story["stance"] == {"side": "opposes", "issue": "tanks"} and story["statements"] == 1
     assert data["actor"]["id"] == "DE" and data["actor"]["name"] == "Germany"
     assert data["summary"]["statements"] == 1
     assert data["summary"]["stances"] == {"opposes": 1}

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import pytest
 from adapters.console.bot import CONSOLE_CHANNEL
 from bot.cli_run import demo_items, plan_adapters, run_bot, secrets_of, stance_candidates
 from bot.errors import ConfigurationError
-from bot.ports import ChannelRef, Publisher
+from bot.ports import Publisher
 from config.logging import REDACTED, configure_logging, redact
 from config.settings import Settings
 from tests.fakes.discord_api import FakeDiscordAPI
@@ -116,17 +116,6 @@ class FakeRuntime:
         self.publishers: dict[str, Publisher] = {}
         self.started = False
         self.closed = False
-
-    async def subscribe(
-        self,
-        channel: ChannelRef,
-        *,
-        feeds: Sequence[str] = (),
-        schedule: str | None = None,
-        timezone: str = "UTC",
-    ) -> None:
-        if schedule is not None:
-            await self.service.set_schedule(channel, schedule, timezone)
 
     def start(self) -> None:
         self.started = True

@@ -228,7 +228,7 @@ async def test_killed_briefing_is_delivered_once_after_restart(
     past = datetime.now(UTC) - timedelta(days=2)
     settings = load_settings(data_dir=tmp_path, database_url=database_url)
     setup = await build_runtime(settings, {}, now=lambda: past, extractor=PatternExtractor())
-    await setup.subscribe(CHANNEL, schedule="daily 08:00", timezone="UTC")
+    await setup.service.subscribe(CHANNEL, schedule="daily 08:00", timezone="UTC")
     await setup.ingest_items(
         [
             FetchedItem(

@@ -92,9 +92,9 @@ async def seed(runtime: Runtime) -> None:
 
 
 async def test_jobs_follow_the_subscriptions(runtime: Runtime) -> None:
-    await runtime.subscribe(NEWS, schedule="daily 08:00", timezone="Europe/Berlin")
-    await runtime.subscribe(DESK, schedule="weekdays 07:30", timezone="America/New_York")
-    await runtime.subscribe(ChannelRef("console", "local", "quiet"))  # no schedule, no job
+    await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="Europe/Berlin")
+    await runtime.service.subscribe(DESK, schedule="weekdays 07:30", timezone="America/New_York")
+    await runtime.service.subscribe(ChannelRef("console", "local", "quiet"))  # no schedule, no job
     runtime.start()
     jobs = {job.id: job for job in runtime.scheduler.jobs()}
     assert set(jobs) == {POLL_JOB, briefing_job_id(NEWS), briefing_job_id(DESK)}
@@ -118,7 +118,7 @@ async def test_jobs_follow_the_subscriptions(runtime: Runtime) -> None:
 async def test_the_poll_job_runs_at_start(runtime: Runtime) -> None:
     async with FeedServer() as server:
         server.route("/feed.xml", rss_feed("Empty", []), etag='"e1"')
-        await runtime.add_feed(server.url("/feed.xml"))
+        await runtime.service.add_feed(None, server.url("/feed.xml"))
         runtime.start()
         await eventually(lambda: bool(server.requests_for("/feed.xml")), "the feed is polled")
         await eventually(
@@ -130,7 +130,7 @@ async def test_the_poll_job_runs_at_start(runtime: Runtime) -> None:
 async def test_a_briefing_job_publishes_when_it_fires(
     runtime: Runtime, clock: Clock, console: Recorder
 ) -> None:
-    await runtime.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
+    await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
     await seed(runtime)
     runtime.start()
     await asyncio.sleep(0.05)
@@ -148,7 +148,7 @@ async def test_missed_slots_are_delivered_once_at_start_and_never_again(
     first = await build_runtime(
         settings, {"console": console}, now=clock, extractor=PatternExtractor()
     )
-    await first.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
+    await first.service.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
     await seed(first)
     await first.aclose()
     # Down for three days; two restarts.
@@ -167,7 +167,7 @@ async def test_missed_slots_are_delivered_once_at_start_and_never_again(
 
 
 async def test_a_channel_without_a_publisher_is_skipped(runtime: Runtime, clock: Clock) -> None:
-    await runtime.subscribe(DESK, schedule="hourly", timezone="UTC")  # no slack publisher
+    await runtime.service.subscribe(DESK, schedule="hourly", timezone="UTC")  # no slack publisher
     clock.now += timedelta(hours=3)
     runtime.start()
     await asyncio.sleep(0.1)

@@ -137,7 +137,7 @@ async def test_feeds_to_stance_and_briefing_end_to_end(
     runtime: Runtime, server: FeedServer, recorder: Recorder
 ) -> None:
     publish_feed(server, with_budget=False)
-    await runtime.subscribe(
+    await runtime.service.subscribe(
         CHANNEL, feeds=[server.url("/world/rss.xml")], schedule="daily 08:00", timezone="UTC"
     )
     first = await runtime.ingest_once()

@@ -162,8 +162,8 @@ async def test_ingest_polls_stores_and_learns(
 ) -> None:
     url = world_feed(server)
     server.route("/broken.xml", "Internal error", status=500, content_type="text/plain")
-    await runtime.add_feed(url)
-    await runtime.add_feed(server.url("/broken.xml"))
+    await runtime.service.add_feed(None, url)
+    await runtime.service.add_feed(None, server.url("/broken.xml"))
     calls: list[tuple[int, int]] = []
     summary = await runtime.ingest_once(progress=lambda done, total: calls.append((done, total)))
     assert summary == IngestSummary(
@@ -184,7 +184,7 @@ async def test_ingest_polls_stores_and_learns(
     assert extractor.aliases_given[-1]["Scholz"].id == "DE"
     assert extractor.aliases_given[-1]["Olaf Scholz"].id == "DE"
     # The failing feed keeps its reason and waits.
-    (broken,) = [f for f in await runtime.feeds() if f.url.endswith("broken.xml")]
+    (broken,) = [f for f in await runtime.service.list_feeds(None) if f.url.endswith("broken.xml")]
     assert broken.failures == 1 and broken.last_error and "500" in broken.last_error
 
 
@@ -192,7 +192,7 @@ async def test_a_second_poll_is_conditional_and_stores_nothing_twice(
     runtime: Runtime, server: FeedServer, extractor: PatternExtractor, clock: Clock
 ) -> None:
     url = world_feed(server)
-    await runtime.add_feed(url)
+    await runtime.service.add_feed(None, url)
     await runtime.ingest_once()
     again = await runtime.ingest_once()
     assert again == IngestSummary(feeds_polled=1, not_modified=1)
@@ -224,7 +224,7 @@ async def test_failing_feeds_back_off_and_are_disabled(
 ) -> None:
     server.route("/gone.xml", "Not here", status=404, content_type="text/plain")
     url = server.url("/gone.xml")
-    await runtime.add_feed(url)
+    await runtime.service.add_feed(None, url)
     await runtime.ingest_once()
     # Backing off: not polled again until the delay has passed.
     assert (await runtime.ingest_once()).feeds_polled == 0
@@ -233,7 +233,7 @@ async def test_failing_feeds_back_off_and_are_disabled(
     for _ in range(MAX_FAILURES - 1):
         clock.now += timedelta(days=8)
         assert (await runtime.ingest_once()).failed == 1
-    (status,) = await runtime.feeds()
+    (status,) = await runtime.service.list_feeds(None)
     assert (
         status.disabled and status.failures == MAX_FAILURES and "404" in (status.last_error or "")
     )
@@ -241,11 +241,11 @@ async def test_failing_feeds_back_off_and_are_disabled(
     assert (await runtime.ingest_once()).feeds_polled == 0
     # The channels that use it see why.
     channel = ChannelRef("console", "local", "news")
-    await runtime.subscribe(channel, feeds=[url])
+    await runtime.service.subscribe(channel, feeds=[url])
     (shown,) = (await runtime.service.status(channel)).feeds
     assert shown.disabled and "404" in (shown.last_error or "")
     # An operator adding it again gives it a fresh start.
-    again = await runtime.add_feed(url)
+    again = await runtime.service.add_feed(None, url)
     assert not again.disabled and again.failures == 0
     assert (await runtime.ingest_once()).feeds_polled == 1
 
@@ -351,10 +351,10 @@ async def test_bad_feeds_fail_alone_with_their_reason_stored_and_the_good_ones_a
     try:
         # A first run with the world desk alone loads what ingestion imports on first use,
         # so the memory traced below is the poll's own.
-        await rt.add_feed(world)
+        await rt.service.add_feed(None, world)
         assert (await rt.ingest_once()).articles_new == 2
         for url in urls.values():
-            await rt.add_feed(url)
+            await rt.service.add_feed(None, url)
         tracemalloc.start()
         try:
             summary = await rt.ingest_once()

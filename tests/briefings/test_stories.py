@@ -208,7 +208,9 @@ def test_briefing_budget_ranks_by_outlets_and_keeps_the_rest_under_also() -> Non
     assert all(len(story.bullets) <= 2 for story in briefing.stories)
     coverage = [story.outlets for story in (*briefing.stories, *briefing.also)]
     assert coverage == sorted(coverage, reverse=True)
-    assert len(briefing.stories) + len(briefing.also) == len(cluster_reports(reports))
+    assert len(briefing.stories) + len(briefing.also) + briefing.more == len(
+        cluster_reports(reports)
+    )
 
 
 def test_seed_article_split(nlp: Language) -> None:

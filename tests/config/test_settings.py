@@ -37,6 +37,6 @@ async def test_the_runtime_downloads_within_the_settings(tmp_path: Path) -> None
     settings = load_settings(data_dir=tmp_path, fetch_timeout_seconds=3, feed_max_bytes=4096)
     runtime = await build_runtime(settings, {}, nlp_processes=0)
     try:
-        assert (runtime.fetch_timeout, runtime.feed_max_bytes) == (3, 4096)
+        assert (runtime.config.fetch_timeout, runtime.config.feed_max_bytes) == (3, 4096)
     finally:
         await runtime.aclose()

@@ -19,6 +19,8 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +41,27 @@ class Recorded:
     query: dict[str, str]
     body: Any
     headers: dict[str, str]
+    # a multipart request's files: (form field, filename, bytes); its JSON is ``body``
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[Any, list[tuple[str, str, bytes]]]:
+    """A multipart/form-data body as Discord reads it: the ``payload_json`` part, and the
+    files (``files[n]`` parts) with their names and bytes."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    payload: Any = None
+    files: list[tuple[str, str, bytes]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        if name == "payload_json":
+            payload = json.loads(data)
+        else:
+            files.append((str(name), part.get_filename() or "", data))
+    return payload, files
 
 
 @dataclass
@@ -238,12 +261,15 @@ class FakeDiscordAPI:
         path = "/" + request.match_info["tail"]
         raw = await request.read()
         body: Any = None
+        files: list[tuple[str, str, bytes]] = []
         if raw and request.content_type == "application/json":
             body = json.loads(raw)
+        elif raw and request.content_type == "multipart/form-data":
+            body, files = _multipart(request.headers["Content-Type"], raw)
         elif raw:
             body = raw.decode("utf-8", "replace")
         self.requests.append(
-            Recorded(request.method, path, dict(request.query), body, dict(request.headers))
+            Recorded(request.method, path, dict(request.query), body, dict(request.headers), files)
         )
         self._changed.set()
         try:

@@ -7,12 +7,13 @@ configuration command and then read it back through ``status``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.errors import NotFoundError, UnknownActorError, UnsafeURLError, UserInputError
+from bot.errors import NotFoundError, UnknownActorError, UnsafeURLError
 from bot.ports import ChannelRef
+from bot.schedules import read_schedule
 from bot.service import (
     ChannelStatus,
     FeedStatus,
@@ -20,6 +21,7 @@ from bot.service import (
     StanceResult,
     StanceStatement,
     StanceSummary,
+    stance_stories,
 )
 from briefings.brief import Budget
 from briefings.models import Actor, Briefing, Bullet, Kind, Stance, StoryBrief
@@ -96,7 +98,10 @@ class FakeService(Service):
             last=max(dates) if dates else None,
             stances=stances,
         )
-        return StanceResult(actor, summary, tuple(found[:limit]), matched_as="country")
+        shown = tuple(found[:limit])
+        return StanceResult(
+            actor, summary, shown, matched_as="country", stories=stance_stories(shown)
+        )
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         self._record("actor_names", prefix)
@@ -109,20 +114,10 @@ class FakeService(Service):
 
     async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
         self._record("set_schedule", (channel, schedule, timezone))
-        try:
-            ZoneInfo(timezone)
-        except (KeyError, ValueError) as exc:
-            raise UserInputError(f"Unknown time zone {timezone!r}.") from exc
-        if schedule.startswith("daily "):
-            hour, _, minute = schedule.split()[1].partition(":")
-            cron = f"{int(minute)} {int(hour)} * * *"
-        elif len(schedule.split()) == 5:
-            cron = schedule
-        else:
-            raise UserInputError(f"Not a schedule: {schedule!r}.")
+        cron, zone = read_schedule(schedule, timezone)  # the service's own parser
         config = self._channel(channel)
-        config.schedule, config.timezone = cron, timezone
-        return cron
+        config.schedule, config.timezone = cron, zone
+        return cron or "off"
 
     async def add_topics(self, channel: ChannelRef, words: list[str]) -> tuple[str, ...]:
         self._record("add_topics", (channel, words))
@@ -156,6 +151,20 @@ class FakeService(Service):
     async def list_feeds(self, channel: ChannelRef) -> tuple[FeedStatus, ...]:
         self._record("list_feeds", channel)
         return tuple(self._channel(channel).feeds.values())
+
+    async def subscribe(
+        self,
+        channel: ChannelRef,
+        *,
+        feeds: Sequence[str] = (),
+        schedule: str | None = None,
+        timezone: str = "UTC",
+    ) -> None:
+        """As ``StoreService.subscribe`` (the composition root sets the console up)."""
+        for url in feeds:
+            await self.add_feed(channel, url)
+        if schedule is not None:
+            await self.set_schedule(channel, schedule, timezone)
 
     async def status(self, channel: ChannelRef) -> ChannelStatus:
         self._record("status", channel)

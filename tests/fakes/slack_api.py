@@ -81,6 +81,7 @@ class FakeSlackAPI:
     violations: list[str] = field(default_factory=list)
     rate_limited: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (n, after)
     not_in_channel: set[str] = field(default_factory=set)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes uploaded
     base: str = ""
     root: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -95,6 +96,7 @@ class FakeSlackAPI:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner, port = await serve(app)
         self.root = f"http://127.0.0.1:{port}"
         self.base = f"{self.root}/api/"
@@ -158,12 +160,19 @@ class FakeSlackAPI:
             return dict(request.query)
         raw = await request.read()
         if request.content_type == "application/json":
-            return dict(json.loads(raw or b"{}"))
-        return dict(parse_qsl(raw.decode()))
+            return dict(request.query) | dict(json.loads(raw or b"{}"))
+        return dict(request.query) | dict(parse_qsl(raw.decode()))
 
     def _record(self, method: str, body: dict[str, Any], request: web.Request) -> None:
         self.calls.append(Call(method, body, dict(request.headers)))
         self._changed.set()
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the bytes, posted to the URL step 1 gave."""
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        self._record("upload", {"file_id": file_id}, request)
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -202,6 +211,17 @@ class FakeSlackAPI:
                     "url": "https://fake.slack.com/",
                 }
             )
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return web.json_response(
+                {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+            )
+        if method == "files.completeUploadExternal":
+            files = json.loads(str(body.get("files") or "[]"))
+            missing = [f["id"] for f in files if f["id"] not in self.uploads]
+            if missing:
+                return web.json_response({"ok": False, "error": "file_not_found"})
+            return web.json_response({"ok": True, "files": files})
         if method == "users.info":
             user = self.users.get(str(body.get("user")))
             if user is None:

@@ -129,7 +129,7 @@ async def test_known_items_are_skipped_without_fetching_their_pages(
     server.route("/feed.xml", summary_feed(server))
     asked: list[list[str]] = []
 
-    async def known(items: Sequence[FetchedItem]) -> set[str]:
+    async def known(feed: FeedState, items: Sequence[FetchedItem]) -> set[str]:
         asked.append([item.guid for item in items])
         return {"pier-1"}
 

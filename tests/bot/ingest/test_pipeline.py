@@ -3,21 +3,23 @@ their columns, and whatever one feed or item raises is that feed's error alone."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.ingest.pipeline import IngestPipeline
+from bot.ingest.pipeline import ITEM_ATTEMPTS, IngestPipeline
+from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from bot.store import NewArticle, Repository, models
-from briefings.models import Statement
+from briefings.models import Briefing, Statement
 from config.settings import load_settings
 from tests.bot.store.pg import database_url
-from tests.bot.test_service_runtime import NOW, Clock, PatternExtractor, world_feed
+from tests.bot.test_service_runtime import NOW, Clock, PatternExtractor, page, world_feed
 from tests.fakes.feed_server import FeedItem, FeedServer, rss_feed
 
 __all__ = ["database_url"]
@@ -64,8 +66,8 @@ async def test_values_too_long_for_their_columns_and_nul_bytes_stop_nothing(
 ) -> None:
     hostile = hostile_feed(server)
     world = world_feed(server)
-    await runtime.add_feed(hostile)
-    await runtime.add_feed(world)
+    await runtime.service.add_feed(None, hostile)
+    await runtime.service.add_feed(None, world)
 
     summary = await runtime.ingest_once()
 
@@ -112,8 +114,8 @@ async def test_an_item_the_store_refuses_is_its_feeds_error_and_is_tried_again(
 ) -> None:
     world = world_feed(server)
     hostile = hostile_feed(server)
-    await runtime.add_feed(world)
-    await runtime.add_feed(hostile)
+    await runtime.service.add_feed(None, world)
+    await runtime.service.add_feed(None, hostile)
     store = FlakyStore(runtime.repo)
     store.poison = {"/a/budget"}
     pipeline = IngestPipeline(
@@ -147,8 +149,8 @@ async def test_whatever_a_feed_raises_is_stored_as_its_error_and_the_others_go_o
 ) -> None:
     world = world_feed(server)
     hostile = hostile_feed(server)
-    await runtime.add_feed(world)
-    await runtime.add_feed(hostile)
+    await runtime.service.add_feed(None, world)
+    await runtime.service.add_feed(None, hostile)
     store = FlakyStore(runtime.repo)
     store.broken_feeds = {world}
     pipeline = IngestPipeline(
@@ -165,3 +167,177 @@ async def test_whatever_a_feed_raises_is_stored_as_its_error_and_the_others_go_o
     assert broken.next_attempt <= NOW + timedelta(hours=1)
     fine = runtime.repo.feed(hostile)
     assert fine is not None and fine.failures == 0 and fine.last_error is None
+
+
+class Collecting:
+    """A publisher that keeps what it was given."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.briefings: list[Briefing] = []
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        self.briefings.append(briefing)
+
+
+def quoting_page(server: FeedServer, path: str, speaker: str, words: str) -> str:
+    return page(
+        server,
+        path,
+        f"{speaker} speaks",
+        f'{speaker} said: "{words}" The council met again on Monday to discuss it further.',
+    )
+
+
+async def urls_new_to(runtime: Runtime, ref: ChannelRef) -> set[str]:
+    return {st.url for st in await runtime.service.store.new_statements(ref)}
+
+
+async def test_an_article_two_feeds_reach_is_one_article_both_feeds_channels_get(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    shared = quoting_page(server, "/a/shared", "Anna Berg", "The harbour stays open.")
+    own = quoting_page(server, "/a/own", "Carl Dahl", "The ferry runs at dawn.")
+    server.route(
+        "/first.xml", rss_feed("First", [FeedItem("Harbour", shared, summary="S.", guid="x-1")])
+    )
+    server.route(
+        "/second.xml",
+        rss_feed(
+            "Second",
+            [
+                # The same article under another GUID and a tracking parameter.
+                FeedItem("Harbour", shared + "?utm_source=rss", summary="S.", guid="b-7"),
+                # Another article under the GUID the first feed used: GUIDs are per feed.
+                FeedItem("Ferry", own, summary="F.", guid="x-1"),
+            ],
+        ),
+    )
+    one, two = ChannelRef("console", "local", "one"), ChannelRef("console", "local", "two")
+    await runtime.service.add_feed(one, server.url("/first.xml"))
+    publisher = Collecting()
+    assert (await runtime.ingest_once()).articles_new == 1
+    await runtime.service.deliver(one, NOW, publisher)
+
+    # The second feed comes later: its channel still gets the article stored before.
+    await runtime.service.add_feed(two, server.url("/second.xml"))
+    summary = await runtime.ingest_once()
+    assert summary.articles_new == 1  # the ferry; the harbour article was linked, not stored
+    assert runtime.repo.article_count() == 2
+    assert len(server.requests_for("/a/shared")) == 1  # its page was not read again
+    assert await urls_new_to(runtime, two) == {shared, own}
+    assert await urls_new_to(runtime, one) == set()  # nothing new to the first channel
+    await runtime.service.deliver(two, NOW + timedelta(hours=1), publisher)
+    assert await urls_new_to(runtime, two) == set()  # and nothing twice
+    await runtime.ingest_once()
+    assert runtime.repo.article_count() == 2
+
+
+async def test_a_channel_of_both_feeds_gets_a_shared_article_once(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    shared = quoting_page(server, "/a/shared", "Anna Berg", "The harbour stays open.")
+    for name in ("first", "second"):
+        server.route(
+            f"/{name}.xml",
+            rss_feed(name, [FeedItem("Harbour", shared, summary="S.", guid=f"{name}-1")]),
+        )
+    both = ChannelRef("console", "local", "both")
+    await runtime.service.add_feed(both, server.url("/first.xml"))
+    await runtime.ingest_once()
+    await runtime.service.deliver(both, NOW, Collecting())
+    await runtime.service.add_feed(both, server.url("/second.xml"))
+    await runtime.ingest_once()
+    assert await urls_new_to(runtime, both) == set()
+
+
+async def test_placeholder_summaries_of_different_articles_are_different_articles(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    items = [
+        FeedItem(f"Story {n}", server.url(f"/gone/{n}"), summary="Click here to read more.")
+        for n in range(3)
+    ]
+    server.route("/placeholders.xml", rss_feed("P", items))
+    await runtime.add_feed(server.url("/placeholders.xml"))
+    # The pages answer 404: each item keeps its placeholder, and each is its own article.
+    summary = await runtime.ingest_once()
+    assert summary.articles_new == 3
+    assert runtime.repo.article_count() == 3
+
+
+async def test_an_item_without_text_is_tried_again_whatever_the_304s_say(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    url = page(server, "/a/later", "Later", 'Eva Lund said: "We open in May." More follows.')
+    server.route("/a/later", "busy", status=503, content_type="text/plain")
+    server.route(
+        "/later.xml",
+        rss_feed("Later", [FeedItem("Later", url, guid="l-1")]),  # no summary: no text
+        etag='"l1"',
+    )
+    await runtime.add_feed(server.url("/later.xml"))
+    first = await runtime.ingest_once()
+    assert (first.articles_new, first.items_failed, first.failed) == (0, 0, 0)
+    feed = runtime.repo.feed(server.url("/later.xml"))
+    assert feed is not None and feed.etag == '"l1"'  # the feed itself was read fine
+
+    second = await runtime.ingest_once()  # the feed answers 304; the page is tried again
+    assert second.not_modified == 1 and second.articles_new == 0
+    assert len(server.requests_for("/a/later")) == 2
+
+    page(server, "/a/later", "Later", 'Eva Lund said: "We open in May." More follows.')
+    third = await runtime.ingest_once()
+    assert (third.not_modified, third.articles_new) == (1, 1)
+    assert len(server.requests_for("/a/later")) == 3
+    await runtime.ingest_once()
+    assert len(server.requests_for("/a/later")) == 3  # stored: never fetched again
+
+
+async def test_an_item_without_text_is_given_up_after_the_retry_limit(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    server.route("/a/gone", "gone", status=503, content_type="text/plain")
+    server.route(
+        "/gone.xml",
+        rss_feed("Gone", [FeedItem("Gone", server.url("/a/gone"), guid="g-1")]),
+        etag='"g1"',
+    )
+    await runtime.add_feed(server.url("/gone.xml"))
+    for _ in range(ITEM_ATTEMPTS + 3):
+        await runtime.ingest_once()
+    assert len(server.requests_for("/a/gone")) == ITEM_ATTEMPTS
+    assert runtime.repo.article_count() == 0
+
+
+async def test_page_fetches_count_against_the_feeds_deadline(
+    database_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    """Slow pages cannot stretch a feed's poll past its deadline: the pages still unread
+    when it passes are left for the next poll (their items are not lost)."""
+    gate = threading.Event()
+    items = []
+    for n in range(5):
+        path = f"/a/slow{n}"
+        server.route(path, "never mind", content_type="text/plain", hold=gate)
+        items.append(FeedItem(f"Slow {n}", server.url(path), guid=f"s-{n}"))
+    server.route("/slow.xml", rss_feed("Slow", items))
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
+    rt = await build_runtime(settings, {}, now=Clock(), extractor=PatternExtractor())
+    try:
+        rt.pipeline.feed_timeout = 2.0
+        await rt.add_feed(server.url("/slow.xml"))
+        summary = await rt.ingest_once()
+        assert (summary.failed, summary.articles_new) == (0, 0)
+        with rt.repo.sessions() as session:
+            waiting = session.scalar(select(func.count()).select_from(models.PendingItem))
+        assert waiting == 5
+        gate.set()
+        later = await rt.ingest_once()
+        assert later.articles_new == 5
+    finally:
+        gate.set()
+        await rt.aclose()

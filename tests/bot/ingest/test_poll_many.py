@@ -96,7 +96,7 @@ async def test_an_unexpected_error_fails_only_that_feed(
 ) -> None:
     urls = serve_feeds(server, 2)
 
-    async def explode(items: Sequence[FetchedItem]) -> set[str]:
+    async def explode(feed: FeedState, items: Sequence[FetchedItem]) -> set[str]:
         if any(item.url.endswith("/0") for item in items):
             raise RuntimeError("bug in the caller's callback")
         return set()

@@ -24,6 +24,13 @@ SCHOLZ_TEXT = (
     'German Chancellor Olaf Scholz said: "We will not send more tanks this winter." '
     "The remarks came as tariffs on steel imports were debated in Brussels."
 )
+LONG_SCHOLZ_TEXT = (
+    SCHOLZ_TEXT
+    + " "
+    + " ".join(
+        ["Ministers from the member states met again to weigh the steel tariff proposal."] * 5
+    )
+)
 MACRON_TEXT = (
     "French President Emmanuel Macron said that Europe must build its own defence industry. "
     "He spoke at a summit on energy prices."
@@ -73,17 +80,29 @@ def test_an_article_and_its_statements_round_trip(repo: Repository) -> None:
     [
         ("g1", "https://other.example/x", "Entirely different words about something else."),
         (None, "https://NEWS.example/a/?utm_source=rss#top", "Other words again, nothing alike."),
-        (None, "", SCHOLZ_TEXT.upper().replace(" ", "   ")),
+        (None, "", LONG_SCHOLZ_TEXT.upper().replace(" ", "   ")),
     ],
     ids=["same-guid", "same-canonical-url", "same-content"],
 )
 def test_duplicates_are_refused(repo: Repository, guid: str | None, url: str, body: str) -> None:
-    first = article(SCHOLZ_TEXT, guid="g1", url="https://news.example/a")
+    first = article(LONG_SCHOLZ_TEXT, guid="g1", url="https://news.example/a")
     assert repo.store_article(first, scholz_statements(), T0) is not None
     assert repo.is_duplicate(guid, url, body)
     assert repo.store_article(article(body, guid=guid, url=url), [], T0) is None
     assert repo.article_count() == 1
     assert repo.statement_count() == 1
+
+
+def test_short_placeholder_texts_merge_only_with_the_same_link(repo: Repository) -> None:
+    """Three different articles whose feed carried the same placeholder are three."""
+    for n in range(3):
+        placeholder = article(
+            "Click here to read more.", guid=f"p{n}", url=f"https://p.example/{n}"
+        )
+        assert repo.store_article(placeholder, [], T0) is not None
+    again = article("Click  here to READ more.", guid="p9", url="https://p.example/1")
+    assert repo.store_article(again, [], T0) is None
+    assert repo.article_count() == 3
 
 
 def test_a_new_article_is_not_a_duplicate(repo: Repository) -> None:
