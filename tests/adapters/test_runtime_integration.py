@@ -168,7 +168,7 @@ async def test_configure_status_and_scheduled_briefing_through_discord(
         [message] = discord_api.matching("POST", rf"/channels/{CHANNEL}/messages")
         embeds = message.body["embeds"]
         assert [e["title"] for e in embeds] == ["Summit report a1", "Summit report a2"]
-        assert "**Germany** · Anna Weber, Chancellor" in embeds[0]["description"]
+        assert "**Anna Weber** (Germany, Chancellor) said:" in embeds[0]["description"]
         assert "@everyone" not in embeds[0]["description"]
         assert "<@1" not in embeds[1]["description"]
         assert message.body["allowed_mentions"]["parse"] == []
@@ -347,7 +347,7 @@ async def test_run_bot_with_discord_and_slack_delivers_the_due_briefing_on_both(
     assert discord_api.matching("PUT", rf"/applications/{APP_ID}/commands")
     [message] = discord_api.matching("POST", discord_posts)
     assert [e["title"] for e in message.body["embeds"]] == ["Summit report b1"]
-    assert "**Germany** · Anna Weber, Chancellor" in message.body["embeds"][0]["description"]
+    assert "**Anna Weber** (Germany, Chancellor) said:" in message.body["embeds"][0]["description"]
     assert message.body["allowed_mentions"]["parse"] == []
     assert discord_api.violations == []
 
