@@ -12,7 +12,7 @@ import contextlib
 import logging
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -149,13 +149,33 @@ async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started:
     started.names.append(kind)
 
 
-async def _start_console(runtime: Runtime, started: Started, stdin: TextIO, stdout: TextIO) -> None:
+Online = Callable[[Sequence[str]], Awaitable[bool]]
+OFFLINE = (
+    "No network: the default feeds (config/feeds.opml) cannot be reached, so this run"
+    " shows the packaged demo feed instead."
+)
+
+
+async def _start_console(
+    runtime: Runtime, started: Started, stdin: TextIO, stdout: TextIO, online: Online
+) -> None:
     from adapters.console.bot import CONSOLE_CHANNEL, ConsoleBot, ConsolePublisher
+    from bot.defaults import default_feeds
 
     runtime.publishers["console"] = ConsolePublisher(stdout)
     status = await runtime.service.status(CONSOLE_CHANNEL)
     if status.schedule is None:
         await runtime.service.subscribe(CONSOLE_CHANNEL, schedule=CONSOLE_SCHEDULE, timezone="UTC")
+    if not status.feeds:
+        # A first run that shows the product: the default feeds when the network is
+        # there (the first poll brings news within minutes), else the demo feed.
+        urls = [url for url, _ in default_feeds()]
+        if await online(urls):
+            for url in urls:
+                await runtime.service.add_feed(CONSOLE_CHANNEL, url)
+        else:
+            stdout.write(OFFLINE + "\n")
+            await runtime.ingest_items(demo_items())
     started.tasks.append(ConsoleBot(runtime.service, stdin=stdin, stdout=stdout).run())
     started.names.append("console")
 
@@ -166,9 +186,11 @@ async def run_bot(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     runtime_factory: Callable[..., Awaitable[Runtime]] | None = None,
+    online: Online | None = None,
 ) -> None:
     """Start the runtime and the adapters; return when one of them ends (the console at
-    end of input) or on cancellation, having stopped everything."""
+    end of input) or on cancellation, having stopped everything. ``online`` tells whether
+    the default feeds can be reached (the console's first run; tests pass their own)."""
     if runtime_factory is None:
         from bot.runtime import build_runtime
 
@@ -185,7 +207,13 @@ async def run_bot(
             elif kind.startswith("slack"):
                 await _start_slack(kind, settings, runtime, started)
             else:
-                await _start_console(runtime, started, stdin or sys.stdin, stdout or sys.stdout)
+                if online is None:
+                    from bot.defaults import reachable
+
+                    online = reachable
+                await _start_console(
+                    runtime, started, stdin or sys.stdin, stdout or sys.stdout, online
+                )
         runtime.start()
         log.info("newsbrief running: %s", ", ".join(started.names))
         tasks = [asyncio.ensure_future(t) for t in started.tasks]

@@ -7,7 +7,7 @@ live here, so every platform behaves the same.
 
 Commands (names are a contract):
 ``stance`` · ``briefing now`` · ``briefing schedule`` · ``briefing topics add|remove|list``
-· ``briefing feeds add|remove|list`` · ``briefing status`` · ``briefing length``
+· ``briefing feeds add|remove|list|defaults`` · ``briefing status`` · ``briefing length``
 · ``newsbrief help``.
 """
 
@@ -52,6 +52,7 @@ COMMANDS = (
     "briefing feeds add",
     "briefing feeds remove",
     "briefing feeds list",
+    "briefing feeds defaults",
     "briefing status",
     "briefing length",
     "newsbrief help",
@@ -66,6 +67,7 @@ MANAGER_COMMANDS = frozenset(
         "briefing topics remove",
         "briefing feeds add",
         "briefing feeds remove",
+        "briefing feeds defaults",
     }
 )
 MAX_DAYS = 3650
@@ -87,6 +89,7 @@ newsbrief: who said what in the news.
 /briefing schedule <cron or "daily 08:00"> [timezone] - when briefings arrive (managers)
 /briefing topics add|remove <words> · /briefing topics list - what briefings cover
 /briefing feeds add|remove <url> · /briefing feeds list - where the news comes from
+/briefing feeds defaults - subscribe to the default world news feeds (managers)
 /briefing status - feeds with their last poll and failures, the next delivery
 /briefing length [stories] [bullets] - how many stories a briefing shows in full, and bullets
     each (default 8 and 4; setting it is for managers)
@@ -267,8 +270,11 @@ def parse_text(command: str, text: str) -> tuple[str, dict[str, str]]:
     if head in ("topics", "feeds"):
         action, _, arg = rest.partition(" ")
         action, arg = (action.lower() or "list"), arg.strip()
+        if action == "defaults" and head == "feeds":
+            return "briefing feeds defaults", {}
         if action not in ("add", "remove", "list"):
-            raise UserInputError(f"Usage: /briefing {head} add|remove|list ...")
+            extra = "|defaults" if head == "feeds" else ""
+            raise UserInputError(f"Usage: /briefing {head} add|remove|list{extra} ...")
         if action == "list":
             return f"briefing {head} list", {}
         if not arg:
@@ -625,6 +631,12 @@ async def _feeds(service: Service, channel: ChannelRef, action: str, url: str) -
     if action == "remove":
         await service.remove_feed(channel, url)
         return Reply(ReplyKind.TEXT, f"Feed removed: {url}")
+    if action == "defaults":
+        from bot.defaults import default_feeds
+
+        added = [await service.add_feed(channel, feed_url) for feed_url, _ in default_feeds()]
+        text = f"Subscribed to {len(added)} default world news feeds (see config/feeds.opml)."
+        return Reply(ReplyKind.FEEDS, text, feeds=tuple(added))
     feeds = await service.list_feeds(channel)
     text = f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}" if feeds else "No feeds yet."
     return Reply(ReplyKind.FEEDS, text, feeds=tuple(feeds))

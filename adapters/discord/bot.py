@@ -217,6 +217,10 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
     async def feeds_remove(interaction: discord.Interaction[Any], url: str) -> None:
         await runner.run(interaction, "briefing feeds remove", {"url": url})
 
+    @feeds.command(name="defaults", description="Subscribe to the default world news feeds")
+    async def feeds_defaults(interaction: discord.Interaction[Any]) -> None:
+        await runner.run(interaction, "briefing feeds defaults", {})
+
     @feeds.command(name="list", description="List this channel's feeds")
     async def feeds_list(interaction: discord.Interaction[Any]) -> None:
         await runner.run(interaction, "briefing feeds list", {})

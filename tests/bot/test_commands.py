@@ -353,3 +353,15 @@ async def test_briefing_length_is_read_by_all_and_set_by_managers() -> None:
     assert done.text.startswith("Briefing length set: 5 stories in full, 2 bullets each")
     too_many = await handle(service, text_request("briefing", "length 50", manager=True))
     assert too_many.kind is ReplyKind.ERROR and "from 1 to 20" in too_many.text
+
+
+async def test_feeds_defaults_subscribes_the_channel_to_the_default_feeds() -> None:
+    from bot.defaults import default_feeds
+
+    service = FakeService()
+    refused = await handle(service, text_request("briefing", "feeds defaults"))
+    assert refused.kind is ReplyKind.ERROR
+    reply = await handle(service, text_request("briefing", "feeds defaults", manager=True))
+    assert reply.kind is ReplyKind.FEEDS
+    assert [f.url for f in reply.feeds] == [url for url, _ in default_feeds()]
+    assert reply.text.startswith(f"Subscribed to {len(reply.feeds)} default world news feeds")

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,15 @@ import discord
 import pytest
 
 from adapters.console.bot import CONSOLE_CHANNEL
-from bot.cli_run import demo_items, plan_adapters, run_bot, secrets_of, stance_candidates
+from bot.cli_run import (
+    OFFLINE,
+    demo_items,
+    plan_adapters,
+    run_bot,
+    secrets_of,
+    stance_candidates,
+)
+from bot.defaults import default_feeds
 from bot.errors import ConfigurationError
 from bot.ports import Publisher
 from config.logging import REDACTED, configure_logging, redact
@@ -130,14 +138,60 @@ async def test_run_with_no_tokens_is_the_console_until_end_of_input() -> None:
     async def factory(_settings: Settings, _publishers: Any) -> Any:
         return runtime
 
+    asked: list[str] = []
+
+    async def online(urls: Sequence[str]) -> bool:
+        asked.extend(urls)
+        return True
+
     stdout = io.StringIO()
     await run_bot(
-        settings(), stdin=io.StringIO("/stance France\n"), stdout=stdout, runtime_factory=factory
+        settings(),
+        stdin=io.StringIO("/stance France\n"),
+        stdout=stdout,
+        runtime_factory=factory,
+        online=online,
     )
     assert runtime.started and runtime.closed
     assert "France: 1 statement" in stdout.getvalue()
     assert set(runtime.publishers) == {"console"}
     assert runtime.service.channels[CONSOLE_CHANNEL].schedule == "0 8 * * *"
+    # the first run subscribes the console to the default feeds
+    defaults = [url for url, _ in default_feeds()]
+    assert asked == defaults
+    assert list(runtime.service.channels[CONSOLE_CHANNEL].feeds) == defaults
+
+
+async def test_a_first_run_without_network_says_so_in_one_line_and_shows_the_demo() -> None:
+    runtime = FakeRuntime(sample_service())
+    ingested: list[Any] = []
+
+    async def ingest_items(items: Sequence[Any]) -> None:
+        ingested.extend(items)
+
+    runtime.ingest_items = ingest_items  # type: ignore[attr-defined]
+
+    async def factory(_settings: Settings, _publishers: Any) -> Any:
+        return runtime
+
+    async def offline(_urls: Sequence[str]) -> bool:
+        return False
+
+    stdout = io.StringIO()
+    await run_bot(
+        settings(), stdin=io.StringIO(""), stdout=stdout, runtime_factory=factory, online=offline
+    )
+    lines = [line for line in stdout.getvalue().splitlines() if "No network" in line]
+    assert lines == [OFFLINE]
+    assert ingested and all(item.text for item in ingested)
+    assert not runtime.service.channels[CONSOLE_CHANNEL].feeds
+
+
+def test_the_default_feeds_are_public_world_desks_in_https() -> None:
+    feeds = default_feeds()
+    assert len(feeds) >= 10
+    assert all(url.startswith("https://") and title for url, title in feeds)
+    assert len({url.split("/")[2] for url, _ in feeds}) == len(feeds)  # one per outlet
 
 
 @pytest.fixture
@@ -229,10 +283,11 @@ def test_newsbrief_run_without_tokens_answers_typed_commands_and_exits_at_eof(
     result = _cli(["run"], tmp_path, stdin="/newsbrief help\n/stance France\n/briefing status\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
-    assert out[0].startswith("newsbrief console: type /newsbrief help")
+    # No network here: one line says so, and the packaged demo feed stands in.
+    assert out[0] == OFFLINE
+    assert out[1].startswith("newsbrief console: type /newsbrief help")
     assert any(line.startswith("/stance <actor> [topic] [days] - what") for line in out)
-    # A fresh database knows France from the gazetteer but has no statements yet.
-    assert "France: 0 statements · matched as country" in out
+    assert any(re.match(r"France: \d+ statements?.* · matched as country", line) for line in out)
     assert "Schedule: 0 8 * * * (UTC)" in out  # the console channel's embedded default
     assert "INFO bot.cli_run: newsbrief running: console" in result.stderr
     assert "Traceback" not in result.stderr
@@ -243,7 +298,7 @@ def test_newsbrief_run_says_a_bad_command_in_one_line(tmp_path: Path) -> None:
     result = _cli(["run"], tmp_path, stdin="/briefing schedule daily 25:00\n/launch rockets\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
-    assert out[1:] == [
+    assert out[2:] == [
         "error: 'daily 25:00' is not a time of day",
         "Unknown command '/launch'. Type /newsbrief help.",
     ]

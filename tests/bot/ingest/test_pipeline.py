@@ -260,7 +260,7 @@ async def test_placeholder_summaries_of_different_articles_are_different_article
         for n in range(3)
     ]
     server.route("/placeholders.xml", rss_feed("P", items))
-    await runtime.add_feed(server.url("/placeholders.xml"))
+    await runtime.service.add_feed(None, server.url("/placeholders.xml"))
     # The pages answer 404: each item keeps its placeholder, and each is its own article.
     summary = await runtime.ingest_once()
     assert summary.articles_new == 3
@@ -277,7 +277,7 @@ async def test_an_item_without_text_is_tried_again_whatever_the_304s_say(
         rss_feed("Later", [FeedItem("Later", url, guid="l-1")]),  # no summary: no text
         etag='"l1"',
     )
-    await runtime.add_feed(server.url("/later.xml"))
+    await runtime.service.add_feed(None, server.url("/later.xml"))
     first = await runtime.ingest_once()
     assert (first.articles_new, first.items_failed, first.failed) == (0, 0, 0)
     feed = runtime.repo.feed(server.url("/later.xml"))
@@ -304,7 +304,7 @@ async def test_an_item_without_text_is_given_up_after_the_retry_limit(
         rss_feed("Gone", [FeedItem("Gone", server.url("/a/gone"), guid="g-1")]),
         etag='"g1"',
     )
-    await runtime.add_feed(server.url("/gone.xml"))
+    await runtime.service.add_feed(None, server.url("/gone.xml"))
     for _ in range(ITEM_ATTEMPTS + 3):
         await runtime.ingest_once()
     assert len(server.requests_for("/a/gone")) == ITEM_ATTEMPTS
@@ -329,7 +329,7 @@ async def test_page_fetches_count_against_the_feeds_deadline(
     rt = await build_runtime(settings, {}, now=Clock(), extractor=PatternExtractor())
     try:
         rt.pipeline.feed_timeout = 2.0
-        await rt.add_feed(server.url("/slow.xml"))
+        await rt.service.add_feed(None, server.url("/slow.xml"))
         summary = await rt.ingest_once()
         assert (summary.failed, summary.articles_new) == (0, 0)
         with rt.repo.sessions() as session:
