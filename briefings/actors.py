@@ -1035,6 +1035,8 @@ class Gazetteer:
         body or a campaign ("a Finance Ministry spokesman", "the House Speaker"), and
         nothing private ("a bank economist", "Western diplomats")."""
         text = " " + " ".join(key(p) for p in phrases if p) + " "
+        if any(" " in w and f" {w} " in text for w in self.data.private_words):
+            return False  # "trade sources", "industry sources": markets, not a state
         found = False
         for word in self.data.public_words:
             if f" {word} " in text:

@@ -20,7 +20,6 @@ from rapidfuzz import fuzz
 from briefings.condense import (
     cue_of,
     importance,
-    is_denial,
     is_headline,
     named_speaker,
     pick_statements,
@@ -45,9 +44,9 @@ from briefings.stories import DEFAULT_WINDOW, Report, Story, cluster_reports
 DEFAULT_STORIES = 8
 DEFAULT_BULLETS = 4
 # One article read on its own (``newsbrief digest``): its newsworthy people, and up to
-# four different things each said.
+# five different things each said (at most two of them direct quotes).
 DIGEST_BULLETS = 8
-DIGEST_PER_PERSON = 4
+DIGEST_PER_PERSON = 5
 DEFAULT_ALSO = 12
 MAX_STORIES = 20
 MAX_BULLETS = 10
@@ -127,6 +126,20 @@ def _same_words(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(a, b, processor=str.lower) >= SAME_WORDS
 
 
+def _nested(st: Statement, report: Report) -> bool:
+    """Whether the words lie inside another statement of the same speaker in the same
+    report ("warned that France would reject X": the rejection is part of the warning,
+    not a line of its own)."""
+    return any(
+        other is not st
+        and other.speaker_name == st.speaker_name
+        and other.content.start <= st.content.start
+        and st.content.end <= other.content.end
+        and (other.content.start, other.content.end) != (st.content.start, st.content.end)
+        for other in report.statements
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Said:
     statement: Statement
@@ -144,7 +157,7 @@ def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> li
     groups: dict[str, list[_Said]] = {}
     for report in story.reports:
         for st in report.statements:
-            if named_speaker(st) and not is_headline(st, headline):
+            if named_speaker(st) and not is_headline(st, headline) and not _nested(st, report):
                 groups.setdefault(speaker_key(st), []).append(_Said(st, report))
     ranked: list[tuple[tuple[int, ...], Bullet]] = []
     voices: list[tuple[Bullet, bool]] = []
@@ -161,14 +174,14 @@ def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> li
                 if _same_words(s.statement.words, words)
             }
 
-        # the words most outlets carry, among those taking the person's overall side
+        # the words most outlets carry, among those taking the person's overall side;
+        # then what the report leads with (news puts the most important first)
         best = max(
             said,
             key=lambda s: (
                 decided and s.statement.stance is stance,
                 len(reported_by(s)),
-                is_denial(cue_of(s.statement)),
-                _score(s.statement),
+                -s.statement.content.start,
             ),
         )
         outlets = reported_by(best)

@@ -139,6 +139,10 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     )
 
 
+# A bullet quotes its speaker verbatim at most this many times beside what it reports.
+MAX_QUOTES = 2
+
+
 def pick_statements(
     statements: Sequence[Statement], count: int, keep: Sequence[str] = ()
 ) -> list[Statement]:
@@ -159,6 +163,8 @@ def pick_statements(
     for st in ranked:
         words = words_of(st.words)
         if len(chosen) >= count or not words or not _different(words, kept):
+            continue
+        if st.kind is Kind.DIRECT and sum(c.kind is Kind.DIRECT for c in chosen) >= MAX_QUOTES:
             continue
         chosen.append(st)
         kept.append(words)

@@ -20,12 +20,14 @@ from briefings.models import Actor
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 # Evidence kinds of an actor the text itself gave (not a dated fact, not a guess).
 TEXT_EVIDENCE = ("title:", "of-phrase:", "possessive:", "institution:", "metonym:", "country:")
 # The headline and the first paragraph say what a story is about more than the rest.
 LEAD_WEIGHT = 2
+# A country the headline names.
+HEADLINE_WEIGHT = 3.0
 # A country that owns or acts ("U.S. arms", "Japan's surplus", "Brazil announced") is more
 # likely the story's home than one that is a destination or a place ("arms to Iran").
 OWNER_DEPS = frozenset(("compound", "amod", "poss", "nsubj", "nsubjpass", "nmod"))
@@ -80,6 +82,37 @@ def _reference(gaz: Gazetteer, text: str, label: str) -> str | None:
     return found.id
 
 
+def _mentions(doc: Doc, gaz: Gazetteer) -> list[tuple[Span, str]]:
+    """Every place, people, state body or party the text names, with its country: from
+    the entities the parser found, and from capitalised words it missed (a Title Case
+    headline: "Blow To Japan Tax Reform Plan")."""
+    found: list[tuple[Span, str]] = []
+    taken = [False] * (len(doc) + 1)
+    for ent in doc.ents:
+        country = _reference(gaz, ent.text, ent.label_)
+        if country is not None:
+            found.append((ent, country))
+            for i in range(ent.start, ent.end):
+                taken[i] = True
+    i = 0
+    while i < len(doc):
+        if taken[i] or not doc[i].text[:1].isupper():
+            i += 1
+            continue
+        for n in (3, 2, 1):
+            if i + n > len(doc) or any(taken[i : i + n]):
+                continue
+            span = doc[i : i + n]
+            country = _reference(gaz, span.text, "GPE") or _reference(gaz, span.text, "NORP")
+            if country is not None:
+                found.append((span, country))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
 def _weight(token: Token) -> float:
     """How much a mention says "home": an owner or actor counts double, a destination
     or place half."""
@@ -120,15 +153,15 @@ def story_context(doc: Doc, gaz: Gazetteer, resolved: Iterable[Actor | None]) ->
     counts: dict[str, float] = {}
     shown: dict[str, Counter[str]] = {}
     first: dict[str, int] = {}
-    for ent in doc.ents:
-        country = _reference(gaz, ent.text, ent.label_)
-        if country is None:
-            continue
-        counts[country] = counts.get(country, 0.0) + (
-            LEAD_WEIGHT if ent.start_char < lead_end else 1
-        ) * _weight(ent.root)
-        shown.setdefault(country, Counter())[" ".join(ent.text.split())] += 1
-        first.setdefault(country, ent.start_char)
+    headline_end = text.find("\n")
+    for span, country in _mentions(doc, gaz):
+        if span.start_char < headline_end:
+            weight = HEADLINE_WEIGHT  # a headline's parse says little about roles
+        else:
+            weight = (LEAD_WEIGHT if span.start_char < lead_end else 1) * _weight(span.root)
+        counts[country] = counts.get(country, 0.0) + weight
+        shown.setdefault(country, Counter())[" ".join(span.text.split())] += 1
+        first.setdefault(country, span.start_char)
     for actor in resolved:
         if (
             actor is not None

@@ -135,5 +135,25 @@ def _link_titles(
                 role=person.role,
                 actor=st.actor or person.actor,
             )
+        elif speaker.person is None and st.speaker_name.lower().startswith("the "):
+            st = _same_as_before(st, out)
         out.append(st)
     return out
+
+
+def _same_as_before(st: Statement, before: Sequence[Statement]) -> Statement:
+    """ "The spokesman said" after "a Finance Ministry spokesman said": the unnamed
+    speaker introduced before with the same head noun, with its actor and role."""
+    head = _title_words(st.speaker_name)[-1:]
+    if not head:
+        return st
+    for earlier in reversed(before):
+        words = _title_words(earlier.speaker_name)
+        if words[-1:] == head and earlier.speaker_name[:1].islower():
+            return replace(
+                st,
+                speaker_name=earlier.speaker_name,
+                actor=st.actor or earlier.actor,
+                role=st.role or earlier.role,
+            )
+    return st

@@ -122,6 +122,18 @@ def context_of(token: Token) -> list[str]:
     doc = token.doc
     pieces: list[str] = []
     left = [t for t in token.subtree if t.i < token.i and t.ent_type_ != "PERSON"]
+    # the capitalised title run right before the name, however it was parsed
+    # ("U.S. Agriculture Secretary Richard Lyng")
+    first = token.i
+    while first > 0 and doc[first - 1].ent_type_ == "PERSON":
+        first -= 1
+    walk = first
+    while walk > 0 and (doc[walk - 1].text[:1].isupper() or doc[walk - 1].lower_ in ("'s", "’s")):
+        if "\n" in doc[walk - 1].text or doc[walk - 1].is_punct:
+            break
+        walk -= 1
+    if walk < first and (not left or walk < min(t.i for t in left)):
+        left = list(doc[walk:first])
     if left:
         start = min(t.i for t in left)
         # Only the contiguous run up to the name (drop leading determiners of a clause).
@@ -339,6 +351,39 @@ def _titled_name(token: Token, mention: tuple[int, int]) -> str:
     return " ".join(t.text for t in names)
 
 
+# A speaker this close before a pronoun (in characters) is who the pronoun means.
+CLOSE_SPEAKER = 400
+# Singular nouns for one person who speaks without a name: "a spokesman", "the official".
+HUMAN_NOUNS = frozenset(
+    (
+        "spokesman", "spokeswoman", "spokesperson", "official", "minister", "secretary",
+        "source", "aide", "adviser", "advisor", "diplomat", "president", "chairman",
+        "chairwoman", "director", "governor", "senator", "ambassador", "envoy", "economist",
+        "analyst", "lawyer", "investigator", "officer", "executive", "leader", "judge",
+        "negotiator", "representative", "delegate", "commissioner", "chief", "head",
+    )
+)  # fmt: skip
+
+
+def _one_human(speaker: ResolvedSpeaker) -> bool:
+    """Whether a resolved speaker is one person: named, or "a spokesman"."""
+    if speaker.person is not None:
+        return True
+    words = speaker.name.lower().split()
+    return bool(words) and words[-1] in HUMAN_NOUNS
+
+
+def _gender(speaker: ResolvedSpeaker) -> bool | None:
+    if speaker.person is not None:
+        return speaker.person.female
+    head = speaker.name.lower().split()[-1]
+    return True if head in ("spokeswoman", "chairwoman") else None
+
+
+def _again(speaker: ResolvedSpeaker, text: str) -> ResolvedSpeaker:
+    return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
+
+
 def _resolve_pronoun(
     token: Token,
     index: PersonIndex,
@@ -353,28 +398,25 @@ def _resolve_pronoun(
                 return ResolvedSpeaker(speaker.name, None, speaker.context, text)
         return ResolvedSpeaker(text, None, (), text)
     want_female = low in FEMALE
-    # First someone who agrees for sure: the last such speaker, if recent, else the last
-    # such person named nearby; then anyone whose gender the article leaves open.
-    for pos, speaker in reversed(previous):
-        if offset - pos > 1500:
-            break
-        if speaker.person is not None and speaker.person.female is want_female:
-            return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
-    for pos, named in reversed(index.mentions):
-        if pos >= offset:
-            continue
-        if offset - pos > 1500:
-            break
-        person = index.persons[named]
-        if person.female is want_female:
-            return ResolvedSpeaker(named, person, person.context, text)
-    for pos, speaker in reversed(previous):
-        if offset - pos > 1500:
-            break
-        if speaker.person is not None and speaker.person.female in (None, want_female):
-            return ResolvedSpeaker(speaker.name, speaker.person, speaker.context, text)
-    name = index.last_before(offset)
-    if name is not None:
-        person = index.persons[name]
-        return ResolvedSpeaker(name, person, person.context, text)
+    recent = [(pos, sp) for pos, sp in previous if 0 <= offset - pos <= 1500 and _one_human(sp)]
+    # The speaker just before, when close and not of the other sex: "…, an official
+    # said. He added …".
+    if recent:
+        pos, speaker = recent[-1]
+        if offset - pos <= CLOSE_SPEAKER and _gender(speaker) in (None, want_female):
+            return _again(speaker, text)
+    # Else the nearest speaker or person named who agrees for sure, then the nearest
+    # whose sex the article leaves open.
+    named = [(pos, name) for pos, name in index.mentions if pos < offset and offset - pos <= 1500]
+    for wanted in (want_female, None):
+        best: tuple[int, ResolvedSpeaker] | None = None
+        for pos, speaker in recent:
+            if _gender(speaker) is wanted and (best is None or pos >= best[0]):
+                best = (pos, speaker)
+        for pos, name in named:
+            person = index.persons[name]
+            if person.female is wanted and (best is None or pos > best[0]):
+                best = (pos, ResolvedSpeaker(name, person, person.context, text))
+        if best is not None:
+            return _again(best[1], text)
     return ResolvedSpeaker(text, None, (), text)
