@@ -40,6 +40,7 @@ DATA_FILES = (
     "people",
     "parties",
     "places",
+    "given_names",
 )
 
 
@@ -377,6 +378,8 @@ class GazetteerData:
     people: PeopleIndex
     parties: NameTable
     places: NameTable  # states, provinces, cities -> their country
+    female_names: frozenset[str]  # given names, casefolded
+    male_names: frozenset[str]
     party_country: dict[str, str]  # party id -> its country's id
     public_words: tuple[str, ...]  # longest first
     private_words: tuple[str, ...]
@@ -592,6 +595,8 @@ def build_data(docs: Mapping[str, Mapping[str, Any]]) -> GazetteerData:
         people=_load_people(docs["people"], actors),
         parties=parties,
         places=_actor_names(docs["places"], "places", "place", actors),
+        female_names=frozenset(fold(n) for n in _strings(docs["given_names"]["female"], "female")),
+        male_names=frozenset(fold(n) for n in _strings(docs["given_names"]["male"], "male")),
         party_country=party_country,
         public_words=tuple(sorted({key(w) for w in public}, key=len, reverse=True)),
         private_words=tuple(sorted({key(w) for w in private}, key=len, reverse=True)),
@@ -861,6 +866,7 @@ class Gazetteer:
         """The actor and role in the title words around a name: "German Chancellor" ->
         (DE, "Chancellor"); "the Chinese ambassador to the UN" -> (CN, "ambassador")."""
         original = _shown(text)
+        text = " ".join(self.data.abbreviations.get(_abbrev_key(w), w) for w in text.split())
         phrase = strip_article(clean(text), _ARTICLES)
         kept, phrase = self._split_modifiers(phrase)
         prefix = [m.lower() for m in kept]
@@ -1005,6 +1011,17 @@ class Gazetteer:
             known = self.person(bare, when)
             found = known[0] if known else None
         return found
+
+    def female(self, name: str) -> bool | None:
+        """Whether a full name's given name is a woman's (True), a man's (False), or
+        either or unknown (None)."""
+        words = name.split()
+        if len(words) < 2:
+            return None
+        first = fold(words[0])
+        if first in self.data.female_names:
+            return True
+        return False if first in self.data.male_names else None
 
     def place(self, text: str) -> Actor | None:
         """The country of a state, province or city: "New Jersey", "Frankfurt"."""

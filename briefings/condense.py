@@ -22,6 +22,7 @@ _KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
 # Cues that turn the words into their opposite when dropped.
 NEGATIVE_CUES = ("deni", "deny", "reject", "dismiss", "refus", "rebuff", "disput", "rule out")
 # Speakers that are things written, not people: they are shown only when nobody sent them.
+# (A poll or a survey is a source in its own right: "a new poll shows".)
 DOCUMENTS = frozenset(
     (
         "statement",
@@ -42,11 +43,6 @@ DOCUMENTS = frozenset(
         "book",
         "article",
         "editorial",
-        "study",
-        "survey",
-        "poll",
-        "data",
-        "figures",
         "it",
         "this",
         "that",

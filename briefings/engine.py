@@ -91,7 +91,7 @@ class Engine:
         for quote in quotes:
             for pos in range(quote.start, quote.end):
                 inside[pos] = True
-        persons = PersonIndex(doc, inside)
+        persons = PersonIndex(doc, inside, self.actors.gazetteer.female)
         when = article.published.date() if article.published else None
         issue = IssueModel.from_article(doc, article.title)
         resolved: list[tuple[int, ResolvedSpeaker]] = []

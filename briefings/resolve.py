@@ -75,29 +75,44 @@ class ActorFinder:
         named without a country stands for the country the story is about."""
         gaz = self.gazetteer
         statements = _link_titles(statements, speakers)
-        by_name: dict[str, Statement] = {}
-        for st in statements:
-            known = by_name.get(st.speaker_name)
-            if known is None or (known.actor is None and st.actor is not None):
-                by_name[st.speaker_name] = st
         story = story_context(doc, gaz, (st.actor for st in statements))
-        out: list[Statement] = []
+        first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
-            same = by_name[st.speaker_name]
-            actor = st.actor or same.actor
-            role = st.role or same.role
-            party = st.party or same.party
-            if actor is None and party is not None:
-                country = gaz.party_country(party)
+            actor = st.actor
+            if actor is None and st.party is not None:
+                country = gaz.party_country(st.party)
                 if country is not None:
                     base = gaz.data.actors[country]
-                    actor = Actor(base.id, base.name, party.evidence, base.kind)
-            if actor is None and gaz.is_public(speaker.mention_text, role or "", *speaker.context):
+                    actor = Actor(base.id, base.name, st.party.evidence, base.kind)
+            if actor is None and gaz.is_public(
+                speaker.mention_text, st.role or "", *speaker.context
+            ):
                 actor = story.actor(gaz)
-            out.append(replace(st, actor=actor, role=role, party=party))
+            first.append(replace(st, actor=actor))
+        # one person, one actor, role and party across the article: what any mention gave
+        known: dict[str, tuple[Actor | None, str | None, Actor | None]] = {}
+        for st in first:
+            actor, role, party = known.get(st.speaker_name, (None, None, None))
+            known[st.speaker_name] = (actor or st.actor, role or st.role, party or st.party)
+        out: list[Statement] = []
+        for st in first:
+            actor, role, party = known[st.speaker_name]
+            out.append(
+                replace(st, actor=st.actor or actor, role=st.role or role, party=st.party or party)
+            )
         return out
 
 
+# A bare title this close (in characters) after a named speaker's words can be them.
+NEAR_TITLE = 1000
+# Offices a bare title may name a person by ("the senator", "the minister").
+PUBLIC_HEADS = frozenset(
+    (
+        "senator", "minister", "president", "chancellor", "premier", "governor", "mayor",
+        "secretary", "congressman", "congresswoman", "nominee", "candidate", "leader",
+        "chairman", "chairwoman", "ambassador", "envoy", "commissioner", "judge", "justice",
+    )
+)  # fmt: skip
 _DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "his", "her", "their"))
 
 
@@ -127,12 +142,24 @@ def _link_titles(
             <= set(_title_words(person.role or ""))
             | set(_title_words(person.actor.name if person.actor else ""))
         ]
+        if not matches and words and speaker.mention_text.lower().startswith("the "):
+            # "The Vermont senator added": the person who spoke just before, if their own
+            # role (if any) is the same kind of office
+            before = [
+                o
+                for o, sp in zip(out, speakers, strict=False)
+                if sp.person is not None
+                and 0 <= st.content.start - o.content.end <= NEAR_TITLE
+                and (o.role is None or _title_words(o.role)[-1:] == words[-1:])
+            ]
+            if before and words[-1] in PUBLIC_HEADS:
+                matches = [before[-1]]
         if len(matches) == 1:
             person = matches[0]
             st = replace(
                 st,
                 speaker_name=person.speaker_name,
-                role=person.role,
+                role=person.role or st.role,
                 actor=st.actor or person.actor,
             )
         elif speaker.person is None and st.speaker_name.lower().startswith("the "):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,25 @@ def context_of(token: Token) -> list[str]:
     if token.dep_ == "appos":
         head = token.head
         pieces.append(doc[head.left_edge.i : head.i + 1].text)
+    tag = _PARTY_TAG.match(doc.text, _name_end(token))
+    if tag is not None:
+        # "Jon Tester (D-Mont.)": a US legislator's party and state
+        pieces.append(f"{_PARTY_LETTERS[tag.group(1)]} legislator from {tag.group(2)}")
     return [p for p in pieces if p.strip()]
+
+
+# The party and state after a US legislator's name: "(D-Mont.)", "(R-Ky.)", "(I-Vt.)".
+_PARTY_TAG = re.compile(r"\s*\(([DRI])-\s?([A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)?)\)")
+_PARTY_LETTERS = {"D": "Democratic", "R": "Republican", "I": "independent"}
+
+
+def _name_end(token: Token) -> int:
+    """Where the name ``token`` belongs to ends in the text."""
+    end = token.i
+    while end + 1 < len(token.doc) and token.doc[end + 1].ent_type_ == "PERSON":
+        end += 1
+    last = token.doc[end]
+    return last.idx + len(last.text)
 
 
 def _genders_from_pronouns(doc: Doc, mentions: list[tuple[int, str]]) -> dict[str, bool]:
@@ -183,7 +202,14 @@ def _genders_from_pronouns(doc: Doc, mentions: list[tuple[int, str]]) -> dict[st
 class PersonIndex:
     """The people an article names, so a surname or pronoun finds its full name."""
 
-    def __init__(self, doc: Doc, inside_quote: list[bool]) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        inside_quote: list[bool],
+        given_name_female: Callable[[str], bool | None] | None = None,
+    ) -> None:
+        """``given_name_female`` tells a full name's sex from its given name, when the
+        article's titles and pronouns do not."""
         self.doc = doc
         self.text = doc.text  # spaCy builds doc.text anew on every access
         self.persons: dict[str, Person] = {}
@@ -212,6 +238,8 @@ class PersonIndex:
             full = self.full_name(name)
             if female is None:
                 female = genders.get(full)
+            if female is None and given_name_female is not None:
+                female = given_name_female(full)
             known = self.persons.get(full)
             if known is None:
                 self.persons[full] = Person(full, offset, tuple(context), female)
