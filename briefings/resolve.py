@@ -59,6 +59,19 @@ class ActorFinder:
             found = gaz.country_of_person(speaker.name, role or title)
         return found, role or title
 
+    def _sent_by(self, doc: Doc, st: Statement) -> Statement:
+        """A document as speaker ("the statement said") is who sent it, when the article
+        says so before: "the council said in a statement", "X issued a statement",
+        "X's letter", "a memo from X"."""
+        words = st.speaker_name.lower().split()
+        if not words or words[-1] not in DOCUMENT_NOUNS:
+            return st
+        sender = _sender(doc, words[-1], st.speaker.start)
+        if sender is None:
+            return st
+        actor = st.actor or self.gazetteer.resolve(sender)
+        return replace(st, speaker_name=sender, actor=actor)
+
     def party(self, speaker: ResolvedSpeaker) -> Actor | None:
         """The party the words around the speaker give ("Republican Sen. …")."""
         for phrase in (speaker.mention_text, *speaker.context):
@@ -75,6 +88,7 @@ class ActorFinder:
         named without a country stands for the country the story is about."""
         gaz = self.gazetteer
         statements = _link_titles(statements, speakers)
+        statements = [self._sent_by(doc, st) for st in statements]
         story = story_context(doc, gaz, (st.actor for st in statements))
         first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
@@ -184,3 +198,61 @@ def _same_as_before(st: Statement, before: Sequence[Statement]) -> Statement:
                 role=st.role or earlier.role,
             )
     return st
+
+
+# Things written that speak in the news; their sender is the speaker a reader wants.
+DOCUMENT_NOUNS = frozenset(
+    ("statement", "email", "e-mail", "memo", "memorandum", "letter", "release", "communique")
+)
+_SENDING_VERBS = frozenset(
+    (
+        "issue",
+        "issued",
+        "release",
+        "released",
+        "send",
+        "sent",
+        "publish",
+        "published",
+        "write",
+        "wrote",
+        "put",
+        "said",
+        "say",
+        "says",
+    )
+)
+
+
+def _sender(doc: Doc, noun: str, before: int) -> str | None:
+    """Who sent the last ``noun`` ("statement") mentioned before offset ``before``."""
+    for token in reversed([t for t in doc if t.idx < before and t.lower_ == noun]):
+        agent = None
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        source = next(
+            (
+                g
+                for c in token.children
+                if c.dep_ == "prep" and c.lower_ in ("from", "by")
+                for g in c.children
+                if g.dep_ == "pobj"
+            ),
+            None,
+        )
+        verb = token.head.head if token.dep_ == "pobj" else token.head
+        if owner is not None:
+            agent = owner
+        elif source is not None:
+            agent = source
+        elif verb.pos_ in ("VERB", "AUX") and (
+            token.dep_ in ("dobj", "pobj") and verb.lower_ in _SENDING_VERBS
+        ):
+            agent = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if agent is None or agent.pos_ == "PRON":
+            continue
+        span = next((e for e in doc.ents if e.start <= agent.i < e.end), None)
+        if span is None:
+            span = doc[agent.left_edge.i : agent.i + 1]
+        name = " ".join(span.text.replace("’s", "").replace("'s", "").split())
+        return "the " + name[4:] if name.startswith("The ") else name
+    return None

@@ -192,3 +192,45 @@ def test_unresolved_pronouns_stay_in_extract_but_out_of_bullets(engine: Engine) 
     text = "Storm\n\nThey said the storm would reach the coast by night."
     assert said(engine, text)
     assert bullets(engine, text) == []
+
+
+def test_a_document_speaks_for_whoever_sent_it(engine: Engine) -> None:
+    text = (
+        "Council condemns launch\n\n"
+        "The Security Council said in a statement on Friday that the launch broke earlier "
+        "resolutions. The statement said members would meet again next week."
+    )
+    statement = by_words(said(engine, text), "meet again next week")
+    assert statement.speaker_name == "the Security Council"
+    assert statement.actor is not None and statement.actor.id == "UN"
+
+
+def test_a_legislators_party_tag_gives_party_and_country(engine: Engine) -> None:
+    text = (
+        "Bank hearing\n\n"
+        "Sen. Walter Brandt (D-Mont.) questioned the bank's chief on Tuesday.\n\n"
+        "“You broke the trust of your customers,” Brandt said."
+    )
+    statement = by_words(said(engine, text), "broke the trust")
+    assert statement.party is not None and statement.party.id == "US-DEM"
+    assert statement.actor is not None and statement.actor.id == "US"
+
+
+def test_a_bare_office_is_the_person_who_spoke_just_before(engine: Engine) -> None:
+    text = (
+        "Debate advice\n\n"
+        "Harold Fenwick told reporters that the debate would decide the race.\n\n"
+        "The Vermont senator said the candidates should talk about wages."
+    )
+    statement = by_words(said(engine, text), "talk about wages")
+    assert statement.speaker_name == "Harold Fenwick"
+
+
+def test_a_given_name_tells_whom_she_means(engine: Engine) -> None:
+    text = (
+        "Port strike\n\n"
+        "Union leader Thomas Brandl met Port Director Susan Achterberg on Monday.\n\n"
+        "“The port will stay open through the strike,” she said."
+    )
+    statement = by_words(said(engine, text), "port will stay open")
+    assert statement.speaker_name == "Susan Achterberg"
