@@ -43,8 +43,11 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The suite on every core (pytest-xdist), a test file per worker at a time; TEST_WORKERS=0
+# runs it in this one process.
+TEST_WORKERS ?= auto
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

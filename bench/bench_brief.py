@@ -31,6 +31,7 @@ from bot.store import models as m
 from briefings.brief import build_briefing
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
+CHANNEL = ChannelRef("console", "local", "bench")
 OUTLETS = [f"Outlet {n}" for n in range(40)]
 ACTORS = [("FR", "France"), ("DE", "Germany"), ("US", "United States"), ("NATO", "NATO")]
 STANCES = ["supports", "opposes", "neutral", "unclear"]
@@ -64,7 +65,41 @@ def fill(url: str, articles: int, seed: int = 11) -> None:
     common = [_word(rng) for _ in range(3000)]
     with engine.begin() as conn:
         conn.execute(insert(m.Actor), [{"id": a, "name": n, "kind": "country"} for a, n in ACTORS])
+        # one feed per outlet, the channel subscribed to all of them
+        conn.execute(
+            insert(m.Feed),
+            [
+                {
+                    "id": n + 1,
+                    "url": f"https://feeds.example/{n}.xml",
+                    "title": outlet,
+                    "failures": 0,
+                    "disabled": False,
+                    "created": START,
+                }
+                for n, outlet in enumerate(OUTLETS)
+            ],
+        )
+        conn.execute(
+            insert(m.Channel),
+            [
+                {
+                    "id": 1,
+                    "platform": CHANNEL.platform,
+                    "workspace": CHANNEL.workspace,
+                    "channel": CHANNEL.channel,
+                    "topics": [],
+                    "timezone": "UTC",
+                    "created": START,
+                }
+            ],
+        )
+        conn.execute(
+            insert(m.ChannelFeed),
+            [{"channel_id": 1, "feed_id": n + 1} for n in range(len(OUTLETS))],
+        )
     art_rows: list[dict[str, object]] = []
+    link_rows: list[dict[str, object]] = []
     stmt_rows: list[dict[str, object]] = []
     aid = sid = 0
     while aid < articles:
@@ -76,10 +111,20 @@ def fill(url: str, articles: int, seed: int = 11) -> None:
             published = day + timedelta(hours=rng.random() * 30)
             title = " ".join(rng.sample(event, 4) + rng.sample(common, 2))
             lead = " ".join(rng.sample(event, 5) + rng.sample(common, 25)) + "."
+            feed_id = OUTLETS.index(outlet) + 1
+            link_rows.append(
+                {
+                    "id": aid,
+                    "feed_id": feed_id,
+                    "article_id": aid,
+                    "guid_hash": f"{aid:064x}",
+                    "linked": published,
+                }
+            )
             art_rows.append(
                 {
                     "id": aid,
-                    "feed_id": None,
+                    "feed_id": feed_id,
                     "guid": f"bench-{aid}",
                     "url": f"https://news.example/{aid}",
                     "canonical_url": f"https://news.example/{aid}",
@@ -131,6 +176,7 @@ def fill(url: str, articles: int, seed: int = 11) -> None:
                 break
     with engine.begin() as conn:
         conn.execute(insert(m.Article), art_rows)
+        conn.execute(insert(m.FeedArticle), link_rows)
         conn.execute(insert(m.Statement), stmt_rows)
     engine.dispose()
 
@@ -139,7 +185,7 @@ async def measure(url: str, runs: int) -> None:
     engine, sessions = open_database(url)
     repo = Repository(sessions)
     service = StoreService(Store(repo), now=lambda: START + timedelta(days=30))
-    channel = ChannelRef("console", "local", "bench")
+    channel = CHANNEL
     try:
         # the first briefing of a process also imports scikit-learn: timed apart
         started = time.perf_counter()

@@ -88,6 +88,7 @@ def cpus() -> int:
 
 def _extract_all(items: list[LoadedFile], processes: int) -> list[list[Statement] | str]:
     """Each file's statements, or why the engine could not read it."""
+    from bot.extraction import extract_in_processes
     from briefings.engine import Engine, ExtractionFailure
     from briefings.nlp import ModelNotInstalledError, load_model
 
@@ -98,7 +99,8 @@ def _extract_all(items: list[LoadedFile], processes: int) -> list[list[Statement
         raise typer.Exit(2) from None
     chars = sum(len(item.article.text) for item in items)
     n_process = processes or (min(2, cpus()) if chars >= PARALLEL_FROM_CHARS else 1)
-    outcomes = Engine(nlp).extract_each([item.article for item in items], n_process=n_process)
+    articles = [item.article for item in items]
+    outcomes = extract_in_processes(Engine(nlp), articles, n_process)
     return [o.reason if isinstance(o, ExtractionFailure) else o for o in outcomes]
 
 

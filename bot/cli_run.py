@@ -304,7 +304,7 @@ async def run_demo(
     the /stance answer for one of its actors. Returns the actor asked about."""
     from adapters.console.bot import CONSOLE_CHANNEL, ConsolePublisher
     from adapters.console.render import render_reply
-    from bot.commands import CommandRequest, handle
+    from bot.commands import BriefingReply, CommandRequest, handle
     from config.settings import load_settings
 
     if runtime_factory is None:
@@ -323,7 +323,8 @@ async def run_demo(
         request = CommandRequest("briefing now", {}, CONSOLE_CHANNEL, "demo", is_manager=True)
         reply = await handle(service, request)
         out.write(render_reply(reply) + "\n\n")
-        actor = await pick_actor(service, reply.briefing) if reply.briefing else None
+        briefing = reply.briefing if isinstance(reply, BriefingReply) else None
+        actor = await pick_actor(service, briefing) if briefing else None
         out.write(f"> /stance {actor or 'Germany'}\n")
         stance = CommandRequest("stance", {"actor": actor or "Germany"}, CONSOLE_CHANNEL, "demo")
         out.write(render_reply(await handle(service, stance)) + "\n")

@@ -6,13 +6,20 @@ instead (one process, for tests and small machines). Both take the known aliases
 batch so later articles benefit from what earlier ones taught, and both answer per article:
 its statements, or an ``ExtractionFailure`` saying why the engine could not read it
 (``Engine.extract_each``), so one bad article never costs the others theirs.
+
+``extract_in_processes`` is the CLI's way through many files at once: forked processes
+that share the model already loaded (``gc.freeze``), an article whose process died failing
+alone. It lives here, not in the engine: ``briefings/`` stays pure functions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
+import sys
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -164,3 +171,112 @@ class InlineExtractor:
 
     async def aclose(self) -> None:
         return None
+
+
+# ------------------------------------------------------------- forked parser processes
+
+# The least text a parser process takes at a time (see _chunks): the last chunks are this
+# small so that both cores stay busy to the end.
+MIN_CHUNK_CHARS = 8_000
+# The most: a parser's memory grows with the text of its batch.
+MAX_CHUNK_CHARS = 30_000
+
+
+def _can_fork() -> bool:
+    # Forking a process with other threads running can deadlock in the child; outside Linux
+    # system libraries (macOS's among them) are not safe to use in a forked child.
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+# What forked workers find in their copy of this process's memory: set just before forking.
+_FORKED: tuple[Engine, list[Article], int] | None = None
+_DIED = "the parser process died on it (killed, or out of memory)"
+
+
+def _work(indices: list[int]) -> list[Outcome]:
+    assert _FORKED is not None, "not a forked worker"
+    engine, articles, batch_size = _FORKED
+    return engine.extract_each([articles[i] for i in indices], batch_size)
+
+
+def _chunks(articles: Sequence[Article], n_process: int) -> list[list[int]]:
+    """Article indices in chunks, longest articles first: each chunk a third of what is left
+    per process (larger batches parse faster) within MIN_CHUNK_CHARS..MAX_CHUNK_CHARS, the
+    last ones small so that no process is left parsing alone."""
+    from briefings.engine import MAX_CHARS
+
+    order = sorted(range(len(articles)), key=lambda i: -len(articles[i].text))
+    left = sum(min(len(a.text), MAX_CHARS) for a in articles)
+    chunks: list[list[int]] = []
+    size = target = 0
+    for i in order:
+        if size >= target:
+            chunks.append([])
+            target = min(MAX_CHUNK_CHARS, max(MIN_CHUNK_CHARS, left // (3 * n_process)))
+            size = 0
+        chunks[-1].append(i)
+        chars = min(len(articles[i].text), MAX_CHARS)
+        size += chars
+        left -= chars
+    return chunks
+
+
+def extract_in_processes(
+    engine: Engine, articles: Sequence[Article], n_process: int, batch_size: int = 16
+) -> list[Outcome]:
+    """``engine.extract_each`` in ``n_process`` forked processes (the CLI's ``extract``),
+    which share the loaded model with this one (a spawned process would load it again);
+    each parses and resolves its own share and sends back only statements, and an article
+    whose process died fails alone. Forking needs Linux and no other thread running;
+    without them, or for one process, the work is done here."""
+    if n_process <= 1 or len(articles) < 2 or not _can_fork():
+        return engine.extract_each(articles, batch_size)
+    return _each_forked(engine, list(articles), n_process, batch_size)
+
+
+def _each_forked(
+    engine: Engine, articles: list[Article], n_process: int, batch_size: int
+) -> list[Outcome]:
+    from briefings.engine import ExtractionFailure, failure_reason
+
+    global _FORKED
+    context = multiprocessing.get_context("fork")
+    out: dict[int, Outcome] = {}
+    orphans: list[int] = []  # articles of chunks lost with a dead process
+    _FORKED = (engine, articles, batch_size)
+    # What exists now (the model above all) is left out of the collector's passes in the
+    # children, which would otherwise touch, and so copy, the pages they share with us.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
+            futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles, n_process)}
+            for future, chunk in futures.items():
+                try:
+                    out.update(zip(chunk, future.result(), strict=True))
+                except BrokenProcessPool:
+                    orphans.extend(chunk)
+                except Exception as exc:  # the results could not come back
+                    out.update((i, ExtractionFailure(failure_reason(exc))) for i in chunk)
+        if orphans:
+            out.update(_isolated(sorted(orphans), context))
+    finally:
+        _FORKED = None
+        gc.unfreeze()
+    return [out[i] for i in range(len(articles))]
+
+
+def _isolated(
+    indices: list[int], context: multiprocessing.context.BaseContext
+) -> dict[int, Outcome]:
+    """After a process died: each remaining article in a process of its own, one at a time
+    (no thread is running when it forks), so a death names its article and spares the rest."""
+    from briefings.engine import ExtractionFailure
+
+    out: dict[int, Outcome] = {}
+    for index in indices:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            try:
+                out[index] = pool.submit(_work, [index]).result()[0]
+            except BrokenProcessPool:
+                out[index] = ExtractionFailure(_DIED)
+    return out

@@ -137,21 +137,34 @@ def same_story_pairs(
             who[i] = people(reports[i])
         return who[i]
 
-    # hours since the epoch, NaN when undated (an undated report fits any window)
+    # Reports in time order, the undated last: a block of rows is compared only with
+    # the reports after it that fall within the window (and with every undated one),
+    # never with the whole day's news.
     hours = np.array([r.published.timestamp() / 3600 if r.published else np.nan for r in reports])
+    order = np.argsort(hours, kind="stable")  # NaN (undated) sorts last
+    ordered = matrix[order]
+    when = hours[order]
+    dated = int(np.count_nonzero(~np.isnan(when)))
     span = window.total_seconds() / 3600
     pairs: list[tuple[int, int]] = []
     for start in range(0, len(reports), _BLOCK):
-        block = (matrix[start : start + _BLOCK] @ matrix.T).tocoo()
-        # the bar and the window, for the whole block at once: most pairs share only
-        # a common word or two and go here
+        end = min(start + _BLOCK, len(reports))
+        if end <= dated:
+            last = int(np.searchsorted(when[:dated], when[end - 1] + span, side="right"))
+            columns = np.concatenate((np.arange(start, last), np.arange(dated, len(reports))))
+        else:
+            columns = np.arange(start, len(reports))
+        block = (ordered[start:end] @ ordered[columns].T).tocoo()
+        # the bar and the window for the whole block at once: most pairs share only a
+        # common word or two and go here
         rows = block.row.astype(np.int64) + start
-        cols = block.col.astype(np.int64)
-        gap = np.abs(hours[rows] - hours[cols])
+        cols = columns[block.col]
+        gap = np.abs(when[rows] - when[cols])
         keep = (cols > rows) & (block.data >= same_words_and_people) & ~(gap > span)
-        for i, j, score in zip(rows[keep], cols[keep], block.data[keep], strict=True):
-            if score >= same_words or quoted(int(i)) & quoted(int(j)):
-                pairs.append((int(i), int(j)))
+        for a, b, score in zip(rows[keep], cols[keep], block.data[keep], strict=True):
+            i, j = sorted((int(order[a]), int(order[b])))
+            if score >= same_words or quoted(i) & quoted(j):
+                pairs.append((i, j))
     return pairs
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from bot.commands import (
+    BriefingReply,
+    ErrorReply,
+    FeedsReply,
     Reply,
-    ReplyKind,
+    StanceReply,
+    StatusReply,
     as_said,
     feed_line,
     format_date,
@@ -53,14 +57,15 @@ def render_stance(result: StanceResult) -> str:
 
 def render_reply(reply: Reply) -> str:
     """A command's reply as terminal text."""
-    if reply.kind is ReplyKind.STANCE and reply.stance is not None:
-        return render_stance(reply.stance)
-    if reply.kind is ReplyKind.BRIEFING and reply.briefing is not None:
-        return render_briefing(reply.briefing)
-    if reply.kind is ReplyKind.STATUS and reply.status is not None:
-        return "\n".join(_printable(line) for line in status_lines(reply.status))
-    if reply.kind is ReplyKind.FEEDS and reply.feeds:
-        return "\n".join([reply.text, *(_printable("- " + feed_line(f)) for f in reply.feeds)])
-    if reply.kind is ReplyKind.ERROR:
-        return _printable("error: " + reply.text)
+    match reply:
+        case StanceReply(stance=result):
+            return render_stance(result)
+        case BriefingReply(briefing=briefing):
+            return render_briefing(briefing)
+        case StatusReply(status=status):
+            return "\n".join(_printable(line) for line in status_lines(status))
+        case FeedsReply(text=text, feeds=feeds) if feeds:
+            return "\n".join([text, *(_printable("- " + feed_line(f)) for f in feeds)])
+        case ErrorReply(text=text):
+            return _printable("error: " + text)
     return _printable(reply.text)

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render_briefing, render_reply
-from bot.commands import MANAGER_COMMANDS, CommandRequest, Reply, handle
+from bot.commands import CommandRequest, Reply, handle
 from bot.errors import ConfigurationError, PublishError
 from bot.ports import ChannelRef
 from bot.service import Service
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
-# Replies everyone in the channel sees; the rest (configuration, errors) are ephemeral.
-PUBLIC = frozenset({"stance", "briefing now"})
 AUTOCOMPLETE_CHOICES = 25
 
 
@@ -68,6 +66,19 @@ def _files(reply: Reply) -> list[discord.File]:
     ]
 
 
+def to_command_request(
+    interaction: discord.Interaction[Any], name: str, options: Mapping[str, str]
+) -> CommandRequest:
+    """The translation in: an interaction's command, options, channel, user and rights."""
+    return CommandRequest(
+        name,
+        {k: v for k, v in options.items() if v},
+        channel_ref(interaction),
+        str(interaction.user.id),
+        is_manager=is_manager(interaction),
+    )
+
+
 class CommandRunner:
     """Turns one interaction into a neutral request and sends the rendered reply."""
 
@@ -77,23 +88,32 @@ class CommandRunner:
     async def run(
         self, interaction: discord.Interaction[Any], name: str, options: Mapping[str, str]
     ) -> None:
-        request = CommandRequest(
-            name,
-            {k: v for k, v in options.items() if v},
-            channel_ref(interaction),
-            str(interaction.user.id),
-            is_manager=is_manager(interaction),
-        )
-        if name in MANAGER_COMMANDS and not request.is_manager:
-            # A refusal needs no service: answer at once, ephemeral, nothing changes.
-            await self._respond_now(interaction, await handle(self.service, request))
-            return
-        public = name in PUBLIC
-        # The service may pass Discord's 3-second limit (database, NLP): defer first.
-        await interaction.response.defer(ephemeral=not public, thinking=True)
-        reply = await handle(self.service, request)
+        deferred: list[bool] = []
+
+        async def acknowledge(public: bool) -> None:
+            # The service may pass Discord's 3-second limit (database, NLP): defer first.
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+            deferred.append(public)
+
+        request = to_command_request(interaction, name, options)
+        reply = await handle(self.service, request, acknowledge)
+        await self._send(interaction, reply, deferred_public=deferred[0] if deferred else None)
+
+    async def _send(
+        self, interaction: discord.Interaction[Any], reply: Reply, deferred_public: bool | None
+    ) -> None:
+        """The translation out: the reply's messages, as the interaction's response (when
+        nothing was deferred: a refusal needs no service) or its follow-ups."""
         messages = render_reply(reply)
-        if public and reply.ephemeral:
+        if deferred_public is None:
+            first, *messages = messages
+            await interaction.response.send_message(
+                content=first.content or None,
+                embeds=_embeds(first),
+                ephemeral=reply.ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+        elif deferred_public and reply.ephemeral:
             # The "thinking" placeholder is public; an error must not be. Replace it.
             await interaction.delete_original_response()
         for n, message in enumerate(messages):
@@ -105,22 +125,6 @@ class CommandRunner:
                 ephemeral=reply.ephemeral,
                 allowed_mentions=NO_MENTIONS,
                 files=files,
-            )
-
-    async def _respond_now(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        first, *rest = render_reply(reply)
-        await interaction.response.send_message(
-            content=first.content or None,
-            embeds=_embeds(first),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
-        for message in rest:
-            await interaction.followup.send(
-                content=message.content or "",
-                embeds=_embeds(message),
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
             )
 
     async def actor_choices(self, current: str) -> list[app_commands.Choice[str]]:
@@ -333,13 +337,3 @@ async def login(client: discord.Client, token: str) -> None:
         raise ConfigurationError(
             "Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."
         ) from None
-
-
-async def run_client(client: discord.Client, token: str) -> None:
-    """Log in and stay connected to the gateway until closed."""
-    await login(client, token)
-    try:
-        await client.connect(reconnect=True)
-    finally:
-        if not client.is_closed():
-            await client.close()

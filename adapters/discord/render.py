@@ -17,8 +17,12 @@ from urllib.parse import quote
 from discord.utils import escape_markdown
 
 from bot.commands import (
+    BriefingReply,
+    ErrorReply,
+    FeedsReply,
     Reply,
-    ReplyKind,
+    StanceReply,
+    StatusReply,
     as_said,
     feed_line,
     format_date,
@@ -246,16 +250,17 @@ def _text_messages(text: str, ephemeral: bool) -> list[DiscordMessage]:
 def render_reply(reply: Reply) -> list[DiscordMessage]:
     """A command's reply as one or more messages (follow-ups when more than one)."""
     eph = reply.ephemeral
-    if reply.kind is ReplyKind.STANCE and reply.stance is not None:
-        return render_stance(reply.stance, eph)
-    if reply.kind is ReplyKind.BRIEFING and reply.briefing is not None:
-        return [DiscordMessage(m.content, m.embeds, eph) for m in render_briefing(reply.briefing)]
-    if reply.kind is ReplyKind.STATUS and reply.status is not None:
-        lines = [clean(line) for line in status_lines(reply.status)]
-        return pack_messages([Section("Briefing status", lines)], ephemeral=eph)
-    if reply.kind is ReplyKind.FEEDS and reply.feeds:
-        lines = [clean(feed_line(f)) for f in reply.feeds]
-        return pack_messages([Section(clean(reply.text), lines)], ephemeral=eph)
-    if reply.kind is ReplyKind.ERROR:
-        return _text_messages("⚠️ " + clean(reply.text), eph)
+    match reply:
+        case StanceReply(stance=result):
+            return render_stance(result, eph)
+        case BriefingReply(briefing=briefing):
+            return [DiscordMessage(m.content, m.embeds, eph) for m in render_briefing(briefing)]
+        case StatusReply(status=status):
+            lines = [clean(line) for line in status_lines(status)]
+            return pack_messages([Section("Briefing status", lines)], ephemeral=eph)
+        case FeedsReply(text=text, feeds=feeds) if feeds:
+            lines = [clean(feed_line(f)) for f in feeds]
+            return pack_messages([Section(clean(text), lines)], ephemeral=eph)
+        case ErrorReply(text=text):
+            return _text_messages("⚠️ " + clean(text), eph)
     return _text_messages(clean(reply.text), eph)

@@ -17,7 +17,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Collection
+import re
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -98,6 +99,25 @@ def error_code(exc: SlackApiError) -> str:
     return f"HTTP {getattr(exc.response, 'status_code', '?')}"
 
 
+def to_command_request(command: Mapping[str, Any]) -> CommandRequest:
+    """The translation in: a slash command's payload as one parsed request (rights are
+    asked of Slack afterwards, only when the command needs a manager)."""
+    channel = ChannelRef(PLATFORM, command.get("team_id", ""), command.get("channel_id", ""))
+    text = unescape(unwrap_links(command.get("text", "")))
+    return CommandRequest.from_text(
+        command.get("command", ""), text, channel, command.get("user_id", "")
+    )
+
+
+# Slack sends a pasted link as <https://x.example/rss> or <https://x.example/rss|label>.
+_LINK = re.compile(r"<(https?://[^<>|\s]+)(?:\|[^<>]*)?>")
+
+
+def unwrap_links(text: str) -> str:
+    """Links as the user typed them: Slack's ``<url|label>`` wrapping removed."""
+    return _LINK.sub(r"\1", text)
+
+
 def unescape(text: str) -> str:
     """Slash-command text as typed: Slack escapes &, < and > in it."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -153,14 +173,12 @@ def register_commands(app: AsyncApp, service: Service, managers: Collection[str]
         respond: Callable[..., Awaitable[Any]],
     ) -> None:
         await ack()
-        channel = ChannelRef(PLATFORM, command.get("team_id", ""), command.get("channel_id", ""))
-        user_id = command.get("user_id", "")
-        request = CommandRequest.from_text(
-            command.get("command", ""), unescape(command.get("text", "")), channel, user_id
-        )
+        request = to_command_request(command)
         if request.needs_manager:
-            request = replace(request, is_manager=await is_manager(client, user_id, managers))
+            is_admin = await is_manager(client, request.user_id, managers)
+            request = replace(request, is_manager=is_admin)
         reply = await handle(service, request)
+        channel = request.channel
         messages = render_reply(reply)
         if reply.ephemeral:
             for message in messages:

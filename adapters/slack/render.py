@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands import (
+    BriefingReply,
+    ErrorReply,
+    FeedsReply,
     Reply,
-    ReplyKind,
+    StanceReply,
+    StatusReply,
     as_said,
     feed_line,
     format_date,
@@ -189,20 +193,21 @@ def render_stance(result: StanceResult, ephemeral: bool = False) -> list[SlackMe
 def render_reply(reply: Reply) -> list[SlackMessage]:
     """A command's reply as one or more messages."""
     eph = reply.ephemeral
-    if reply.kind is ReplyKind.STANCE and reply.stance is not None:
-        return render_stance(reply.stance, eph)
-    if reply.kind is ReplyKind.BRIEFING and reply.briefing is not None:
-        return [SlackMessage(m.text, m.blocks, eph) for m in render_briefing(reply.briefing)]
-    if reply.kind is ReplyKind.STATUS and reply.status is not None:
-        blocks = [
-            section("*Briefing status*"),
-            *sections([escape(s) for s in status_lines(reply.status)]),
-        ]
-        return _messages(blocks, "Briefing status", eph)
-    if reply.kind is ReplyKind.FEEDS and reply.feeds:
-        lines = [escape(feed_line(f)) for f in reply.feeds]
-        return _messages([section(escape(reply.text)), *sections(lines)], escape(reply.text), eph)
+    match reply:
+        case StanceReply(stance=result):
+            return render_stance(result, eph)
+        case BriefingReply(briefing=briefing):
+            return [SlackMessage(m.text, m.blocks, eph) for m in render_briefing(briefing)]
+        case StatusReply(status=status):
+            blocks = [
+                section("*Briefing status*"),
+                *sections([escape(s) for s in status_lines(status)]),
+            ]
+            return _messages(blocks, "Briefing status", eph)
+        case FeedsReply(text=heading, feeds=feeds) if feeds:
+            lines = [escape(feed_line(f)) for f in feeds]
+            return _messages([section(escape(heading)), *sections(lines)], escape(heading), eph)
     text = escape(reply.text)
-    if reply.kind is ReplyKind.ERROR:
+    if isinstance(reply, ErrorReply):
         text = ":warning: " + text
     return _messages(sections([text]), shorten(text, FALLBACK_TEXT - 20), eph)

@@ -461,6 +461,7 @@ class IngestPipeline:
                             published=item.published,
                             text=item.text,
                             feed_id=feed_id,
+                            published_replaced=item.published_replaced,
                         ),
                         statements,
                         self.clock(),

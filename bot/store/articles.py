@@ -204,6 +204,7 @@ class ArticleStore(Database):
                     title=article.title,
                     outlet=article.outlet,
                     published=article.published,
+                    published_replaced=article.published_replaced,
                     fetched=now,
                     text=article.text,
                 )

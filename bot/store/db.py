@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,11 +93,23 @@ def alembic_config() -> Config:
     return config
 
 
+# The advisory lock key that serialises migrations on PostgreSQL ("newsbrief" in ASCII).
+MIGRATION_LOCK = 0x6E657773627269
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent; safe to call at every start)."""
+    """Bring the schema to the newest revision (idempotent; safe to call at every start).
+
+    On PostgreSQL, processes starting together take turns (a transaction-level advisory
+    lock): the first migrates, the others wait and then find nothing to do. Without it two
+    first starts on an empty database race to create the same tables."""
     config = alembic_config()
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -95,6 +96,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     outlet: Mapped[str] = mapped_column(String(500), default="")
     published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The feed's date could not be true (after the fetch, or before 1990): ``published`` is
+    # the fetch time instead (migration 0009).
+    published_replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fetched: Mapped[datetime] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text)
 

@@ -71,6 +71,7 @@ class NewArticle:
     published: datetime | None
     text: str
     feed_id: int | None = None
+    published_replaced: bool = False  # the feed's date was impossible; the fetch time stands in
 
 
 @dataclass(frozen=True, slots=True)

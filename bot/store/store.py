@@ -90,9 +90,6 @@ class Store:
     async def channel(self, ref: ChannelRef) -> ChannelRecord | None:
         return await self._run(self.repo.channel, ref)
 
-    async def channels(self) -> list[ChannelRecord]:
-        return await self._run(self.repo.channels)
-
     async def ensure_channel(self, ref: ChannelRef, now: datetime) -> None:
         await self._run(self.repo.ensure_channel, ref, now)
 

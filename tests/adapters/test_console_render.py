@@ -9,7 +9,7 @@ from adapters.discord.render import bullet_line as discord_line
 from adapters.discord.render import render_briefing as discord_briefing
 from adapters.slack.render import bullet_line as slack_line
 from adapters.slack.render import render_briefing as slack_briefing
-from bot.commands import Reply, ReplyKind
+from bot.commands import ErrorReply
 from briefings.models import Briefing, Kind
 from tests.fakes.service import make_briefing, sample_service
 
@@ -49,9 +49,7 @@ def test_terminal_escape_sequences_in_article_text_are_dropped() -> None:
 
 
 def test_errors_are_marked() -> None:
-    assert render_reply(Reply(ReplyKind.ERROR, "Days must be 1-3650.")) == (
-        "error: Days must be 1-3650."
-    )
+    assert render_reply(ErrorReply("Days must be 1-3650.")) == ("error: Days must be 1-3650.")
 
 
 def test_only_verbatim_words_get_quotation_marks() -> None:

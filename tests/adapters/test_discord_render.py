@@ -23,7 +23,7 @@ from adapters.discord.render import (
     render_stance,
     safe_url,
 )
-from bot.commands import GENERIC_ERROR, Reply, ReplyKind
+from bot.commands import GENERIC_ERROR, ErrorReply, StatusReply
 from tests.fakes.service import make_briefing, sample_service
 
 
@@ -147,7 +147,7 @@ def test_safe_url_refuses_non_http_and_escapes_parentheses() -> None:
 
 
 def test_errors_are_ephemeral_plain_text() -> None:
-    messages = render_reply(Reply(ReplyKind.ERROR, GENERIC_ERROR))
+    messages = render_reply(ErrorReply(GENERIC_ERROR))
     assert messages == [DiscordMessage("⚠️ " + clean(GENERIC_ERROR), (), True)]
 
 
@@ -158,7 +158,7 @@ async def test_status_reply_renders_as_an_embed() -> None:
     channel = ChannelRef("discord", "1", "2")
     await service.add_topics(channel, ["gas"])
     status = await service.status(channel)
-    [message] = render_reply(Reply(ReplyKind.STATUS, "status", status=status))
+    [message] = render_reply(StatusReply(status))
     assert message.ephemeral
     assert message.embeds[0]["title"] == "Briefing status"
     assert "Topics: gas" in message.embeds[0]["description"]

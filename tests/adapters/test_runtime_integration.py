@@ -98,11 +98,15 @@ async def runtime(
         await rt.aclose()
 
 
+TOPICS = {"a1": "power grid", "a2": "trade talks", "b1": "fisheries"}
+
+
 def item(guid: str, text: str) -> FetchedItem:
     return FetchedItem(
         guid=guid,
         url=f"https://news.example.org/{guid}",
-        title=f"Summit report {guid}",
+        # distinct events: two reports of one event would be one story
+        title=f"Summit report {guid} on {TOPICS.get(guid, guid)}",
         published=datetime(2024, 5, 6, 6, 0, tzinfo=UTC),
         outlet="The Example Herald",
         text=text,
@@ -167,7 +171,10 @@ async def test_configure_status_and_scheduled_briefing_through_discord(
         assert await rt.service.deliver_due(channel, publisher) is None  # never twice
         [message] = discord_api.matching("POST", rf"/channels/{CHANNEL}/messages")
         embeds = message.body["embeds"]
-        assert [e["title"] for e in embeds] == ["Summit report a1", "Summit report a2"]
+        assert [e["title"] for e in embeds] == [
+            "Summit report a1 on power grid",
+            "Summit report a2 on trade talks",
+        ]
         assert "**Anna Weber** (Germany, Chancellor) said:" in embeds[0]["description"]
         assert "@everyone" not in embeds[0]["description"]
         assert "<@1" not in embeds[1]["description"]
@@ -346,7 +353,7 @@ async def test_run_bot_with_discord_and_slack_delivers_the_due_briefing_on_both(
     assert discord_api.matching("GET", "/users/@me")
     assert discord_api.matching("PUT", rf"/applications/{APP_ID}/commands")
     [message] = discord_api.matching("POST", discord_posts)
-    assert [e["title"] for e in message.body["embeds"]] == ["Summit report b1"]
+    assert [e["title"] for e in message.body["embeds"]] == ["Summit report b1 on fisheries"]
     assert "**Anna Weber** (Germany, Chancellor) said:" in message.body["embeds"][0]["description"]
     assert message.body["allowed_mentions"]["parse"] == []
     assert discord_api.violations == []

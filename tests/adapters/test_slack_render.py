@@ -16,7 +16,7 @@ from adapters.slack.render import (
     render_stance,
     safe_url,
 )
-from bot.commands import Reply, ReplyKind
+from bot.commands import ErrorReply
 from tests.fakes.service import make_briefing, sample_service
 
 
@@ -152,6 +152,6 @@ def test_escape_and_links() -> None:
 
 
 def test_errors_are_ephemeral_with_a_warning() -> None:
-    [message] = render_reply(Reply(ReplyKind.ERROR, "No actor matches 'x<y'."))
+    [message] = render_reply(ErrorReply("No actor matches 'x<y'."))
     assert message.ephemeral
     assert message.blocks[0]["text"]["text"] == ":warning: No actor matches 'x&lt;y'."

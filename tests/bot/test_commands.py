@@ -243,15 +243,6 @@ async def test_topics_replies_list_the_channels_topics() -> None:
     assert removed.topics == ("trade",) and removed.text == "Topics: trade"
 
 
-async def test_slack_wrapped_feed_urls_are_unwrapped() -> None:
-    service = sample_service()
-    reply = await handle(
-        service, text_request("briefing", "feeds add <https://news.example.org/rss|news>", True)
-    )
-    assert reply.kind is ReplyKind.FEEDS
-    assert [f.url for f in reply.feeds] == ["https://news.example.org/rss"]
-
-
 async def test_expected_errors_become_their_message() -> None:
     service = sample_service()
     unsafe = await handle(service, text_request("briefing", "feeds add http://127.0.0.1/x", True))

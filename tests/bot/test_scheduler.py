@@ -18,6 +18,7 @@ from briefings.models import Briefing
 from config.settings import Settings, load_settings
 from tests.bot.test_service_runtime import PatternExtractor
 from tests.fakes.feed_server import FeedServer, rss_feed
+from tests.timing import PATIENT
 
 NEWS = ChannelRef("console", "local", "news")
 DESK = ChannelRef("slack", "T1", "C9")
@@ -43,11 +44,12 @@ class Clock:
 
 async def eventually(check: Callable[[], object], what: str) -> None:
     """Wait for background jobs (the scheduler runs them on the loop) to get somewhere."""
-    for _ in range(400):
-        if check():
-            return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENT
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
         await asyncio.sleep(0.025)
-    raise AssertionError(f"never happened: {what}")
 
 
 @pytest.fixture

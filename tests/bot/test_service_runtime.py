@@ -378,6 +378,8 @@ async def test_bad_feeds_fail_alone_with_their_reason_stored_and_the_good_ones_a
             assert feed is not None and feed.last_error is None and feed.last_polled == clock.now
         assert rt.repo.article_count() == 2 + len(bad_feeds.GOOD)
         assert len((await rt.service.stance("Germany")).statements) == 2
+        # The redirect loop was followed exactly up to the limit, no further.
+        assert len(server.requests_for("/loop-a")) + len(server.requests_for("/loop-b")) == 11
         # Retry-After is honoured: the busy feed waits at least its 120 s, the down one 30 min.
         busy, down = rt.repo.feed(urls["busy.xml"]), rt.repo.feed(urls["down.xml"])
         assert busy is not None and busy.next_attempt is not None

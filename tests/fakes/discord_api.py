@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.loopback import serve
+from tests.timing import PATIENT
 
 API = "/api/v10"
 APP_ID = 400000000000000001
@@ -176,7 +177,7 @@ class FakeDiscordAPI:
         return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
 
     async def wait_for(
-        self, predicate: Callable[[FakeDiscordAPI], bool], timeout: float = 10.0
+        self, predicate: Callable[[FakeDiscordAPI], bool], timeout: float = PATIENT
     ) -> None:
         """Wait until the recorded requests satisfy ``predicate`` (a hang fails the test)."""
 

@@ -26,6 +26,7 @@ from aiohttp import web
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from tests.fakes.loopback import serve
+from tests.timing import PATIENT
 
 TEAM = "T0000FAKE"
 BOT_USER = "U0000BOT"
@@ -146,7 +147,7 @@ class FakeSlackAPI:
         return [c for c in self.calls if c.method == method]
 
     async def wait_for(
-        self, predicate: Callable[[FakeSlackAPI], bool], timeout: float = 10.0
+        self, predicate: Callable[[FakeSlackAPI], bool], timeout: float = PATIENT
     ) -> None:
         async def loop() -> None:
             while not predicate(self):

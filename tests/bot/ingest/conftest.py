@@ -9,6 +9,7 @@ import pytest
 
 from bot.ingest import make_client
 from tests.fakes.feed_server import FeedServer
+from tests.timing import PATIENT
 
 
 @pytest.fixture
@@ -19,6 +20,6 @@ def server() -> Iterator[FeedServer]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    """A client allowed to reach loopback, with short timeouts so failure tests stay quick."""
-    async with make_client(allow_private=True, timeout=1.0) as http:
+    """A client allowed to reach loopback; its timeouts are never what a test runs into."""
+    async with make_client(allow_private=True, timeout=PATIENT) as http:
         yield http

@@ -12,6 +12,7 @@ from bot.errors import FetchError
 from bot.ingest import ResponseTooLarge, make_client
 from bot.ingest.fetch import download, human_size, read_capped
 from tests.fakes.feed_server import FeedServer, endless
+from tests.timing import PATIENT
 
 BODY = b"<rss>" + b"the council met on Tuesday " * 2000 + b"</rss>"
 
@@ -87,7 +88,7 @@ async def test_a_trickling_server_hits_the_whole_download_deadline(
 async def test_connection_refused_is_a_clear_failure() -> None:
     with FeedServer() as gone:
         url = gone.url("/f")
-    async with make_client(allow_private=True, timeout=1.0) as client:
+    async with make_client(allow_private=True, timeout=PATIENT) as client:
         with pytest.raises(FetchError, match="connection failed"):
             await download(client, url, max_bytes=1000)
 
@@ -126,7 +127,7 @@ def test_human_size(n: int, shown: str) -> None:
 
 async def test_a_url_httpx_cannot_build_is_a_fetch_error_with_its_reason() -> None:
     """httpx's InvalidURL is not an HTTPError: it must not escape as an internal error."""
-    async with make_client(allow_private=True, timeout=1) as client:
+    async with make_client(allow_private=True, timeout=PATIENT) as client:
         with pytest.raises(FetchError) as raised:
             await download(client, "http://127.0.0.1:9/a\nb.xml", max_bytes=1000)
     assert str(raised.value).startswith("invalid URL: ")

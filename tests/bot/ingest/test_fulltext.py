@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from bot.errors import FetchError
-from bot.ingest import extract_article, fetch_article
+from bot.ingest import extract_article, fetch_article, make_client
 from bot.ingest.fulltext import decode_html, html_to_text
 from tests.fakes.feed_server import FeedServer, article_page, endless
+from tests.timing import SHORT
 
 PARAGRAPHS = [
     "Fishermen in the northern bays said the new quotas would halve their catch this year.",
@@ -59,7 +60,6 @@ async def test_fetch_article_over_http(server: FeedServer, client: httpx.AsyncCl
         ),
         ({"body": b"nope", "status": 404, "content_type": "text/plain"}, "HTTP 404 Not Found"),
         ({"body": endless(), "content_type": "text/html"}, "response larger than 100 KB, cut"),
-        ({"never_answer": True}, "timed out after 1 s"),
     ],
 )
 async def test_fetch_article_failures(
@@ -68,6 +68,13 @@ async def test_fetch_article_failures(
     server.route("/p", **route)  # type: ignore[arg-type]
     with pytest.raises(FetchError, match=message):
         await fetch_article(client, server.url("/p"), max_bytes=100_000)
+
+
+async def test_a_page_that_never_answers_times_out(server: FeedServer) -> None:
+    server.route("/p", never_answer=True)
+    async with make_client(allow_private=True, timeout=SHORT) as client:
+        with pytest.raises(FetchError, match=f"timed out after {SHORT:g} s"):
+            await fetch_article(client, server.url("/p"))
 
 
 async def test_plain_text_pages_are_taken_as_they_are(

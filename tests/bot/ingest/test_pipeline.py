@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +341,38 @@ async def test_page_fetches_count_against_the_feeds_deadline(
     finally:
         gate.set()
         await rt.aclose()
+
+
+async def test_impossible_dates_are_stored_as_the_fetch_time_and_flagged(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    when = {
+        "future": datetime(9999, 12, 31, tzinfo=UTC),
+        "soon": datetime(2099, 1, 1, tzinfo=UTC),
+        "ancient": datetime(1970, 1, 2, tzinfo=UTC),
+        "fine": NOW - timedelta(hours=2),
+    }
+    items = [
+        FeedItem(name, f"https://example.org/{name}", content=f"{name} " + LONG_TEXT, published=at)
+        for name, at in when.items()
+    ]
+    server.route("/dates.xml", rss_feed("Dates", items))
+    await runtime.service.add_feed(None, server.url("/dates.xml"))
+    assert (await runtime.ingest_once()).articles_new == 4
+    with runtime.repo.sessions() as session:
+        rows = {
+            url.rsplit("/", 1)[1]: (published, replaced)
+            for url, published, replaced in session.execute(
+                select(
+                    models.Article.url,
+                    models.Article.published,
+                    models.Article.published_replaced,
+                )
+            )
+        }
+    assert rows == {
+        "future": (NOW, True),
+        "soon": (NOW, True),
+        "ancient": (NOW, True),
+        "fine": (when["fine"], False),
+    }

@@ -25,6 +25,7 @@ from bot.ingest import (
     make_client,
 )
 from tests.fakes.feed_server import FeedServer
+from tests.timing import PATIENT
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,7 @@ def loopback_forms(server: FeedServer) -> Iterator[list[str]]:
 async def test_loopback_in_any_spelling_is_refused_at_connect_time(
     server: FeedServer, loopback_forms: list[str]
 ) -> None:
-    async with make_client(allow_private=False, timeout=1.0) as client:
+    async with make_client(allow_private=False, timeout=PATIENT) as client:
         poller = FeedPoller(client)
         results = [await poller.poll(FeedState(url)) for url in loopback_forms]
 
@@ -140,14 +141,14 @@ async def test_loopback_in_any_spelling_is_refused_at_connect_time(
 
 async def test_the_reason_names_the_host_and_the_address() -> None:
     transport = SafeTransport(resolver=fixed_resolver("10.1.2.3"))
-    async with make_client(allow_private=False, timeout=1.0, transport=transport) as client:
+    async with make_client(allow_private=False, timeout=PATIENT, transport=transport) as client:
         result = await FeedPoller(client).poll(FeedState("http://intranet.example.test/feed"))
     assert result.error == "refused: intranet.example.test resolves to 10.1.2.3, a private address"
 
 
 async def test_article_pages_are_checked_too(server: FeedServer) -> None:
     server.route("/page.html", b"<html><body><p>words</p></body></html>", content_type="text/html")
-    async with make_client(allow_private=False, timeout=1.0) as client:
+    async with make_client(allow_private=False, timeout=PATIENT) as client:
         with pytest.raises(UnsafeURLError):
             await fetch_article(client, server.url("/page.html"))
     assert server.requests == []
@@ -155,7 +156,7 @@ async def test_article_pages_are_checked_too(server: FeedServer) -> None:
 
 async def test_allow_private_reaches_loopback(server: FeedServer) -> None:
     server.route("/ping", b"pong", content_type="text/plain")
-    async with make_client(allow_private=True, timeout=1.0) as client:
+    async with make_client(allow_private=True, timeout=PATIENT) as client:
         response = await client.get(server.url("/ping"))
     assert response.text == "pong"
 
@@ -170,7 +171,7 @@ async def test_every_redirect_hop_is_checked() -> None:
         server_a.redirect("/to-name", f"http://localhost:{server_b.port}/internal")
         server_a.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
         transport = SafeTransport(exempt=[("127.0.0.1", server_a.port)])
-        async with make_client(allow_private=False, timeout=1.0, transport=transport) as client:
+        async with make_client(allow_private=False, timeout=PATIENT, transport=transport) as client:
             assert (await client.get(server_a.url("/ok"))).text == "fine"
             poller = FeedPoller(client)
             for path in ("/to-ip", "/to-name", "/to-metadata"):
@@ -204,7 +205,7 @@ async def test_dns_rebinding_is_caught_because_each_connection_resolves_again(
     server.route("/feed.xml", b"ok", content_type="text/plain", headers={"Connection": "close"})
     transport = SafeTransport(resolver=rebinding_resolver, exempt=[("127.0.0.1", server.port)])
     url = f"http://feeds.rebind.test:{server.port}/feed.xml"
-    async with make_client(allow_private=False, timeout=1.0, transport=transport) as client:
+    async with make_client(allow_private=False, timeout=PATIENT, transport=transport) as client:
         assert (await client.get(url)).text == "ok"
         with pytest.raises(UnsafeURLError, match=r"resolves to 127\.0\.0\.2, a loopback address"):
             await client.get(url)
@@ -247,7 +248,7 @@ async def test_names_resolving_to_non_public_addresses_are_refused_before_connec
     inner = RecordingBackend()
     backend = SafeNetworkBackend(resolver=fixed_resolver(*addresses), inner=inner)
     with pytest.raises(UnsafeURLError, match=reason):
-        await backend.connect_tcp("news.example.test", 443, timeout=1.0)
+        await backend.connect_tcp("news.example.test", 443, timeout=PATIENT)
     assert inner.connects == []
 
 
@@ -257,7 +258,7 @@ async def test_the_backend_connects_to_the_address_it_checked_not_the_name() -> 
         resolver=fixed_resolver("93.184.216.34", "2606:4700:4700::1111"), inner=inner
     )
     with pytest.raises(httpcore.ConnectError):
-        await backend.connect_tcp("news.example.test", 443, timeout=1.0)
+        await backend.connect_tcp("news.example.test", 443, timeout=PATIENT)
     assert inner.connects == [("93.184.216.34", 443), ("2606:4700:4700::1111", 443)]
 
 
@@ -267,7 +268,7 @@ async def test_unresolvable_names_fail_as_connection_errors() -> None:
 
     backend = SafeNetworkBackend(resolver=failing, inner=RecordingBackend())
     with pytest.raises(httpcore.ConnectError, match="cannot resolve"):
-        await backend.connect_tcp("nowhere.test", 80, timeout=1.0)
+        await backend.connect_tcp("nowhere.test", 80, timeout=PATIENT)
 
 
 async def test_unix_sockets_are_refused() -> None:

@@ -2,8 +2,9 @@
 
 ``NEWSBRIEF_TEST_POSTGRES_URL`` wins when set. Otherwise, when PostgreSQL's server binaries
 are installed (Debian: /usr/lib/postgresql/*/bin), a throwaway cluster is initialised in a
-temporary directory and started on a free loopback port, once per test session; as root the
-server runs as the ``postgres`` system user. Each test gets a fresh database in it.
+temporary directory and started on a free loopback port, once per test process (each
+pytest-xdist worker has its own); as root the server runs as the ``postgres`` system user.
+Each test gets a fresh database in it.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ def _start_server() -> str:
     if user is not None:
         os.chown(root, entry.pw_uid, entry.pw_gid)
     data = str(Path(root) / "data")
-    port = _free_port()
     run = {"capture_output": True, "text": True, "timeout": 120, "check": False}
     init = subprocess.run(
         _as_user(
@@ -101,14 +101,18 @@ def _start_server() -> str:
     if init.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
         raise Unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -F -c max_connections=100"
-    start = subprocess.run(
-        _as_user(
-            [f"{bindir}/pg_ctl", "-D", data, "-l", f"{root}/log", "-o", options, "-w", "start"],
-            user,
-        ),
-        **run,  # type: ignore[call-overload]
-    )
+    for _attempt in range(3):  # a parallel test process may take the free port first
+        port = _free_port()
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -F -c max_connections=100"
+        start = subprocess.run(
+            _as_user(
+                [f"{bindir}/pg_ctl", "-D", data, "-l", f"{root}/log", "-o", options, "-w", "start"],
+                user,
+            ),
+            **run,  # type: ignore[call-overload]
+        )
+        if start.returncode == 0:
+            break
     if start.returncode != 0:
         log = ""
         with contextlib.suppress(OSError), open(f"{root}/log") as handle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import text
 
 from bot.errors import ConfigurationError
 from bot.store.db import normalise_url, open_database
+from tests.bot.store import pg
 
 
 def test_sqlite_is_created_in_its_folder_in_wal_mode(tmp_path: Path) -> None:
@@ -42,3 +44,38 @@ def test_bad_databases_are_one_line_without_the_password(url: str, says: str) ->
     message = str(caught.value)
     assert says in message
     assert "s3cret" not in message and "\n" not in message
+
+
+@pytest.mark.postgres
+def test_two_first_starts_on_an_empty_postgresql_database_never_crash() -> None:
+    """Acceptance: two processes starting at once on an empty database, ten times. Each
+    start is its own engine and connection, as in two processes; the advisory lock makes
+    one migrate while the other waits."""
+    try:
+        base = pg.server_url()
+    except pg.Unavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    for _ in range(10):
+        with pg.fresh_database(base) as url:
+            barrier = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def start(
+                url: str = url,
+                barrier: threading.Barrier = barrier,
+                errors: list[BaseException] = errors,
+            ) -> None:
+                barrier.wait()
+                try:
+                    engine, _ = open_database(url)
+                    engine.dispose()
+                except BaseException as exc:
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=start) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)  # without the lock the two can also wait on each other
+            assert not any(thread.is_alive() for thread in threads)
+            assert errors == []

@@ -9,15 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from spacy.language import Language
 
-import briefings.engine as engine_module
-from briefings.engine import (
-    MAX_CHARS,
-    MAX_CHUNK_CHARS,
-    MIN_CHUNK_CHARS,
-    Engine,
-    ExtractionFailure,
-    _chunks,
-)
+import bot.extraction as extraction_module
+from bot.extraction import MAX_CHUNK_CHARS, MIN_CHUNK_CHARS, _chunks, extract_in_processes
+from briefings.engine import MAX_CHARS, Engine, ExtractionFailure
 from briefings.models import Article
 
 if TYPE_CHECKING:
@@ -53,20 +47,20 @@ def test_forked_processes_give_what_one_process_gives(
     if threading.active_count() > 1:
         pytest.skip("threads are running in this test process: the engine will not fork")
     forked: list[int] = []
-    real = engine_module._each_forked
+    real = extraction_module._each_forked
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         forked.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "_each_forked", spy)
+    monkeypatch.setattr(extraction_module, "_each_forked", spy)
     articles = [Article(text=text) for text in TEXTS * 3]
-    alone = engine.extract_each(articles, n_process=1)
-    together = engine.extract_each(articles, n_process=2)
+    alone = extract_in_processes(engine, articles, n_process=1)
+    together = extract_in_processes(engine, articles, n_process=2)
     assert forked == [1]
     assert together == alone
     assert all(not isinstance(found, ExtractionFailure) and found for found in alone)
-    assert engine.extract_many(articles, n_process=2) == alone
+    assert engine.extract_many(articles) == alone
 
 
 @pytest.mark.parametrize("n_process", [1, 2])
@@ -76,9 +70,9 @@ def test_a_failing_article_fails_alone(nlp: Language, n_process: int) -> None:
         engine = Engine(nlp)
         articles = [Article(text=text) for text in TEXTS]
         articles.insert(2, Article(text=TEXTS[0] + "RAISE-IN-THE-PARSER, said he.\n"))
-        found = engine.extract_each(articles, n_process=n_process)
-        with pytest.raises(RuntimeError, match="a fault planted by the test"):
-            engine.extract_many(articles, n_process=2)
+        found = extract_in_processes(engine, articles, n_process=n_process)
+        with pytest.raises(ValueError, match="a fault planted by the test"):
+            engine.extract_many(articles)
     finally:
         nlp.remove_pipe("test_pool_fault")
     assert found[2] == ExtractionFailure(
