@@ -19,7 +19,7 @@ from bot.errors import NotFoundError, UnknownActorError, UserInputError
 from bot.fit import FEED_TITLE_MAX, one_line
 from bot.ports import ChannelRef, Publisher
 from bot.schedules import latest_slot, next_slot, read_schedule
-from bot.store.lookup import ActorLookup
+from bot.store.lookup import ActorLookup, Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
 from bot.store.store import Posted, Store
 from briefings.brief import (
@@ -328,11 +328,14 @@ class StoreService(Service):
         if match is None:
             raise UnknownActorError(name.strip(), lookup.suggestions(name))
         after = self.now() - since if since is not None else None
+        actor_id, speakers, party = _stance_filter(match)
         rows, counts = await self.store.stance_statements(
-            match.actor.id,
+            actor_id,
             since=after,
             topic=topic or None,
             limit=max(1, limit),
+            speakers=speakers,
+            party=party,
         )
         statements = tuple(
             StanceStatement(
@@ -557,3 +560,16 @@ def feed_url_forms(url: str) -> list[str]:
     except UnsafeURLError:
         return [url.strip()]
     return list(dict.fromkeys([normal, url.strip()]))
+
+
+def _stance_filter(match: Match) -> tuple[str, tuple[str, ...], str | None]:
+    """What a /stance query reads: (actor id, the person's names, party id). A person's
+    statements only, when a person was asked for; a party's members, within its country."""
+    if match.actor.kind == "party":
+        country = gazetteer().party_country(match.actor)
+        return country or match.actor.id, (), match.actor.id
+    if match.matched_as.startswith("person: "):
+        full = match.matched_as.removeprefix("person: ")
+        names = {full, full.split()[-1], match.name} if full.split() else {match.name}
+        return match.actor.id, tuple(sorted(names)), None
+    return match.actor.id, (), None

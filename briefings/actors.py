@@ -1070,6 +1070,7 @@ class Gazetteer:
             ("organisation", self.data.organisations),
             ("metonym", self.data.metonyms),
             ("institution", self.data.institutions),
+            ("party", self.data.parties),
         )
         for how, table in tables:
             for name, actor_id in table.items():

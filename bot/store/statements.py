@@ -241,14 +241,23 @@ class StatementStore(Database):
         topic: str | None = None,
         limit: int = 20,
         plan: StancePlan | None = None,
+        speakers: Sequence[str] = (),
+        party: str | None = None,
     ) -> tuple[list[StoredStatement], StanceCounts]:
-        """The actor's statements newest first, and counts over all that match.
+        """The actor's statements newest first, and counts over all that match; only those
+        of one person when ``speakers`` names them (any of the names they go by), only
+        those of a party's members when ``party`` is its id.
 
         With a topic, each of the two queries (the newest page, the counts) is driven either
         from the actor's statements or from the matching articles, whichever visits fewer
         rows (``choose_stance_plan``); ``plan`` forces one (tests compare the two)."""
         empty = StanceCounts(0, None, None, {})
         conditions: list[ColumnElement[bool]] = [m.Statement.actor_id == actor_id]
+        if speakers:
+            norms = sorted({normalise_name(name)[:300] for name in speakers})
+            conditions.append(m.Statement.speaker_norm.in_(norms))
+        if party is not None:
+            conditions.append(m.Statement.data["party"]["id"].as_string() == party)
         if since is not None:
             conditions.append(m.Statement.published >= since)
         match = None
@@ -294,7 +303,7 @@ class StatementStore(Database):
                 )
                 for stmt, title, url, outlet, actor_name, lead in session.execute(rows_query)
             ]
-            if since is None and match is None:
+            if since is None and match is None and not speakers and party is None:
                 counts = self._running_totals(session, actor_id)
             else:
                 counts = self._count_live(

@@ -68,10 +68,23 @@ class Store:
         return await self._run(lambda: ActorLookup(repo.actors(), repo.aliases()))
 
     async def stance_statements(
-        self, actor_id: str, *, since: datetime | None, topic: str | None, limit: int
+        self,
+        actor_id: str,
+        *,
+        since: datetime | None,
+        topic: str | None,
+        limit: int,
+        speakers: Sequence[str] = (),
+        party: str | None = None,
     ) -> tuple[list[StoredStatement], StanceCounts]:
         return await self._run(
-            self.repo.stance_statements, actor_id, since=since, topic=topic, limit=limit
+            self.repo.stance_statements,
+            actor_id,
+            since=since,
+            topic=topic,
+            limit=limit,
+            speakers=speakers,
+            party=party,
         )
 
     # --------------------------------------------------------------------- feeds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -387,3 +388,50 @@ async def test_many_channels_due_at_once_all_get_their_briefing(
     results = await asyncio.gather(*(service.deliver(c, clock.now, publisher) for c in channels))
     assert all(r is not None and len(r.stories) == 1 for r in results)
     assert sorted(c.channel for c, _ in publisher.published) == sorted(c.channel for c in channels)
+
+
+def store_us_article(repo: Repository) -> None:
+    """Two senators of two parties and an unnamed official, all for the United States."""
+    body = (
+        "Senator Ruth Calder said that the farm bill would pass. "
+        "Senator Owen Pike said that the farm bill would fail. "
+        "A Treasury official said that the cost was unknown."
+    )
+    us = Actor("US", "United States", "context: story about United States", "country")
+    parties = {"Ruth Calder": "US-REP", "Owen Pike": "US-DEM", "A Treasury official": None}
+    names = {"US-REP": "Republican Party", "US-DEM": "Democratic Party"}
+    said = []
+    for speaker, words in (
+        ("Ruth Calder", "the farm bill would pass"),
+        ("Owen Pike", "the farm bill would fail"),
+        ("A Treasury official", "the cost was unknown"),
+    ):
+        party_id = parties[speaker]
+        party = Actor(party_id, names[party_id], "party", "party") if party_id else None
+        st = statement(body, speaker, words, actor=us, kind=Kind.INDIRECT)
+        said.append(replace(st, party=party))
+    repo.store_article(article(body, title="Farm bill", url="https://news.example/f"), said, T0)
+
+
+async def test_stance_by_person_gives_that_persons_statements_only(
+    service: StoreService, repo: Repository
+) -> None:
+    store_us_article(repo)
+    country = await service.stance("United States")
+    assert len(country.statements) == 3  # officials resolved from context count for the country
+    person = await service.stance("Owen Pike")
+    assert [s.speaker_name for s in person.statements] == ["Owen Pike"]
+    assert person.summary.statements == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "speaker"),
+    [("Republicans", "Ruth Calder"), ("GOP", "Ruth Calder"), ("Democrats", "Owen Pike")],
+)
+async def test_stance_by_party_gives_its_members(
+    service: StoreService, repo: Repository, query: str, speaker: str
+) -> None:
+    store_us_article(repo)
+    result = await service.stance(query)
+    assert result.actor.kind == "party"
+    assert [s.speaker_name for s in result.statements] == [speaker]
