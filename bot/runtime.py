@@ -132,7 +132,9 @@ class Runtime:
 
     async def _scheduled_poll(self) -> None:
         try:
-            await self.ingest_once()
+            # Feeds another process polled within this interval are left alone (slack for
+            # the timers of processes started at different moments).
+            await self.pipeline.run(polled_within=self.config.poll_interval * 0.9)
         except Exception:
             log.exception("scheduled feed polling failed")
 

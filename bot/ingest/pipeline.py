@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -49,6 +52,9 @@ log = logging.getLogger(__name__)
 BATCH = 16
 """Articles parsed per engine call: big enough to keep the workers busy, small enough that a
 crash loses little work and progress moves."""
+FEED_LEASE = timedelta(minutes=10)
+"""How long a process holds the feeds it polls; a crashed process's feeds are taken over
+by another after this."""
 ITEM_ATTEMPTS = 5
 """How many polls try to read the page of an item that has no text before giving up."""
 
@@ -73,7 +79,15 @@ class FeedRow(Protocol):
 class IngestStore(Protocol):
     """The store as the pipeline uses it: plain synchronous calls, run in a worker thread."""
 
-    def due_feeds(self, now: datetime) -> Sequence[FeedRow]: ...
+    def lease_due_feeds(
+        self, now: datetime, *, holder: str, lease: timedelta, polled_within: timedelta = ...
+    ) -> Sequence[FeedRow]: ...
+
+    def release_feeds(self, urls: Sequence[str], holder: str) -> None: ...
+
+    def lease_holders(self, now: datetime) -> set[str]: ...
+
+    def release_holder(self, holder: str) -> None: ...
 
     def record_poll(
         self,
@@ -185,6 +199,17 @@ def fit_item(item: FetchedItem) -> FetchedItem:
     )
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
 def oldest_first(items: Sequence[FetchedItem]) -> list[FetchedItem]:
     """Dated items oldest first, then the undated; items of one date keep their order."""
     dated = [item for item in items if item.published is not None]
@@ -208,6 +233,7 @@ class IngestPipeline:
         feed_max_bytes: int = 10_000_000,
         feed_timeout: float | None = None,
         item_attempts: int = ITEM_ATTEMPTS,
+        feed_lease: timedelta = FEED_LEASE,
         after_run: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
@@ -217,21 +243,37 @@ class IngestPipeline:
         self.feed_max_bytes = feed_max_bytes
         self.feed_timeout = feed_timeout  # a feed's whole poll, its pages included
         self.item_attempts = item_attempts
+        self.feed_lease = feed_lease
+        # Names this pipeline in the feeds it leases (one process may run several).
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:200]
         self.after_run = after_run
         self._lock = asyncio.Lock()
         self._feed_ids: dict[str, int] = {}
+        self._recorded: set[str] = set()  # feeds of this run whose poll is recorded
 
     async def run(
         self,
         files: Sequence[Path] = (),
         progress: Callable[[int, int], None] | None = None,
+        *,
+        polled_within: timedelta = timedelta(0),
     ) -> IngestSummary:
         """Poll every due feed once and ingest ``files``; one bad feed or file never stops
         the rest. A feed's new validators are saved only after its articles are stored, so
-        a crash midway loses nothing (the next run fetches them again)."""
+        a crash midway loses nothing (the next run fetches them again).
+
+        The feeds are leased first, so other processes on the same database leave them
+        alone; ``polled_within`` skips feeds any process polled that recently (the
+        scheduled polls of several processes fetch each feed once an interval)."""
         async with self._lock:
             summary = IngestSummary()
-            feeds = await asyncio.to_thread(self.store.due_feeds, self.clock())
+            now = self.clock()
+            await asyncio.to_thread(self._release_the_dead, now)
+            feeds = await asyncio.to_thread(
+                lambda: self.store.lease_due_feeds(
+                    now, holder=self.holder, lease=self.feed_lease, polled_within=polled_within
+                )
+            )
             total = len(feeds) + len(files)
             done = 0
 
@@ -247,7 +289,13 @@ class IngestPipeline:
                 await self._ingest_file(path, summary)
                 step()
             if feeds:
-                await self._poll_feeds(feeds, summary, step)
+                try:
+                    await self._poll_feeds(feeds, summary, step)
+                finally:
+                    # Feeds left unpolled (the run was cancelled) are free again at once.
+                    left = [feed.url for feed in feeds if feed.url not in self._recorded]
+                    if left:
+                        await asyncio.to_thread(self.store.release_feeds, left, self.holder)
             self._finished()
             log.info("ingestion: %s", summary)
             return summary
@@ -259,6 +307,17 @@ class IngestPipeline:
             await self._store_items(items, None, summary)
             self._finished()
             return summary
+
+    def _release_the_dead(self, now: datetime) -> None:
+        """Free at once the feeds leased by processes of this machine that are gone (killed:
+        nothing released them); those of other machines wait for their lease to expire."""
+        host = socket.gethostname()
+        for holder in self.store.lease_holders(now):
+            name, _, rest = holder.partition(":")
+            pid = rest.partition(":")[0]
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                log.info("feeds leased by %s (gone) are free again", holder)
+                self.store.release_holder(holder)
 
     def _finished(self) -> None:
         if self.after_run is not None:
@@ -283,6 +342,7 @@ class IngestPipeline:
     ) -> None:
         by_url = {feed.url: feed for feed in feeds}
         self._feed_ids = {feed.url: feed.id for feed in feeds}
+        self._recorded = set()
         retry = await asyncio.to_thread(self._retry_items, [feed.id for feed in feeds])
         states = [
             FeedState(
@@ -360,6 +420,7 @@ class IngestPipeline:
         except Exception:
             log.exception("could not record the failure of feed %s", feed.url)
             return
+        self._recorded.add(feed.url)
         if disable:
             log.warning("feed %s disabled after %d failures: %s", feed.url, failures, reason)
 
@@ -396,6 +457,7 @@ class IngestPipeline:
                 error=one_line(error, ERROR_MAX) if error else None,
             )
         )
+        self._recorded.add(feed.url)
 
     async def _note_pending(self, feed: FeedRow, pending: Sequence[FetchedItem]) -> None:
         """Count an attempt at each item still without text; the next polls try again."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,6 +97,70 @@ class FeedStore(Database):
             )
             return [feed_record(row) for row in session.scalars(query)]
 
+    def lease_due_feeds(
+        self,
+        now: datetime,
+        *,
+        holder: str,
+        lease: timedelta,
+        polled_within: timedelta = timedelta(0),
+    ) -> list[FeedRecord]:
+        """Lease the due feeds no other process holds, for ``lease``: enabled, back-off
+        passed, not leased (or the lease expired: its holder died), and not polled by anyone
+        within ``polled_within`` (several processes polling on one interval fetch each feed
+        once). On PostgreSQL the rows are locked with SKIP LOCKED, so processes leasing at
+        the same moment take different feeds; SQLite's write lock serialises them."""
+        query = (
+            select(m.Feed)
+            .where(m.Feed.disabled.is_(False))
+            .where(or_(m.Feed.next_attempt.is_(None), m.Feed.next_attempt <= now))
+            .where(or_(m.Feed.lease_until.is_(None), m.Feed.lease_until <= now))
+            .order_by(m.Feed.id)
+        )
+        if polled_within > timedelta(0):
+            query = query.where(
+                or_(m.Feed.last_polled.is_(None), m.Feed.last_polled <= now - polled_within)
+            )
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        with self.transaction() as session:
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.lease_until = now + lease
+                row.lease_holder = holder
+            return [feed_record(row) for row in rows]
+
+    def lease_holders(self, now: datetime) -> set[str]:
+        """Who holds a lease on a feed now."""
+        with self.sessions() as session:
+            return set(
+                session.scalars(
+                    select(m.Feed.lease_holder)
+                    .where(m.Feed.lease_until > now, m.Feed.lease_holder.is_not(None))
+                    .distinct()
+                )
+            )
+
+    def release_holder(self, holder: str) -> None:
+        """End every lease of ``holder`` (a process known to be dead)."""
+        with self.transaction() as session:
+            session.execute(
+                update(m.Feed)
+                .where(m.Feed.lease_holder == holder)
+                .values(lease_until=None, lease_holder=None)
+            )
+
+    def release_feeds(self, urls: Sequence[str], holder: str) -> None:
+        """End this holder's leases of ``urls`` (a run that stops early)."""
+        if not urls:
+            return
+        with self.transaction() as session:
+            session.execute(
+                update(m.Feed)
+                .where(m.Feed.url.in_(list(urls)), m.Feed.lease_holder == holder)
+                .values(lease_until=None, lease_holder=None)
+            )
+
     def record_poll(
         self,
         url: str,
@@ -116,6 +181,8 @@ class FeedStore(Database):
             if feed is None:
                 return
             feed.last_polled = now
+            feed.lease_until = None  # polled: the lease has done its work
+            feed.lease_holder = None
             if ok:
                 feed.failures = 0
                 feed.last_error = error  # items of an answered feed that could not be stored

@@ -77,6 +77,9 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_polled: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who polls it now, and until when (migration 0010): another process leaves it alone.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
 
 
 class Article(Base):

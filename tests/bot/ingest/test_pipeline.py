@@ -3,6 +3,7 @@ their columns, and whatever one feed or item raises is that feed's error alone."
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -12,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.ingest.pipeline import ITEM_ATTEMPTS, IngestPipeline
+from bot.ingest.pipeline import FEED_LEASE, ITEM_ATTEMPTS, IngestPipeline
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from bot.store import NewArticle, Repository, models
-from briefings.models import Briefing, Statement
+from briefings.models import Article, Briefing, Statement
 from config.settings import load_settings
 from tests.bot.store.pg import database_url
 from tests.bot.test_service_runtime import NOW, Clock, PatternExtractor, page, world_feed
@@ -376,3 +377,84 @@ async def test_impossible_dates_are_stored_as_the_fetch_time_and_flagged(
         "ancient": (NOW, True),
         "fine": (when["fine"], False),
     }
+
+
+class CountingExtractor(PatternExtractor):
+    """Counts the articles it is given, across every runtime that shares it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.articles = 0
+
+    async def extract(self, articles: Sequence[Article], aliases: Any) -> Any:
+        self.articles += len(articles)
+        return await super().extract(articles, aliases)
+
+
+def many_feeds(server: FeedServer, feeds: int, items: int) -> list[str]:
+    urls = []
+    for f in range(feeds):
+        entries = [
+            FeedItem(
+                f"Feed {f} story {i}",
+                f"https://example.org/{f}/{i}",
+                content=f"Story {i} of feed {f}. " + LONG_TEXT,
+                guid=f"{f}-{i}",
+            )
+            for i in range(items)
+        ]
+        server.route(f"/many/{f}.xml", rss_feed(f"Feed {f}", entries), etag=f'"{f}"')
+        urls.append(server.url(f"/many/{f}.xml"))
+    return urls
+
+
+async def test_processes_on_one_database_poll_each_feed_once_and_extract_each_article_once(
+    database_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    """Three runtimes (as three processes: each its own engine) poll together, then again
+    within the interval: every feed fetched once, every article stored and parsed once."""
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
+    extractor = CountingExtractor()
+    clock = Clock()
+    runtimes = [await build_runtime(settings, {}, now=clock, extractor=extractor) for _ in "abc"]
+    try:
+        urls = many_feeds(server, feeds=8, items=4)
+        for url in urls:
+            await runtimes[0].service.add_feed(None, url)
+        interval = timedelta(minutes=15)
+        summaries = await asyncio.gather(
+            *(rt.pipeline.run(polled_within=interval) for rt in runtimes)
+        )
+        assert sum(s.feeds_polled for s in summaries) == 8
+        assert sum(s.articles_new for s in summaries) == 32
+        assert extractor.articles == 32
+        assert sorted(len(server.requests_for(f"/many/{f}.xml")) for f in range(8)) == [1] * 8
+        # Later in the same interval nobody polls again; after it, one of them does.
+        clock.now += interval / 2
+        again = await asyncio.gather(*(rt.pipeline.run(polled_within=interval) for rt in runtimes))
+        assert sum(s.feeds_polled for s in again) == 0
+        clock.now += interval
+        later = await asyncio.gather(*(rt.pipeline.run(polled_within=interval) for rt in runtimes))
+        assert sum(s.feeds_polled for s in later) == 8
+        assert sum(s.not_modified for s in later) == 8
+        assert runtimes[0].repo.article_count() == 32
+    finally:
+        for rt in runtimes:
+            await rt.aclose()
+
+
+async def test_a_dead_processs_feeds_are_taken_over_when_its_lease_expires(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    urls = many_feeds(server, feeds=3, items=1)
+    for url in urls:
+        await runtime.service.add_feed(None, url)
+    # Another process leased them all, then died (SIGKILL: nothing released).
+    dead = runtime.repo.lease_due_feeds(NOW, holder="dead", lease=FEED_LEASE)
+    assert len(dead) == 3
+    assert (await runtime.ingest_once()).feeds_polled == 0  # still its lease
+    runtime.now.now = NOW + FEED_LEASE  # type: ignore[attr-defined]
+    taken = await runtime.ingest_once()
+    assert (taken.feeds_polled, taken.articles_new) == (3, 3)
