@@ -35,11 +35,17 @@ class Mark:
 
 
 def position_marks(result: StanceResult) -> list[Mark]:
-    """The marks of a /stance answer: its dated statements, each on its issue's row (the
-    article's title when the issue is unknown), at most ``MAX_ROWS`` issues."""
+    """The marks of a /stance answer: its dated statements, each on the row of its story's
+    issue (the title when the issue is unknown), at most ``MAX_ROWS`` issues."""
+    # one row per story (its issue), so that reports of one event share a row
+    grouped = [
+        (story.issue or story.best.title, story.members or (story.best,))
+        for story in result.stories
+    ] or [(st.issue or st.title, (st,)) for st in result.statements]
     marks = [
-        Mark(_row(st.issue or st.title or "other"), st.published, st.stance)
-        for st in result.statements
+        Mark(_row(issue or "other"), st.published, st.stance)
+        for issue, members in grouped
+        for st in members
         if st.published is not None
     ]
     rows: list[str] = []

@@ -15,9 +15,12 @@ alone. It lives here, not in the engine: ``briefings/`` stays pure functions.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -66,9 +69,27 @@ class _EngineCache:
 _WORKER: _EngineCache | None = None
 
 
-def _init_worker(model_package: str | None) -> None:
-    """Pool initializer: load the model once per worker process."""
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process die when ``parent`` does, even by SIGKILL: Linux's
+    PR_SET_PDEATHSIG. Where it is not available the worker ends at its next task, when the
+    pool's pipe is gone; if the parent died before this ran, end now."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            log.debug("PR_SET_PDEATHSIG unavailable")
+    if os.getppid() != parent:  # the parent is gone already: nobody will ask for work
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_worker(model_package: str | None, parent: int) -> None:
+    """Pool initializer: die with the parent, and load the model once per worker process."""
     global _WORKER
+    die_with_parent(parent)
     from briefings.nlp import load_model
 
     _WORKER = _EngineCache(load_model(model_package))
@@ -98,7 +119,7 @@ class ProcessPoolExtractor:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.model_package,),
+            initargs=(self.model_package, os.getpid()),
         )
 
     async def extract(
@@ -248,7 +269,12 @@ def _each_forked(
     # children, which would otherwise touch, and so copy, the pages they share with us.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=n_process,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {pool.submit(_work, chunk): chunk for chunk in _chunks(articles, n_process)}
             for future, chunk in futures.items():
                 try:
@@ -274,7 +300,12 @@ def _isolated(
 
     out: dict[int, Outcome] = {}
     for index in indices:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             try:
                 out[index] = pool.submit(_work, [index]).result()[0]
             except BrokenProcessPool:

@@ -63,6 +63,7 @@ class StanceStory:
     side: Stance
     best: StanceStatement
     statements: int = 1
+    members: tuple[StanceStatement, ...] = ()  # every statement of the story, best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +201,11 @@ def stance_stories(statements: Sequence[StanceStatement]) -> tuple[StanceStory, 
         siding = [st for st in group if st.stance is side] or group
         best = max(siding, key=lambda st: (_KIND_WEIGHT[st.kind], len(st.text)))
         newest = max(group, key=lambda st: st.published or datetime.min.replace(tzinfo=UTC))
+        members = (best, *(st for st in group if st is not best))
         stories.append(
-            StanceStory(newest.published, best.issue or newest.issue, side, best, len(group))
+            StanceStory(
+                newest.published, best.issue or newest.issue, side, best, len(group), members
+            )
         )
     stories.sort(key=lambda s: s.published or datetime.min.replace(tzinfo=UTC), reverse=True)
     return tuple(stories)

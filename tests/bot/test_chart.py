@@ -14,7 +14,7 @@ from tests.fakes.service import sample_service, statement
 GERMANY = Actor("DE", "Germany")
 
 
-def result_of(*items: tuple[str, int, Stance]) -> StanceResult:
+def result_of(*items: tuple[str, int, Stance], by_story: bool = True) -> StanceResult:
     said = tuple(
         statement(
             f"Words on {issue}, day {day}.",
@@ -28,7 +28,8 @@ def result_of(*items: tuple[str, int, Stance]) -> StanceResult:
         for issue, day, side in items
     )
     summary = StanceSummary(len(said), None, None, {})
-    return StanceResult(GERMANY, summary, said, "country", stance_stories(said))
+    stories = stance_stories(said) if by_story else ()
+    return StanceResult(GERMANY, summary, said, "country", stories)
 
 
 def test_one_row_per_issue_one_mark_per_dated_statement_coloured_by_side() -> None:
@@ -37,6 +38,7 @@ def test_one_row_per_issue_one_mark_per_dated_statement_coloured_by_side() -> No
         ("troops in Ukraine", 9, Stance.OPPOSES),
         ("gas prices", 5, Stance.SUPPORTS),
         ("gas prices", 12, Stance.NEUTRAL),
+        by_story=False,
     )
     marks = position_marks(result)
     assert sorted((m.issue, m.when.day, m.side.value) for m in marks) == [
@@ -48,6 +50,13 @@ def test_one_row_per_issue_one_mark_per_dated_statement_coloured_by_side() -> No
     assert all(m.when.tzinfo is UTC and m.when.year == 2024 for m in marks)
     png = positions_png(result)
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_reports_of_one_story_share_its_row() -> None:
+    result = result_of(("gas prices", 5, Stance.SUPPORTS), ("gas price cap", 6, Stance.SUPPORTS))
+    [story] = result.stories  # "Story of May 5" and "Story of May 6": one event
+    assert {m.issue for m in position_marks(result)} == {story.issue[:1].upper() + story.issue[1:]}
+    assert len(position_marks(result)) == 2
 
 
 def test_one_statement_draws_no_picture() -> None:
