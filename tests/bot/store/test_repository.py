@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 
 from bot.ports import ChannelRef
 from bot.store import Repository, canonical_url
@@ -415,7 +415,7 @@ def test_upgrading_an_old_database_fills_the_running_totals(database_url: str) -
                 text(
                     "INSERT INTO articles (id, url, content_hash, title, outlet, fetched, text) "
                     "VALUES (1, 'https://a.example/1', 'h1', 't', 'o', :t, 'body')"
-                ),
+                ).bindparams(bindparam("t", type_=DateTime())),  # no sqlite3 default adapter
                 {"t": T0.replace(tzinfo=None)},
             )
             conn.execute(
@@ -425,7 +425,7 @@ def test_upgrading_an_old_database_fills_the_running_totals(database_url: str) -
                     "speaker_text, speaker_start, speaker_end, published, data) VALUES "
                     "(1, 0, 'DE', '', 'A B', 'a b', 'direct', 'supports', 'w', 0, 1, 'A B', 0, 3, "
                     ":t, :data)"
-                ),
+                ).bindparams(bindparam("t", type_=DateTime())),
                 {
                     "t": T0.replace(tzinfo=None),
                     "data": '{"speaker": {"start": 0, "end": 3, "text": "A B"}, '
