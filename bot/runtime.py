@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import NewsbriefError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
-from bot.ingest import FetchedItem, make_client
+from bot.ingest.models import FetchedItem
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
@@ -39,6 +39,7 @@ class RuntimeConfig:
     allow_private_networks: bool = False  # fetch feeds on private addresses (tests only)
     fetch_timeout: float = 10.0  # connect and read timeouts of a download, seconds
     feed_max_bytes: int = 10_000_000  # a feed's body is cut here
+    nlp_max_chars: int = 100_000  # the engine reads at most this much of an article
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeConfig:
@@ -47,7 +48,21 @@ class RuntimeConfig:
             allow_private_networks=settings.allow_private_networks,
             fetch_timeout=settings.fetch_timeout_seconds,
             feed_max_bytes=settings.feed_max_bytes,
+            nlp_max_chars=settings.nlp_max_chars,
         )
+
+
+def _http_client(
+    config: RuntimeConfig, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    """The HTTP client of one ingestion run (httpx is imported only when feeds are polled)."""
+    from bot.ingest.fetch import make_client
+
+    return make_client(
+        allow_private=config.allow_private_networks,
+        timeout=config.fetch_timeout,
+        transport=transport,
+    )
 
 
 class Runtime:
@@ -85,13 +100,10 @@ class Runtime:
         self.pipeline = IngestPipeline(
             repo,
             extractor,
-            client=lambda: make_client(
-                allow_private=config.allow_private_networks,
-                timeout=config.fetch_timeout,
-                transport=transport,
-            ),
+            client=lambda: _http_client(config, transport),
             clock=now,
             feed_max_bytes=config.feed_max_bytes,
+            nlp_max_chars=config.nlp_max_chars,
             after_run=self.service.forget_actors,
         )
 

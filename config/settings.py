@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=10.0, gt=0)  # connect and read, per request
     feed_max_bytes: int = Field(default=10_000_000, gt=0)  # a feed or page is cut here
     nlp_processes: int = 2
+    # The most characters of an article the engine reads (its memory grows with the text);
+    # the whole article is stored all the same.
+    nlp_max_chars: int = Field(default=100_000, gt=0)
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBRIEF_DISCORD_TOKEN")

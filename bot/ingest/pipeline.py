@@ -27,6 +27,7 @@ from bot.fit import (
     FEED_TITLE_MAX,
     LAST_MODIFIED_MAX,
     OUTLET_MAX,
+    TITLE_MAX,
     clean_text,
     fit_guid,
     fit_link,
@@ -35,7 +36,6 @@ from bot.fit import (
     one_line_reason,
 )
 from bot.ingest.backoff import MAX_FAILURES, next_attempt_delay
-from bot.ingest.feeds import TITLE_MAX, FeedPoller
 from bot.ingest.files import read_article_file
 from bot.ingest.models import FeedState, FetchedItem, PollResult
 from bot.store import NewArticle, canonical_url, content_hash, normalise_name
@@ -234,6 +234,7 @@ class IngestPipeline:
         feed_timeout: float | None = None,
         item_attempts: int = ITEM_ATTEMPTS,
         feed_lease: timedelta = FEED_LEASE,
+        nlp_max_chars: int = 100_000,
         after_run: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
@@ -244,6 +245,7 @@ class IngestPipeline:
         self.feed_timeout = feed_timeout  # a feed's whole poll, its pages included
         self.item_attempts = item_attempts
         self.feed_lease = feed_lease
+        self.nlp_max_chars = nlp_max_chars  # the engine reads this much of an article
         # Names this pipeline in the feeds it leases (one process may run several).
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:200]
         self.after_run = after_run
@@ -355,6 +357,8 @@ class IngestPipeline:
             )
             for feed in feeds
         ]
+        from bot.ingest.feeds import FeedPoller  # httpx and feedparser: only when polling
+
         async with self.client() as client:
             poller = FeedPoller(
                 client,
@@ -488,9 +492,11 @@ class IngestPipeline:
         for start in range(0, len(fresh), BATCH):
             batch = fresh[start : start + BATCH]
             aliases = await asyncio.to_thread(self.store.engine_aliases)
+            # The engine reads the start of a long article only (its memory grows with the
+            # text; spans stay valid, being offsets into the same text); all of it is stored.
             articles = [
                 Article(
-                    text=item.text,
+                    text=item.text[: self.nlp_max_chars],
                     title=item.title,
                     url=item.url,
                     published=item.published,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.ingest import FetchedItem
 from bot.ingest.pipeline import FEED_LEASE, ITEM_ATTEMPTS, IngestPipeline
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
@@ -458,3 +459,24 @@ async def test_a_dead_processs_feeds_are_taken_over_when_its_lease_expires(
     runtime.now.now = NOW + FEED_LEASE  # type: ignore[attr-defined]
     taken = await runtime.ingest_once()
     assert (taken.feeds_polled, taken.articles_new) == (3, 3)
+
+
+async def test_the_engine_reads_at_most_the_cap_and_the_whole_article_is_stored(
+    runtime: Runtime,
+) -> None:
+    seen: list[int] = []
+
+    class Measuring(PatternExtractor):
+        async def extract(self, articles: Sequence[Article], aliases: Any) -> Any:
+            seen.extend(len(a.text) for a in articles)
+            return await super().extract(articles, aliases)
+
+    runtime.pipeline.extractor = Measuring()
+    runtime.pipeline.nlp_max_chars = 5_000
+    body = 'Eva Lund said: "We open in May." ' + "More words follow here. " * 2_000
+    item = FetchedItem("long-1", "https://example.org/long", "Long", NOW, "E", body)
+    summary = await runtime.ingest_items([item])
+    assert (summary.articles_new, summary.statements_new) == (1, 1)
+    assert seen == [5_000]
+    with runtime.repo.sessions() as session:
+        assert session.scalar(select(func.length(models.Article.text))) == len(body)
