@@ -20,6 +20,7 @@ LAST_MODIFIED_MAX = 100
 GUID_MAX = 2048
 LINK_MAX = 2048
 OUTLET_MAX = 500
+TITLE_MAX = 1000  # an article's title (a Text column): no headline is longer
 CHANNEL_PART_MAX = 200
 PLATFORM_MAX = 50
 ERROR_MAX = 2000

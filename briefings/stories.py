@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import numpy as np
-
 from briefings.models import Statement
 
 DEFAULT_WINDOW = timedelta(days=3)
@@ -119,10 +117,13 @@ def same_story_pairs(
     same_words_and_people: float = SAME_WORDS_AND_PEOPLE,
 ) -> list[tuple[int, int]]:
     """Index pairs (i < j) of reports that tell the same story."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     if len(reports) < 2:
         return []
+    # Imported here, and only when there is something to compare: a command that never
+    # groups two reports (``feeds list``, ``stance`` of a quiet actor) starts without them.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         stop_words="english", sublinear_tf=True, strip_accents="unicode", min_df=1
     )

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot.errors import FetchError, UnsafeURLError
-from bot.fit import OUTLET_MAX, clean_text, fit_guid, fit_link, one_line
+from bot.fit import OUTLET_MAX, TITLE_MAX, clean_text, fit_guid, fit_link, one_line
 from bot.ingest.backoff import parse_retry_after
 from bot.ingest.fetch import HTTPStatusFailure, default_total, download
 from bot.ingest.fulltext import fetch_article, html_to_text, outlet_from_url
@@ -38,8 +38,6 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-TITLE_MAX = 1000
-"""An article title longer than this is cut: no headline is, and the store shows it whole."""
 EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 """A published date before this is a feed's mistake (no web feed is older)."""
 FUTURE_SKEW = timedelta(hours=6)

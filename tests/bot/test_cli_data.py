@@ -4,6 +4,8 @@ on a SQLite database in a temporary data directory."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -303,3 +305,29 @@ def test_a_data_directory_that_cannot_be_made_is_one_line(
     code, _, err = run("feeds", "list")
     assert code == 1 and err.startswith("error: cannot create the data directory")
     assert err.count("\n") == 1
+
+
+def test_commands_without_nlp_import_no_engine_and_no_network_stack(data_dir: Path) -> None:
+    """What makes a command start slowly is what it imports: `feeds list` and `stance` of
+    an actor without statements load neither the model nor httpx, alembic or scikit-learn."""
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['newsbrief', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ['spacy', 'httpx', 'alembic', 'sklearn', 'numpy', 'feedparser', 'trafilatura']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    for args in (["feeds", "list"], ["stance", "Germany"]):
+        for _ in range(2):  # the first run creates the database (alembic is needed then)
+            done = subprocess.run(
+                [sys.executable, "-c", probe, *args],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=True,
+            )
+        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stdout, done.stderr)

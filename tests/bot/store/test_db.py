@@ -79,3 +79,12 @@ def test_two_first_starts_on_an_empty_postgresql_database_never_crash() -> None:
                 thread.join(120)  # without the lock the two can also wait on each other
             assert not any(thread.is_alive() for thread in threads)
             assert errors == []
+
+
+def test_the_head_revision_read_from_the_files_is_alembics() -> None:
+    """The fast start compares the database with this; it must be what alembic would say."""
+    from alembic.script import ScriptDirectory
+
+    from bot.store.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
