@@ -30,6 +30,7 @@ from bot.commands.parse import (
 from bot.commands.present import (
     as_said,
     feed_line,
+    fit,
     format_date,
     in_story,
     notice_lines,
@@ -79,6 +80,7 @@ __all__ = [
     "TopicsReply",
     "as_said",
     "feed_line",
+    "fit",
     "format_date",
     "handle",
     "in_story",
