@@ -101,6 +101,7 @@ class IngestStore(Protocol):
         error: str | None = None,
         next_attempt: datetime | None = None,
         disable: bool = False,
+        polled_at: datetime | None = None,
     ) -> None: ...
 
     def known_items(
@@ -254,6 +255,7 @@ class IngestPipeline:
         self._lock = asyncio.Lock()
         self._feed_ids: dict[str, int] = {}
         self._recorded: set[str] = set()  # feeds of this run whose poll is recorded
+        self._started = clock()  # when the current run leased its feeds
 
     async def run(
         self,
@@ -272,6 +274,7 @@ class IngestPipeline:
         async with self._lock:
             summary = IngestSummary()
             now = self.clock()
+            self._started = now
             await asyncio.to_thread(self._release_the_dead, now)
             feeds = await asyncio.to_thread(
                 lambda: self.store.lease_due_feeds(
@@ -418,6 +421,7 @@ class IngestPipeline:
                     error=one_line(reason, ERROR_MAX),
                     next_attempt=now + next_attempt_delay(failures, retry_after),
                     disable=disable,
+                    polled_at=self._started,
                 )
             )
         except Exception:
@@ -458,6 +462,9 @@ class IngestPipeline:
                 last_modified=last_modified,
                 title=one_line(result.feed_title, FEED_TITLE_MAX),
                 error=one_line(error, ERROR_MAX) if error else None,
+                # The poll counts from when it began: a run that takes a while still
+                # leaves the feed due at the next interval's tick.
+                polled_at=self._started,
             )
         )
         self._recorded.add(feed.url)

@@ -181,14 +181,16 @@ class FeedStore(Database):
         error: str | None = None,
         next_attempt: datetime | None = None,
         disable: bool = False,
+        polled_at: datetime | None = None,
     ) -> None:
         """Save a poll's outcome: the validators on success, the reason and back-off on failure.
-        ``error`` with ``ok`` says which items of an answered feed were not stored."""
+        ``error`` with ``ok`` says which items of an answered feed were not stored;
+        ``polled_at`` is when the poll began (``now`` when not given)."""
         with self.transaction() as session:
             feed = session.scalar(select(m.Feed).where(m.Feed.url == url))
             if feed is None:
                 return
-            feed.last_polled = now
+            feed.last_polled = polled_at or now
             feed.lease_until = None  # polled: the lease has done its work
             feed.lease_holder = None
             if ok:

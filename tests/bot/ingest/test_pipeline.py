@@ -538,6 +538,31 @@ def test_a_claimed_article_is_another_processs_until_released_or_its_lease_ends(
     assert repo.claim_articles([item], NOW, holder="e", lease=FEED_LEASE) == [True]
 
 
+async def test_a_slow_poll_leaves_its_feeds_due_at_the_next_interval(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    """A poll counts from when it began: one that took most of the interval (slow pages,
+    the engine) is not skipped at the next interval's tick as 'polled moments ago'."""
+    urls = many_feeds(server, feeds=2, items=2)
+    for url in urls:
+        await runtime.service.add_feed(None, url)
+    interval = timedelta(minutes=15)
+
+    class Slow(PatternExtractor):
+        async def extract(self, articles: Sequence[Article], aliases: Any) -> Any:
+            runtime.now.now += interval / 4  # type: ignore[attr-defined]
+            return await super().extract(articles, aliases)
+
+    runtime.pipeline.extractor = Slow()
+    start = runtime.now.now  # type: ignore[attr-defined]
+    first = await runtime.pipeline.run(polled_within=interval * 0.9)
+    assert (first.feeds_polled, first.articles_new) == (2, 4)
+    runtime.now.now = start + interval  # type: ignore[attr-defined]
+    again = await runtime.pipeline.run(polled_within=interval * 0.9)
+    assert again.feeds_polled == 2
+    assert sorted(len(server.requests_for(f"/many/{f}.xml")) for f in range(2)) == [2, 2]
+
+
 async def test_a_dead_processs_feeds_are_taken_over_when_its_lease_expires(
     runtime: Runtime, server: FeedServer
 ) -> None:
