@@ -468,7 +468,7 @@ class StoreService(Service):
             if not topic:
                 continue
             if not re.search(r"\w", topic):
-                raise UserInputError(f"{word!r} has no word to search for")
+                raise UserInputError(f"{one_line(word, 60)!r} has no word to search for")
             if len(topic) > 100:
                 raise UserInputError("a topic is at most 100 characters")
             if topic not in topics:
@@ -511,7 +511,7 @@ class StoreService(Service):
             return
         if channel is None:
             raise NotFoundError(f"no feed {one_line(url, 100)!r} is configured")
-        raise NotFoundError(f"this channel has no feed {url.strip()!r}")
+        raise NotFoundError(f"this channel has no feed {one_line(url, 100)!r}")
 
     async def list_feeds(self, channel: ChannelRef | None) -> tuple[FeedStatus, ...]:
         """The channel's feeds; with no channel, every feed polled."""
