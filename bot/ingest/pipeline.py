@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -39,6 +36,7 @@ from bot.ingest.backoff import MAX_FAILURES, next_attempt_delay
 from bot.ingest.files import read_article_file
 from bot.ingest.models import FeedState, FetchedItem, PollResult
 from bot.store import NewArticle, canonical_url, content_hash, normalise_name
+from bot.store.holders import holder_name, is_gone
 from bot.store.records import PendingItem
 from briefings.models import Actor, Article, Statement
 
@@ -199,17 +197,6 @@ def fit_item(item: FetchedItem) -> FetchedItem:
     )
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, owned by someone else
-        return True
-    return True
-
-
 def oldest_first(items: Sequence[FetchedItem]) -> list[FetchedItem]:
     """Dated items oldest first, then the undated; items of one date keep their order."""
     dated = [item for item in items if item.published is not None]
@@ -247,7 +234,7 @@ class IngestPipeline:
         self.feed_lease = feed_lease
         self.nlp_max_chars = nlp_max_chars  # the engine reads this much of an article
         # Names this pipeline in the feeds it leases (one process may run several).
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:200]
+        self.holder = holder_name()
         self.after_run = after_run
         self._lock = asyncio.Lock()
         self._feed_ids: dict[str, int] = {}
@@ -313,11 +300,8 @@ class IngestPipeline:
     def _release_the_dead(self, now: datetime) -> None:
         """Free at once the feeds leased by processes of this machine that are gone (killed:
         nothing released them); those of other machines wait for their lease to expire."""
-        host = socket.gethostname()
         for holder in self.store.lease_holders(now):
-            name, _, rest = holder.partition(":")
-            pid = rest.partition(":")[0]
-            if name == host and pid.isdigit() and not _alive(int(pid)):
+            if is_gone(holder):
                 log.info("feeds leased by %s (gone) are free again", holder)
                 self.store.release_holder(holder)
 

@@ -4,9 +4,9 @@ once, then finished; the high-water mark of what the channel has had)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -22,6 +22,12 @@ from bot.store.records import (
     StoredStatement,
 )
 from bot.store.statements import STATEMENT_COLUMNS, read_statement, topic_match
+
+CLAIMED = "claimed"
+"""The status of a slot being posted: claimed, no result recorded yet."""
+DELIVERY_LEASE = timedelta(minutes=30)
+"""How long a claim of a slot holds: longer than any post takes (retries included); a
+claimer that died on another machine loses its slot to another process after this."""
 
 
 def channel_record(row: m.Channel) -> ChannelRecord:
@@ -168,7 +174,7 @@ class ChannelStore(Database):
                 return None
             row = session.scalar(
                 select(m.Delivery)
-                .where(m.Delivery.channel_id == channel.id)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.status != CLAIMED)
                 .order_by(m.Delivery.last_article_id.desc(), m.Delivery.id.desc())
                 .limit(1)
             )
@@ -183,7 +189,7 @@ class ChannelStore(Database):
                 session.scalar(
                     select(func.count())
                     .select_from(m.Delivery)
-                    .where(m.Delivery.channel_id == channel.id)
+                    .where(m.Delivery.channel_id == channel.id, m.Delivery.status != CLAIMED)
                 )
                 or 0
             )
@@ -266,29 +272,53 @@ class ChannelStore(Database):
         ]
         return found, max(after, newest)
 
-    def claim_slot(self, session: Session, ref: ChannelRef, slot: datetime, now: datetime) -> bool:
-        """Insert the delivery row of ``slot`` inside the caller's open transaction. False when
-        another run has it already (the unique constraint decides, across processes)."""
-        channel = self._ensure_channel(session, ref, now)
-        try:
-            with session.begin_nested():
-                session.add(
-                    m.Delivery(
-                        channel_id=channel.id,
-                        slot=slot,
-                        delivered=now,
-                        last_article_id=0,
-                        stories=0,
-                        status="claimed",
+    def claim_slot(
+        self,
+        ref: ChannelRef,
+        slot: datetime,
+        now: datetime,
+        *,
+        holder: str = "",
+        lease: timedelta = DELIVERY_LEASE,
+    ) -> bool:
+        """Claim ``slot`` for ``holder`` in a short transaction of its own (committed before
+        anything is posted). False when another run has it: delivered, or claimed by a
+        holder whose claim has not ended (the unique (channel, slot) row decides, across
+        processes). A claim that ended without a result (its holder died) is taken over."""
+        with self.transaction() as session:
+            channel = self._ensure_channel(session, ref, now)
+            session.flush()
+            try:
+                with session.begin_nested():
+                    session.add(
+                        m.Delivery(
+                            channel_id=channel.id,
+                            slot=slot,
+                            delivered=now,
+                            last_article_id=0,
+                            stories=0,
+                            status=CLAIMED,
+                            claim_holder=holder,
+                            claim_until=now + lease,
+                        )
                     )
+                return True
+            except IntegrityError:
+                pass
+            taken = session.execute(
+                update(m.Delivery)
+                .where(
+                    m.Delivery.channel_id == channel.id,
+                    m.Delivery.slot == slot,
+                    m.Delivery.status == CLAIMED,
+                    or_(m.Delivery.claim_until.is_(None), m.Delivery.claim_until <= now),
                 )
-        except IntegrityError:
-            return False
-        return True
+                .values(claim_holder=holder, claim_until=now + lease, delivered=now)
+            )
+            return bool(getattr(taken, "rowcount", 0))
 
     def finish_delivery(
         self,
-        session: Session,
         ref: ChannelRef,
         slot: datetime,
         *,
@@ -297,14 +327,59 @@ class ChannelStore(Database):
         status: str,
         now: datetime,
     ) -> None:
-        channel = self._channel(session, ref)
-        if channel is None:
-            return
-        session.execute(
-            update(m.Delivery)
-            .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
-            .values(last_article_id=last_article_id, stories=stories, status=status, delivered=now)
-        )
+        """Record what became of a claimed slot (its own short transaction)."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
+                .values(
+                    last_article_id=last_article_id,
+                    stories=stories,
+                    status=status,
+                    delivered=now,
+                    claim_holder=None,
+                    claim_until=None,
+                )
+            )
+
+    def release_slot(self, ref: ChannelRef, slot: datetime, holder: str) -> None:
+        """Give up ``holder``'s claim of ``slot`` (posting failed): the slot is free again."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                delete(m.Delivery).where(
+                    m.Delivery.channel_id == channel.id,
+                    m.Delivery.slot == slot,
+                    m.Delivery.status == CLAIMED,
+                    m.Delivery.claim_holder == holder,
+                )
+            )
+
+    def delivery_claim_holders(self) -> set[str]:
+        """Who holds a claimed slot without a result yet."""
+        with self.sessions() as session:
+            return set(
+                session.scalars(
+                    select(m.Delivery.claim_holder)
+                    .where(m.Delivery.status == CLAIMED, m.Delivery.claim_holder.is_not(None))
+                    .distinct()
+                )
+            )
+
+    def release_delivery_claims(self, holder: str) -> None:
+        """Free every slot ``holder`` claimed and never finished (a process known to be dead:
+        it posted nothing, or died posting; the slot is delivered again)."""
+        with self.transaction() as session:
+            session.execute(
+                delete(m.Delivery).where(
+                    m.Delivery.status == CLAIMED, m.Delivery.claim_holder == holder
+                )
+            )
 
     def latest_slot(self, ref: ChannelRef) -> datetime | None:
         with self.sessions() as session:
@@ -312,5 +387,7 @@ class ChannelStore(Database):
             if channel is None:
                 return None
             return session.scalar(
-                select(func.max(m.Delivery.slot)).where(m.Delivery.channel_id == channel.id)
+                select(func.max(m.Delivery.slot)).where(
+                    m.Delivery.channel_id == channel.id, m.Delivery.status != CLAIMED
+                )
             )

@@ -277,3 +277,6 @@ class Delivery(Base):
     last_article_id: Mapped[int] = mapped_column(Integer, default=0)
     stories: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="delivered")
+    # While "claimed": who is posting it, and until when the claim holds (migration 0011).
+    claim_holder: Mapped[str | None] = mapped_column(String(200))
+    claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,6 @@
 """The service's door to the store: the repository's calls on the store's own threads, so
-the event loop never waits on the database and no session outlives one call, except the
-delivery's, which the store holds, on a thread of its own, while the briefing is posted."""
+the event loop never waits on the database and no session outlives one call; a delivery
+is three such calls (claim, read, record) around the post, which runs outside them all."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from bot.ports import ChannelRef
+from bot.store.holders import holder_name, is_gone
 from bot.store.lookup import ActorLookup
 from bot.store.records import (
     ChannelRecord,
@@ -43,13 +44,7 @@ class Store:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
         self._calls = ThreadPoolExecutor(thread_name_prefix="store")
-        # SQLite has one writer: a delivery holds the write lock while it publishes, so
-        # deliveries go one at a time (waiting ones never fill the threads the holder
-        # needs), and their steps run on a thread of their own: other writers waiting for
-        # the lock in the shared pool can never keep the holder from committing.
-        self._one_writer = repo.dialect == "sqlite"
-        self._delivering = asyncio.Lock()
-        self._delivery_thread = ThreadPoolExecutor(1, thread_name_prefix="delivery")
+        self.holder = holder_name()  # names this process in the slots it claims
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
@@ -58,7 +53,6 @@ class Store:
     def close(self) -> None:
         """Wait for the calls under way and release the threads."""
         self._calls.shutdown(wait=True)
-        self._delivery_thread.shutdown(wait=True)
 
     # ------------------------------------------------------------ actors, /stance
 
@@ -155,61 +149,45 @@ class Store:
         post: Callable[[list[StoredStatement]], Awaitable[Posted]],
     ) -> bool:
         """Claim ``slot`` for the channel, hand ``post`` what the channel has not had, and
-        record what it reports, in one transaction: the delivery row commits only after
-        ``post`` returned, and the unique (channel, slot) row makes a second claimer
-        (another process) back off. False, without calling ``post``, when the slot was
-        taken; an error in ``post`` leaves the slot unclaimed."""
-        if self._one_writer:
-            async with self._delivering:
-                return await self._deliver(ref, slot, now, post)
-        return await self._deliver(ref, slot, now, post)
-
-    async def _on_delivery_thread(self, fn: Callable[[], T]) -> T:
-        if not self._one_writer:
-            return await self._run(fn)
-        return await asyncio.get_running_loop().run_in_executor(self._delivery_thread, fn)
-
-    async def _deliver(
-        self,
-        ref: ChannelRef,
-        slot: datetime,
-        now: datetime,
-        post: Callable[[list[StoredStatement]], Awaitable[Posted]],
-    ) -> bool:
+        record what it reports: three steps, each its own short transaction, and none open
+        while ``post`` runs (a slow platform keeps no write lock from ingestion or
+        commands). The committed claim makes a second claimer (another process) back off.
+        False, without calling ``post``, when the slot was taken; an error in ``post``
+        frees the slot again, and so does the death of the process that claimed it."""
         repo = self.repo
-        run = self._on_delivery_thread
-        session = repo.sessions()
-
-        def claim() -> bool:
-            # The write lock first (waiting here, on the delivery thread, while another
-            # process delivers), so reading and claiming see one state.
-            repo.begin_writing(session)
-            return repo.claim_slot(session, ref, slot, now)
-
+        await self._run(self._release_dead_claims)
+        if not await self._run(repo.claim_slot, ref, slot, now, holder=self.holder):
+            log.info("slot %s of %s was delivered already", slot.isoformat(), ref)
+            return False
         try:
-            if not await run(claim):
-                await run(session.rollback)
-                log.info("slot %s of %s was delivered already", slot.isoformat(), ref)
-                return False
-            stored, high = await run(lambda: repo.new_statements(session, ref))
+
+            def read() -> tuple[list[StoredStatement], int]:
+                with repo.sessions() as session:
+                    return repo.new_statements(session, ref)
+
+            stored, high = await self._run(read)
             posted = await post(stored)
-
-            def finish() -> None:
-                repo.finish_delivery(
-                    session,
-                    ref,
-                    slot,
-                    last_article_id=high,
-                    stories=posted.stories,
-                    status=posted.status,
-                    now=now,
-                )
-                session.commit()
-
-            await run(finish)
-            return True
         except BaseException:
-            await run(session.rollback)
+            await asyncio.shield(self._run(repo.release_slot, ref, slot, self.holder))
             raise
-        finally:
-            await run(session.close)
+        await asyncio.shield(
+            self._run(
+                repo.finish_delivery,
+                ref,
+                slot,
+                last_article_id=high,
+                stories=posted.stories,
+                status=posted.status,
+                now=now,
+            )
+        )
+        return True
+
+    def _release_dead_claims(self) -> None:
+        """Free the slots claimed by processes of this machine that are gone (killed while
+        posting: nothing recorded a result), so they are delivered now, not when the claim
+        ends."""
+        for holder in self.repo.delivery_claim_holders():
+            if is_gone(holder):
+                log.info("slots claimed by %s (gone) are free again", holder)
+                self.repo.release_delivery_claims(holder)

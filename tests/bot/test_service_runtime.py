@@ -4,6 +4,7 @@ their back-off, names learned from one article applied to the next."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tracemalloc
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -12,17 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import CommandRequest, ReplyKind, handle
 from bot.ingest import MAX_FAILURES, FetchedItem
 from bot.ingest.pipeline import IngestSummary, apply_aliases
 from bot.ingest.safety import SafeTransport
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from briefings.engine import ExtractionFailure
-from briefings.models import Actor, Article, Kind, Span, Statement
+from briefings.models import Actor, Article, Briefing, Kind, Span, Statement
 from config.settings import load_settings
 from tests.bot.ingest import bad_feeds
 from tests.bot.store.pg import database_url
 from tests.fakes.feed_server import FeedItem, FeedServer, article_page, rss_feed
+from tests.timing import PATIENT
 
 __all__ = ["database_url"]
 
@@ -393,3 +396,57 @@ async def test_bad_feeds_fail_alone_with_their_reason_stored_and_the_good_ones_a
     assert bad_feeds.CAP < counting.bytes_read["/huge.xml"] <= bad_feeds.CAP + 64 * 1024
     assert counting.bytes_read["/bomb.xml"] < bad_feeds.CAP
     assert peak < 16 * bad_feeds.CAP
+
+
+class GatedPublisher:
+    """A platform as slow as the test wants: each post waits until the test lets it go."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.posting = asyncio.Event()
+        self.go = asyncio.Event()
+        self.published: list[Briefing] = []
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        self.posting.set()
+        await self.go.wait()
+        self.published.append(briefing)
+
+
+async def test_a_slow_post_holds_no_lock_while_ingest_and_commands_go_on(
+    runtime: Runtime, server: FeedServer
+) -> None:
+    """Finding: on SQLite a briefing held the write lock while it posted, so an ingest
+    beside a slow platform failed with 'database is locked'. The post now runs outside any
+    transaction: while it waits, a poll stores its articles and a manager's command is
+    saved; what came in meanwhile goes out with the next slot."""
+    channel = ChannelRef("console", "local", "slow")
+    await runtime.service.subscribe(channel)
+    body = 'German Chancellor Olaf Scholz said: "We stay the course." Then he left.'
+    await runtime.ingest_items(
+        [FetchedItem("s-1", "https://example.org/s1", "Course", NOW, "E", body)]
+    )
+    await runtime.service.add_feed(None, world_feed(server))
+    publisher = GatedPublisher()
+    delivery = asyncio.create_task(runtime.service.deliver(channel, NOW, publisher))
+    await asyncio.wait_for(publisher.posting.wait(), PATIENT)
+
+    summary = await asyncio.wait_for(runtime.ingest_once(), PATIENT)
+    assert (summary.feeds_polled, summary.failed, summary.articles_new) == (1, 0, 2)
+    assert summary.items_failed == 0
+    request = CommandRequest.from_text(
+        "briefing", "schedule daily 09:00", channel, "U1", is_manager=True
+    )
+    reply = await asyncio.wait_for(handle(runtime.service, request), PATIENT)
+    assert reply.kind is not ReplyKind.ERROR, reply
+    assert not delivery.done()  # the post was waiting all along
+
+    publisher.go.set()
+    briefing = await asyncio.wait_for(delivery, PATIENT)
+    assert briefing is not None and [s.title for s in briefing.stories] == ["Course"]
+    assert runtime.repo.delivery_count(channel) == 1
+    assert (await runtime.service.status(channel)).schedule == "0 9 * * *"
+    later = await runtime.service.deliver(channel, NOW + timedelta(days=1), publisher)
+    assert later is not None
+    assert sorted(s.title for s in later.stories) == ["Berlin rules out tanks", "Budget row"]

@@ -328,11 +328,8 @@ def test_new_statements_follow_the_channels_feeds_topics_and_last_delivery(
     with repo.sessions() as session:
         assert repo.new_statements(session, CHANNEL)[0] == []
     repo.set_topics(CHANNEL, ["tanks", "energy"], T0)
-    with repo.transaction() as session:
-        assert repo.claim_slot(session, CHANNEL, T0, T0)
-        repo.finish_delivery(
-            session, CHANNEL, T0, last_article_id=high, stories=1, status="delivered", now=T0
-        )
+    assert repo.claim_slot(CHANNEL, T0, T0)
+    repo.finish_delivery(CHANNEL, T0, last_article_id=high, stories=1, status="delivered", now=T0)
     with repo.sessions() as session:
         assert repo.new_statements(session, CHANNEL)[0] == []
     later = 'NATO Secretary General said: "More tanks are needed." He spoke in Brussels.'
@@ -347,30 +344,51 @@ def test_new_statements_follow_the_channels_feeds_topics_and_last_delivery(
 
 def test_a_slot_is_claimed_once_even_by_concurrent_claimers(repo: Repository) -> None:
     repo.ensure_channel(CHANNEL, T0)
+    barrier = threading.Barrier(4)
     outcome: list[bool] = []
-    first = repo.sessions()
-    if repo.dialect == "sqlite":
-        from bot.store.db import SQLITE_BEGIN
 
-        first.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-    assert repo.claim_slot(first, CHANNEL, T0, T0)
+    def claimer(n: int) -> None:
+        barrier.wait()
+        outcome.append(repo.claim_slot(CHANNEL, T0, T0, holder=f"claimer {n}"))
 
-    def second_claimer() -> None:
-        with repo.transaction() as session:
-            outcome.append(repo.claim_slot(session, CHANNEL, T0, T0))
-
-    thread = threading.Thread(target=second_claimer)
-    thread.start()
-    thread.join(0.5)
-    assert thread.is_alive(), "the second claimer must wait for the first transaction"
-    first.commit()
-    first.close()
-    thread.join(30)
-    assert outcome == [False]
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcome) == [False, False, False, True]
+    assert repo.delivery_count(CHANNEL) == 0  # claimed, not delivered yet
+    repo.finish_delivery(CHANNEL, T0, last_article_id=0, stories=0, status="empty", now=T0)
     assert repo.delivery_count(CHANNEL) == 1
-    with repo.transaction() as session:
-        assert repo.claim_slot(session, CHANNEL, T0 + timedelta(days=1), T0)
-    assert repo.delivery_count(CHANNEL) == 2
+    assert not repo.claim_slot(CHANNEL, T0, T0 + timedelta(days=9), holder="late")
+    assert repo.claim_slot(CHANNEL, T0 + timedelta(days=1), T0)
+
+
+def test_a_claim_commits_at_once_and_ends_with_its_lease_or_its_holder(
+    repo: Repository,
+) -> None:
+    """The claim is its own transaction: nothing stays open while the briefing is posted.
+    A claim with no result (its holder died) is free again when its lease ends, or at once
+    when it is released; a finished one never is."""
+    from bot.store.channels import DELIVERY_LEASE
+
+    assert repo.claim_slot(CHANNEL, T0, T0, holder="dead")
+    # Another connection writes at once (SQLite's write lock is not held by the claim).
+    repo.set_topics(CHANNEL, ["energy"], T0)
+    assert not repo.claim_slot(CHANNEL, T0, T0 + DELIVERY_LEASE / 2, holder="b")
+    assert repo.latest_slot(CHANNEL) is None  # a claim is no delivery
+    assert repo.claim_slot(CHANNEL, T0, T0 + DELIVERY_LEASE, holder="b")
+    repo.release_slot(CHANNEL, T0, "b")
+    assert repo.delivery_claim_holders() == set()
+    assert repo.claim_slot(CHANNEL, T0, T0, holder="c")
+    assert repo.delivery_claim_holders() == {"c"}
+    repo.release_delivery_claims("c")
+    assert repo.claim_slot(CHANNEL, T0, T0, holder="d")
+    repo.finish_delivery(CHANNEL, T0, last_article_id=0, stories=1, status="delivered", now=T0)
+    assert repo.delivery_claim_holders() == set()
+    repo.release_delivery_claims("d")
+    assert not repo.claim_slot(CHANNEL, T0, T0 + 2 * DELIVERY_LEASE, holder="e")
+    assert repo.latest_slot(CHANNEL) == T0
 
 
 def test_canonical_urls() -> None:
