@@ -89,7 +89,7 @@ class Started:
 
 
 async def _start_discord(settings: Settings, runtime: Runtime, started: Started) -> None:
-    from adapters.discord.bot import DiscordPublisher, build_client, login
+    from adapters.discord.bot import DiscordPublisher, build_client, connect, login
 
     assert settings.discord_token is not None
     client = build_client(
@@ -102,7 +102,8 @@ async def _start_discord(settings: Settings, runtime: Runtime, started: Started)
     # fails fast; syncs the slash commands only when they changed since the last sync
     await login(client, settings.discord_token.get_secret_value())
     runtime.publishers["discord"] = DiscordPublisher(client)
-    started.tasks.append(client.connect(reconnect=True))
+    # The first gateway connection is made here: a start without it fails in one line.
+    started.tasks.append(await connect(client))
     started.names.append("discord")
 
 
@@ -139,6 +140,7 @@ async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started:
     from adapters.slack.app import (
         SlackPublisher,
         build_app,
+        check_app_token,
         check_token,
         installed_client_for,
         oauth_settings,
@@ -176,7 +178,9 @@ async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started:
         app = build_app(runtime.service, client=client, signing_secret=signing, managers=managers)
         runtime.publishers["slack"] = SlackPublisher.single(client)
     if kind == "slack-socket":
-        started.tasks.append(run_socket_mode(app, secret(settings.slack_app_token)))
+        app_token = secret(settings.slack_app_token)
+        await check_app_token(app_token, base_url=api)  # fails fast, once
+        started.tasks.append(run_socket_mode(app, app_token))
     else:
         started.tasks.append(run_http(app, settings.slack_host, settings.slack_port))
     started.names.append(kind)
@@ -262,9 +266,13 @@ async def run_bot(
         for cleanup in reversed(started.cleanups):
             with contextlib.suppress(Exception):
                 await cleanup()
-        for coro in started.tasks:  # never started (a later adapter failed to log in)
+        for coro in started.tasks:  # never awaited (a later adapter failed to start)
             if asyncio.iscoroutine(coro):
                 coro.close()
+            elif isinstance(coro, asyncio.Future) and not coro.done():
+                coro.cancel()
+                with contextlib.suppress(BaseException):
+                    await coro
         await runtime.aclose()
 
 

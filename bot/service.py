@@ -35,6 +35,8 @@ from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
 
+REASON_CHARS = 200  # of a failure's reason, in a notice or a status line
+
 
 @dataclass(frozen=True, slots=True)
 class StanceStatement:
@@ -223,10 +225,11 @@ def feed_status(feed: FeedRecord) -> FeedStatus:
 
 
 def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
-    """One line for each of a channel's feeds that stopped being polled, with the reason."""
+    """One line for each of a channel's feeds that stopped being polled, with the reason
+    (its first ``REASON_CHARS``: a feed server's reason phrase can be any length)."""
     return tuple(
         f"Feed {feed.url} is no longer polled after {feed.failures} failures"
-        + (f" ({feed.last_error})" if feed.last_error else "")
+        + (f" ({one_line(feed.last_error, REASON_CHARS)})" if feed.last_error else "")
         + f". A manager can re-enable it with /briefing feeds add {feed.url}"
         for feed in feeds
         if feed.disabled

@@ -17,20 +17,25 @@ rendered replies and briefings out. Nothing here knows what a stance is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import io
 import json
 import logging
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render_briefing, render_reply
 from bot.commands import MAX_DAYS, MAX_OPTION_CHARS, CommandRequest, Reply, handle
 from bot.errors import ConfigurationError, PublishError
+from bot.fit import one_line_reason
 from bot.ports import ChannelRef
 from bot.service import Service
 from briefings.brief import MAX_BULLETS, MAX_STORIES
@@ -326,14 +331,24 @@ def _write_state(path: Path, state: Mapping[str, str]) -> None:
     partial.replace(path)
 
 
+class FirstConnectionFailed(Exception):
+    """The first gateway connection failed (carries why); see ``connect``."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class _NewsbriefMixin:
-    """Tree, command registration and sync-at-login shared by both client classes."""
+    """Tree, command registration and sync-at-login shared by both client classes, and
+    the end of a first gateway connection that failed (see ``connect``)."""
 
     tree: app_commands.CommandTree[Any]
     sync_guild_id: int | None
     sync_state: Path | None
     force_sync: bool
     application_id: int | None
+    starting: bool
 
     def _setup(
         self,
@@ -347,7 +362,17 @@ class _NewsbriefMixin:
         self.sync_state = sync_state
         self.force_sync = force_sync
         self.synced: int | None = None  # commands synced at login; None: unchanged, kept
+        self.starting = False
         build_commands(self.tree, CommandRunner(service))
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        failure = sys.exc_info()[1]
+        if event == "disconnect" and self.starting and failure is not None:
+            # discord.py dispatches "disconnect" in the handler of the error that ended
+            # the connection, then logs a traceback and retries forever. Before READY
+            # that is a start that failed (no network, a refused gateway): end it here.
+            raise FirstConnectionFailed(failure)
+        cast(discord.Client, super()).dispatch(event, *args, **kwargs)
 
     async def setup_hook(self) -> None:
         """Sync the commands (to the development guild, or globally) when their schema
@@ -452,12 +477,56 @@ class DiscordPublisher:
                 ) from exc
 
 
+REFUSED_TOKEN = "Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."
+NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
 async def login(client: discord.Client, token: str) -> None:
-    """Log in over REST (this also syncs the commands when they changed); a wrong token
-    fails fast."""
+    """Log in over REST (this also syncs the commands when they changed); a wrong token,
+    or no network, fails fast with one line."""
     try:
         await client.login(token)
     except discord.LoginFailure:
+        raise ConfigurationError(REFUSED_TOKEN) from None
+    except (*NETWORK_ERRORS, discord.HTTPException) as exc:
         raise ConfigurationError(
-            "Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."
+            f"cannot reach Discord ({one_line_reason(exc)}): check the network."
         ) from None
+
+
+def _gateway_failure(exc: BaseException | None) -> ConfigurationError:
+    if isinstance(exc, FirstConnectionFailed):
+        exc = exc.cause
+    if isinstance(exc, discord.ConnectionClosed) and exc.code == 4004:
+        return ConfigurationError(REFUSED_TOKEN)
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return ConfigurationError("Discord refused the intents newsbrief asked for.")
+    reason = one_line_reason(exc) if exc is not None else "closed"
+    return ConfigurationError(f"cannot connect to Discord's gateway ({reason}): check the network.")
+
+
+async def connect(client: discord.Client) -> asyncio.Task[None]:
+    """Open the gateway connection of a logged-in client and wait for READY; return the
+    task that keeps it (reconnecting by itself from then on). A first connection that
+    fails raises ``ConfigurationError`` with one line, having closed the client, rather
+    than retrying forever (or, in discord.py 2.7.1, ending in an AttributeError)."""
+    mixin = cast(_NewsbriefMixin, client)
+    mixin.starting = True
+    task = asyncio.ensure_future(client.connect(reconnect=True))
+    ready = asyncio.ensure_future(client.wait_until_ready())
+    try:
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # cancelled while starting (Ctrl-C): nothing left running
+        task.cancel()
+        raise
+    finally:
+        mixin.starting = False
+        ready.cancel()
+    if client.is_ready() and not task.done():
+        return task
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    error = task.exception() if task.done() and not task.cancelled() else None
+    await client.close()
+    raise _gateway_failure(error)

@@ -25,6 +25,7 @@ from bot.commands import (
     StatusReply,
     as_said,
     feed_line,
+    fit,
     format_date,
     in_story,
     notice_lines,
@@ -83,9 +84,12 @@ def clean(text: str) -> str:
 def safe_url(url: str) -> str | None:
     """An http(s) URL fit for an embed or a masked link; None for anything else."""
     url = url.strip()
-    if not re.match(r"https?://[^\s/]+", url, re.IGNORECASE) or len(url) > URL_MAX:
+    if not re.match(r"https?://[^\s/]+", url, re.IGNORECASE):
         return None
-    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
+    # Checked once encoded: a non-ASCII character grows to up to 12 (a 733-character IRI
+    # became 4,219), and Discord refuses the whole message for one link over the limit.
+    target = quote(url, safe=":/?#[]@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
+    return target if len(target) <= URL_MAX else None
 
 
 def _link(text: str, url: str) -> str:
@@ -190,19 +194,19 @@ def sources_line(story: StoryBrief) -> str:
 
 def story_section(story: StoryBrief) -> Section:
     # Footers show no markdown (no escaping) but must not carry a mention either.
-    footer = neutralise(story_meta(story))
+    footer = fit(story_meta(story), EMBED_TITLE, neutralise)
     lines = [sources_line(story)] if len(story.sources) > 1 else []
     if story.split:
         lines.append(f"**{clean(split_line(story.split))}**")
     lines.extend(bullet_line(b) + outlets_tag(b) for b in story.bullets)
-    title = clean(story.title or story.url)
+    title = fit(story.title or story.url, EMBED_TITLE - 12, clean)
     return Section(title, lines or ["(no statements)"], url=safe_url(story.url), footer=footer)
 
 
 def also_section(stories: Sequence[StoryBrief], more: int = 0) -> Section:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
-        f"• {_link(shorten(s.title or s.url, 200), s.url)} ({clean(story_meta(s))})"
+        f"• {_link(shorten(s.title or s.url, 200), s.url)} ({fit(story_meta(s), 300, clean)})"
         for s in stories
     ]
     if more:
@@ -212,11 +216,13 @@ def also_section(stories: Sequence[StoryBrief], more: int = 0) -> Section:
 
 def render_briefing(briefing: Briefing) -> list[DiscordMessage]:
     """A briefing as channel messages: its title as content, one embed per story."""
-    heading = f"**{clean(shorten(briefing.title, 200))}**"
+    # Bounded after escaping: a title of 200 and at most 6 notice lines of 283 stay
+    # within the 2,000 characters of a message's content.
+    heading = f"**{fit(briefing.title, 200, clean)}**"
     if briefing.generated and format_date(briefing.generated) not in briefing.title:
         heading += f" · {format_date(briefing.generated)}"
-    for line in notice_lines(briefing):  # at most 6 lines of 282: within 2,000 with the title
-        heading += "\n" + clean(line)
+    for line in notice_lines(briefing, clean):
+        heading += "\n" + line
     if not briefing.stories and not briefing.also:
         return [DiscordMessage(heading + "\nNothing new since the last briefing.")]
     sections = [story_section(s) for s in briefing.stories]

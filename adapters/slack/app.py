@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -39,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.render import SlackMessage, render_briefing, render_reply
 from bot.commands import Attachment, CommandRequest, handle
 from bot.errors import ConfigurationError, PublishError
+from bot.fit import one_line_reason
 from bot.ports import ChannelRef
 from bot.service import Service
 from briefings.models import Briefing
@@ -247,15 +249,39 @@ def build_app(
     return app
 
 
+NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def _unreachable(exc: BaseException) -> ConfigurationError:
+    return ConfigurationError(f"cannot reach Slack ({one_line_reason(exc)}): check the network.")
+
+
 async def check_token(client: AsyncWebClient) -> str:
-    """auth.test at start: a wrong bot token fails fast with one clear line."""
+    """auth.test at start: a wrong bot token, or no network, fails fast with one line."""
     try:
         response = await client.auth_test()
     except SlackApiError as exc:
         raise ConfigurationError(
             f"Slack refused the bot token (SLACK_BOT_TOKEN): {error_code(exc)}."
         ) from None
+    except NETWORK_ERRORS as exc:
+        raise _unreachable(exc) from None
     return str(response.get("team_id", ""))
+
+
+async def check_app_token(app_token: str, *, base_url: str | None = None) -> None:
+    """apps.connections.open once at start: a wrong app token fails fast with one line
+    (Socket Mode's own client would retry it every 10 seconds, forever). The URL it
+    gives is left unused; the handler asks for its own."""
+    client = web_client(base_url=base_url)
+    try:
+        await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        raise ConfigurationError(
+            f"Slack refused the app token (SLACK_APP_TOKEN): {error_code(exc)}."
+        ) from None
+    except NETWORK_ERRORS as exc:
+        raise _unreachable(exc) from None
 
 
 class SlackPublisher:

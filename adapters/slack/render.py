@@ -22,6 +22,7 @@ from bot.commands import (
     StatusReply,
     as_said,
     feed_line,
+    fit,
     format_date,
     in_story,
     notice_lines,
@@ -43,6 +44,8 @@ HEADER_TEXT = 150
 CONTEXT_TEXT = 3000
 FALLBACK_TEXT = 3000  # the notification text; Slack truncates at 40,000
 STANCE_WORDS = 300
+URL_MAX = 2048  # a link's target once escaped; longer ones are shown as text
+LABEL_MAX = 500  # a link's label once escaped
 
 Block = dict[str, Any]
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -68,12 +71,16 @@ def safe_url(url: str) -> str | None:
     url = url.strip()
     if not re.match(r"https?://[^\s/|<>]+", url, re.IGNORECASE):
         return None
-    return escape(url).replace("|", "%7C").replace(" ", "%20")
+    target = escape(url).replace("|", "%7C").replace(" ", "%20")
+    # Measured as sent: a link must leave room in its 3,000-character section.
+    return target if len(target) <= URL_MAX else None
 
 
-def link(label: str, url: str) -> str:
+def link(label: str, url: str, label_max: int = LABEL_MAX) -> str:
+    """<url|label>, both bounded after escaping (the label alone when the URL is unfit)."""
     target = safe_url(url)
-    return f"<{target}|{escape(label)}>" if target else escape(label)
+    text = fit(label, label_max, escape)
+    return f"<{target}|{text}>" if target else text
 
 
 def section(text: str) -> Block:
@@ -117,10 +124,7 @@ def bullet_line(bullet: Bullet) -> str:
 
 def sources_line(story: StoryBrief) -> str:
     """Each outlet of a story once, as a link to its report."""
-    seen: dict[str, str] = {}
-    for source in story.sources:
-        seen.setdefault(source.outlet or source.url, source.url)
-    return " · ".join(link(outlet, url) for outlet, url in seen.items())
+    return " · ".join(_source_links(story))
 
 
 def story_blocks(story: StoryBrief) -> list[Block]:
@@ -129,18 +133,35 @@ def story_blocks(story: StoryBrief) -> list[Block]:
     if len(story.sources) > 1:
         where += f" · {story.outlets} outlets: {sources_line(story)}"
     elif story.outlet:
-        where += f" · {escape(story.outlet)}"
-    head = f"*{link(shorten(title, 500), story.url)}*\n{where}"
-    if story.split:
-        head += f"\n*{escape(split_line(story.split))}*"
+        where += f" · {fit(story.outlet, LABEL_MAX, escape)}"
+    first = f"*{link(title, story.url)}*"
+    head = f"{first}\n{where}"
+    split = f"*{fit(split_line(story.split), LABEL_MAX, escape)}*" if story.split else ""
+    if split:
+        head += f"\n{split}"
     lines = [bullet_line(b) + outlets_tag(b) for b in story.bullets]
-    return [section(head), *sections(lines or ["(no statements)"])]
+    if len(head) <= SECTION_TEXT:
+        heads = [section(head)]
+    else:  # many long links: the headline, then the sources in as many sections as needed
+        where_parts = [format_date(story.published), f"{story.outlets} outlets:"]
+        sources = pack([*where_parts, *_source_links(story)], SECTION_TEXT, sep=" · ")
+        heads = [section(first), *(section(chunk) for chunk in sources)]
+        if split:
+            heads.append(section(split))
+    return [*heads, *sections(lines or ["(no statements)"])]
+
+
+def _source_links(story: StoryBrief) -> list[str]:
+    seen: dict[str, str] = {}
+    for source in story.sources:
+        seen.setdefault(source.outlet or source.url, source.url)
+    return [link(outlet, url, 200) for outlet, url in seen.items()]
 
 
 def also_blocks(stories: Sequence[StoryBrief], more: int = 0) -> list[Block]:
     """The stories beyond the budget, one line each with its link and outlets."""
     lines = [
-        f"• {link(shorten(s.title or s.url, 200), s.url)} ({escape(story_meta(s))})"
+        f"• {link(s.title or s.url, s.url, 200)} ({fit(story_meta(s), 300, escape)})"
         for s in stories
     ]
     if more:
@@ -153,10 +174,9 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     title = briefing.title
     if briefing.generated and format_date(briefing.generated) not in briefing.title:
         title += f" · {format_date(briefing.generated)}"
-    blocks: list[Block] = [header(escape(title))]
-    notices = notice_lines(briefing)
-    if notices:
-        blocks.append(section("\n".join(escape(n) for n in notices)))
+    blocks: list[Block] = [header(fit(title, HEADER_TEXT, escape))]
+    # each notice bounded after escaping, packed into as many sections as they need
+    blocks.extend(sections(notice_lines(briefing, escape)))
     if not briefing.stories and not briefing.also:
         blocks.append(section("Nothing new since the last briefing."))
     for n, story in enumerate(briefing.stories):
@@ -166,7 +186,7 @@ def render_briefing(briefing: Briefing) -> list[SlackMessage]:
     if briefing.also:
         blocks.append({"type": "divider"})
         blocks.extend(also_blocks(briefing.also, briefing.more))
-    return _messages(blocks, escape(title))
+    return _messages(blocks, fit(title, FALLBACK_TEXT - 20, escape))
 
 
 def stance_line(story: StanceStory) -> str:

@@ -34,6 +34,7 @@ from bot.commands.parse import (
 from bot.commands.present import (
     as_said,
     feed_line,
+    fit,
     format_date,
     in_story,
     notice_lines,
@@ -87,6 +88,7 @@ __all__ = [
     "as_said",
     "excerpt",
     "feed_line",
+    "fit",
     "format_date",
     "handle",
     "in_story",

@@ -3,7 +3,7 @@ platform formats these its own way (escaping, markup, message sizes)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.service import ChannelStatus, FeedStatus, StanceResult, StanceStory
@@ -25,12 +25,33 @@ def shorten(text: str, max_chars: int) -> str:
     return window[:cut].rstrip(" ,;:") + "…"
 
 
+def fit(text: str, max_chars: int, render: Callable[[str], str]) -> str:
+    """``render(shorten(text, n))`` for the largest ``n`` whose result is at most
+    ``max_chars`` long: a limit checked after escaping, cut before it, so an escape
+    sequence ("&amp;", "\\*") is never cut in two."""
+    out = render(shorten(text, max_chars))
+    if len(out) <= max_chars:
+        return out
+    low, high = 0, max_chars - 1  # render(shorten(text, low)) fits; high may not
+    best = render(shorten(text, 0))
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = render(shorten(text, middle))
+        if len(candidate) <= max_chars:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
 MAX_NOTICES = 5
+NOTICE_CHARS = 280  # a notice line as shown, after the renderer's escaping
 
 
-def notice_lines(briefing: Briefing) -> list[str]:
-    """A briefing's notices, each on one line and bounded, at most ``MAX_NOTICES`` of them."""
-    lines = [f"⚠ {shorten(n, 280)}" for n in briefing.notices[:MAX_NOTICES]]
+def notice_lines(briefing: Briefing, render: Callable[[str], str] = str) -> list[str]:
+    """A briefing's notices rendered (escaped) by ``render``, each on one line of at most
+    ``NOTICE_CHARS`` + 2 characters after rendering, at most ``MAX_NOTICES`` of them."""
+    lines = [f"⚠ {fit(n, NOTICE_CHARS, render)}" for n in briefing.notices[:MAX_NOTICES]]
     if len(briefing.notices) > MAX_NOTICES:
         lines.append(f"⚠ and {len(briefing.notices) - MAX_NOTICES} more: see /briefing status")
     return lines

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -398,3 +399,126 @@ def test_newsbrief_run_with_a_wrong_slack_token_stops_with_one_line(tmp_path: Pa
     [asked] = fake.calls
     assert asked.method == "auth.test"
     assert asked.headers["Authorization"] == f"Bearer {bot_token}"
+
+
+def _run_subprocess(
+    env_values: dict[str, str], tmp_path: Path, prefix: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``newsbrief run`` as its own process with ``env_values`` and no proxy."""
+    env = {k: v for k, v in os.environ.items() if k not in TOKEN_ENV and "proxy" not in k.lower()}
+    env.update(
+        {"NEWSBRIEF_DATA_DIR": str(tmp_path / "data"), "NEWSBRIEF_NLP_PROCESSES": "0"} | env_values
+    )
+    return subprocess.run(
+        [*prefix, str(Path(sys.executable).with_name("newsbrief")), "run"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def _one_line(result: subprocess.CompletedProcess[str]) -> list[str]:
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "wrongwrong" not in output and "xoxb-" not in output and "xapp-" not in output
+    return [line for line in result.stderr.splitlines() if line.startswith("newsbrief:")]
+
+
+def test_newsbrief_run_with_a_wrong_slack_app_token_stops_with_one_line(tmp_path: Path) -> None:
+    """Issue 12, finding 4: the bot token is right, the app token wrong. The app token is
+    checked once at start (apps.connections.open), and the bot stops with exit 2 and one
+    line instead of saying it runs and retrying every 10 s with a traceback."""
+    fake = FakeSlackAPI()
+    with served_from_a_thread(fake) as base:
+        result = _run_subprocess(
+            {
+                "SLACK_BOT_TOKEN": fake.token,
+                "SLACK_APP_TOKEN": "xapp-1-A1111-2222-wrongwrongwrong",
+                "NEWSBRIEF_SLACK_API_URL": base,
+            },
+            tmp_path,
+        )
+    assert result.returncode == 2, result.stderr
+    assert _one_line(result) == [
+        "newsbrief: Slack refused the app token (SLACK_APP_TOKEN): invalid_auth."
+    ]
+    assert "newsbrief running" not in result.stderr
+    assert [c.method for c in fake.calls] == ["auth.test", "apps.connections.open"]
+    assert fake.sockets_open == 0
+
+
+@pytest.mark.parametrize(
+    ("tokens", "line"),
+    [
+        (
+            {"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.wrongwrongwrongwrongwrong0"},
+            r"newsbrief: cannot reach Discord \(ClientConnectorDNSError: .*\): check the network\.",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1-wrongwrong", "SLACK_APP_TOKEN": "xapp-1-wrongwrong"},
+            r"newsbrief: cannot reach Slack \(ClientConnectorDNSError: .*\): check the network\.",
+        ),
+    ],
+    ids=["discord", "slack"],
+)
+def test_newsbrief_run_with_no_network_stops_with_one_line(
+    tokens: dict[str, str], line: str, tmp_path: Path
+) -> None:
+    """Issue 12, finding 11: no network at start (a network namespace without one) is exit 2
+    and one line, not a 70-line traceback."""
+    prefix = _no_network_prefix()
+    if not prefix:
+        pytest.skip("this machine cannot make a network namespace (unshare -rn) to test in")
+    result = _run_subprocess(tokens, tmp_path, prefix)
+    assert result.returncode == 2, result.stderr
+    [said] = _one_line(result)
+    assert re.fullmatch(line, said), said
+
+
+def test_newsbrief_run_whose_first_gateway_connection_fails_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12, finding 11: the token is right (REST login passes) but the gateway cannot
+    be reached: exit 2 and one line, no AttributeError, no retry loop."""
+    from yarl import URL
+
+    from bot.cli import app
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    fake = FakeDiscordAPI()
+    try:
+        with served_from_a_thread(fake) as base:
+            monkeypatch.setattr(discord.http.Route, "BASE", base)
+            monkeypatch.setattr(
+                discord.gateway.DiscordWebSocket,
+                "DEFAULT_GATEWAY",
+                URL(f"ws://127.0.0.1:{closed}/gateway"),
+            )
+            monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+            monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
+            monkeypatch.setenv("NEWSBRIEF_NLP_PROCESSES", "0")
+            monkeypatch.chdir(tmp_path)
+            with pytest.raises(SystemExit) as exited:
+                app(["run"])
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    assert exited.value.code == 2
+    err = capfd.readouterr().err
+    [said] = [line for line in err.splitlines() if line.startswith("newsbrief:")]
+    assert re.fullmatch(
+        r"newsbrief: cannot connect to Discord's gateway \(ClientConnectorError: .*\): "
+        r"check the network\.",
+        said,
+    ), said
+    assert "Traceback" not in err and "AttributeError" not in err
+    assert "newsbrief running" not in err

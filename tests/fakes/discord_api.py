@@ -106,6 +106,8 @@ def embed_violations(payload: dict[str, Any]) -> list[str]:
         problems.append(f"{len(embeds)} embeds > 10")
     total = 0
     for embed in embeds:
+        if len(embed.get("url") or "") > 2048:
+            problems.append(f"embed url {len(embed['url'])} > 2048")
         limits = {"title": 256, "description": 4096}
         for key, limit in limits.items():
             if len(embed.get(key, "")) > limit:
