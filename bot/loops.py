@@ -113,16 +113,17 @@ class LoopMonitor:
     async def _beat(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            self._last_beat = time.monotonic()
             before = loop.time()
+            self._last_beat = time.monotonic()
             await asyncio.sleep(self.interval)
+            self._last_beat = time.monotonic()  # at once: the watchdog must not see a gap
             self.beats += 1
             late = loop.time() - before - self.interval
-            if late > self.threshold or self._caught is not None:
-                where, self._caught = self._caught or "?", None
-                self._record(Stall(late, where))
-            else:
-                self._caught = None
+            caught, self._caught = self._caught, None
+            # A stall the watchdog caught is one even if the loop's clock, read a moment
+            # later than the watchdog's, makes it a hair shorter than the threshold.
+            if late > self.threshold or (caught is not None and late > self.threshold / 2):
+                self._record(Stall(late, caught or "?"))
 
     def _record(self, stall: Stall) -> None:
         self.stalls.append(stall)

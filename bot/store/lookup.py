@@ -165,7 +165,7 @@ class CachedLookup:
         self._build = build
         self.refresh = refresh
         self.answers = answers
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
         self._index: ActorLookup | None = None
         self._built_at = 0.0
@@ -184,7 +184,7 @@ class CachedLookup:
             if index is not None and (stale_before is None or self._built_at >= stale_before):
                 return index
             index = self._build()
-            self._index, self._built_at = index, self._clock()
+            self._index, self._built_at = index, self.clock()
             self._cache.clear()
             self.builds += 1
             return index
@@ -206,8 +206,8 @@ class CachedLookup:
                 return cached
         index = self._current()
         match = index.find(query)
-        if match is None and self._clock() - self._built_at >= self.refresh:
-            index = self._current(stale_before=self._clock())
+        if match is None and self.clock() - self._built_at >= self.refresh:
+            index = self._current(stale_before=self.clock())
             match = index.find(query)
         answer = (match, () if match is not None else tuple(index.suggestions(query)))
         self._remember(key, answer)
