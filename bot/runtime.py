@@ -46,6 +46,7 @@ class RuntimeConfig:
     feed_max_bytes: int = 10_000_000  # a feed's body is cut here
     nlp_max_chars: int = 100_000  # the engine reads at most this much of an article
     stall_threshold: float = STALL_THRESHOLD  # a loop stall longer than this is logged
+    feed_lease: timedelta = timedelta(minutes=10)  # a poll's hold on its feeds and articles
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeConfig:
@@ -55,6 +56,7 @@ class RuntimeConfig:
             fetch_timeout=settings.fetch_timeout_seconds,
             feed_max_bytes=settings.feed_max_bytes,
             nlp_max_chars=settings.nlp_max_chars,
+            feed_lease=timedelta(seconds=settings.feed_lease_seconds),
         )
 
 
@@ -113,6 +115,7 @@ class Runtime:
             clock=now,
             feed_max_bytes=config.feed_max_bytes,
             nlp_max_chars=config.nlp_max_chars,
+            feed_lease=config.feed_lease,
             after_run=self.service.forget_actors,
         )
 
