@@ -40,6 +40,7 @@ class RuntimeConfig:
     fetch_timeout: float = 10.0  # connect and read timeouts of a download, seconds
     feed_max_bytes: int = 10_000_000  # a feed's body is cut here
     nlp_max_chars: int = 100_000  # the engine reads at most this much of an article
+    feed_lease: timedelta = timedelta(minutes=10)  # a poll's hold on its feeds and articles
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeConfig:
@@ -49,6 +50,7 @@ class RuntimeConfig:
             fetch_timeout=settings.fetch_timeout_seconds,
             feed_max_bytes=settings.feed_max_bytes,
             nlp_max_chars=settings.nlp_max_chars,
+            feed_lease=timedelta(seconds=settings.feed_lease_seconds),
         )
 
 
@@ -104,6 +106,7 @@ class Runtime:
             clock=now,
             feed_max_bytes=config.feed_max_bytes,
             nlp_max_chars=config.nlp_max_chars,
+            feed_lease=config.feed_lease,
             after_run=self.service.forget_actors,
         )
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # The most characters of an article the engine reads (its memory grows with the text);
     # the whole article is stored all the same.
     nlp_max_chars: int = Field(default=100_000, gt=0)
+    # How long a process holds the feeds it polls and the articles it parses; a process that
+    # died without releasing them (SIGKILL on another machine) loses them after this.
+    feed_lease_seconds: float = Field(default=600.0, gt=0)
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBRIEF_DISCORD_TOKEN")

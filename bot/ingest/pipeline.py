@@ -53,6 +53,8 @@ crash loses little work and progress moves."""
 FEED_LEASE = timedelta(minutes=10)
 """How long a process holds the feeds it polls; a crashed process's feeds are taken over
 by another after this."""
+CLAIM_POLL_SECONDS = 0.5
+"""How often a run waiting for an article another process parses looks whether it is stored."""
 ITEM_ATTEMPTS = 5
 """How many polls try to read the page of an item that has no text before giving up."""
 
@@ -122,6 +124,19 @@ class IngestStore(Protocol):
     ) -> None: ...
 
     def pending_items(self, feed_id: int, *, give_up: int) -> Sequence[PendingItem]: ...
+
+    def claim_articles(
+        self,
+        items: Sequence[tuple[str | None, str, str]],
+        now: datetime,
+        *,
+        holder: str,
+        lease: timedelta,
+    ) -> list[bool]: ...
+
+    def release_articles(
+        self, items: Sequence[tuple[str | None, str, str]], holder: str
+    ) -> None: ...
 
     def engine_aliases(self) -> dict[str, Actor]: ...
 
@@ -470,65 +485,127 @@ class IngestPipeline:
         self, items: Sequence[FetchedItem], feed_id: int | None, summary: IngestSummary
     ) -> list[str]:
         """Store the new ones of ``items``; returns why each item that could not be stored
-        was not (one line each)."""
+        was not (one line each).
+
+        Each batch is claimed before the engine reads it; an item another process is
+        parsing (reached through another feed) waits until that process has stored it,
+        and is then linked to this feed, or is parsed here if that process gave up or
+        died. A wait longer than the lease leaves the item for the next poll."""
         problems: list[str] = []
         fresh = await asyncio.to_thread(self._fresh, [fit_item(item) for item in items], feed_id)
-        for start in range(0, len(fresh), BATCH):
-            batch = fresh[start : start + BATCH]
-            aliases = await asyncio.to_thread(self.store.engine_aliases)
-            # The engine reads the start of a long article only (its memory grows with the
-            # text; spans stay valid, being offsets into the same text); all of it is stored.
-            articles = [
-                Article(
-                    text=item.text[: self.nlp_max_chars],
-                    title=item.title,
-                    url=item.url,
-                    published=item.published,
-                    outlet=item.outlet,
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self.feed_lease.total_seconds()
+        waiting = fresh
+        first = True
+        while waiting:
+            if not first:
+                if loop.time() > give_up_at:
+                    summary.items_failed += len(waiting)
+                    problems += [
+                        f"{item.url or item.guid}: still parsed by another process"
+                        for item in waiting
+                    ]
+                    break
+                await asyncio.sleep(CLAIM_POLL_SECONDS)
+                await asyncio.to_thread(self._release_the_dead, self.clock())
+                waiting = await asyncio.to_thread(self._not_stored_yet, waiting, feed_id)
+            others: list[FetchedItem] = []
+            for start in range(0, len(waiting), BATCH):
+                chunk = waiting[start : start + BATCH]
+                now = self.clock()
+                keys = [(item.guid or None, item.url, item.text) for item in chunk]
+                mine = await asyncio.to_thread(
+                    self.store.claim_articles, keys, now, holder=self.holder, lease=self.feed_lease
                 )
-                for item in batch
-            ]
-            try:
-                outcomes = await self.extractor.extract(articles, aliases)
-            except Exception as exc:  # the engine as a whole failed: retried next poll
-                log.exception("the engine failed on a batch of %d", len(batch))
-                reason = one_line_reason(exc)
-                summary.items_failed += len(batch)
-                problems += [f"{item.url or item.guid}: {reason}" for item in batch]
-                continue
-            for item, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, list):
-                    statements = apply_aliases(outcome, aliases)
-                else:  # an ExtractionFailure: the article is kept without statements
-                    log.warning("%s stored without statements: %s", item.url, outcome.reason)
-                    statements = []
-                try:
-                    stored = await asyncio.to_thread(
-                        self.store.store_article,
-                        NewArticle(
-                            guid=item.guid or None,
-                            url=item.url,
-                            title=item.title,
-                            outlet=item.outlet,
-                            published=item.published,
-                            text=item.text,
-                            feed_id=feed_id,
-                            published_replaced=item.published_replaced,
-                        ),
-                        statements,
-                        self.clock(),
-                    )
-                except Exception as exc:
-                    log.warning("item %s not stored", item.url or item.guid, exc_info=True)
-                    summary.items_failed += 1
-                    problems.append(f"{item.url or item.guid}: {one_line_reason(exc)}")
+                batch = [item for item, ok in zip(chunk, mine, strict=True) if ok]
+                others += [item for item, ok in zip(chunk, mine, strict=True) if not ok]
+                if not batch:
                     continue
-                if stored is not None:
-                    summary.articles_new += 1
-                    summary.statements_new += stored[1]
-                    # What this article taught helps the next ones of the batch too.
-                    aliases = await asyncio.to_thread(self.store.engine_aliases)
+                try:
+                    await self._extract_and_store(batch, feed_id, summary, problems)
+                finally:
+                    claimed = [(item.guid or None, item.url, item.text) for item in batch]
+                    await asyncio.shield(
+                        asyncio.to_thread(self.store.release_articles, claimed, self.holder)
+                    )
+            if others:
+                log.info("%d articles are being parsed by another process; waiting", len(others))
+            waiting = others
+            first = False
         return problems
+
+    def _not_stored_yet(
+        self, items: Sequence[FetchedItem], feed_id: int | None
+    ) -> list[FetchedItem]:
+        """Those of ``items`` that nobody has stored yet; the others are linked to this feed
+        (in a worker thread: it asks the store)."""
+        return [
+            item
+            for item in items
+            if not self.store.link_duplicate(feed_id, item.guid, item.url, item.text, self.clock())
+        ]
+
+    async def _extract_and_store(
+        self,
+        batch: Sequence[FetchedItem],
+        feed_id: int | None,
+        summary: IngestSummary,
+        problems: list[str],
+    ) -> None:
+        """Run the engine on ``batch`` (claimed) and store each article with its statements."""
+        aliases = await asyncio.to_thread(self.store.engine_aliases)
+        # The engine reads the start of a long article only (its memory grows with the
+        # text; spans stay valid, being offsets into the same text); all of it is stored.
+        articles = [
+            Article(
+                text=item.text[: self.nlp_max_chars],
+                title=item.title,
+                url=item.url,
+                published=item.published,
+                outlet=item.outlet,
+            )
+            for item in batch
+        ]
+        try:
+            outcomes = await self.extractor.extract(articles, aliases)
+        except Exception as exc:  # the engine as a whole failed: retried next poll
+            log.exception("the engine failed on a batch of %d", len(batch))
+            reason = one_line_reason(exc)
+            summary.items_failed += len(batch)
+            problems += [f"{item.url or item.guid}: {reason}" for item in batch]
+            return
+        for item, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, list):
+                statements = apply_aliases(outcome, aliases)
+            else:  # an ExtractionFailure: the article is kept without statements
+                log.warning("%s stored without statements: %s", item.url, outcome.reason)
+                statements = []
+            try:
+                stored = await asyncio.to_thread(
+                    self.store.store_article,
+                    NewArticle(
+                        guid=item.guid or None,
+                        url=item.url,
+                        title=item.title,
+                        outlet=item.outlet,
+                        published=item.published,
+                        text=item.text,
+                        feed_id=feed_id,
+                        published_replaced=item.published_replaced,
+                    ),
+                    statements,
+                    self.clock(),
+                )
+            except Exception as exc:
+                log.warning("item %s not stored", item.url or item.guid, exc_info=True)
+                summary.items_failed += 1
+                problems.append(f"{item.url or item.guid}: {one_line_reason(exc)}")
+                continue
+            if stored is not None:
+                summary.articles_new += 1
+                summary.statements_new += stored[1]
+                # What this article taught helps the next ones of the batch too.
+                aliases = await asyncio.to_thread(self.store.engine_aliases)
 
     def _fresh(self, items: Sequence[FetchedItem], feed_id: int | None) -> list[FetchedItem]:
         """The items with text that are neither stored nor repeated in ``items`` (in a

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -76,6 +76,17 @@ def item_key(guid: str | None, url: str, body: str = "") -> str:
 
 def _identity(guid: str | None, url: str) -> str:
     return canonical_url(url) or guid or ""
+
+
+def claim_keys(guid: str | None, url: str, body: str) -> list[str]:
+    """The keys a process holds while it parses an article: its canonical URL and its
+    content, the two things by which another feed's item is the same article."""
+    keys = ["c:" + content_hash(body, _identity(guid, url))]
+    canonical = canonical_url(url)
+    if canonical:
+        digest = hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()
+        keys.append("u:" + digest)
+    return keys
 
 
 class ArticleStore(Database):
@@ -173,6 +184,68 @@ class ArticleStore(Database):
             ):
                 return True
             return session.scalar(select(m.Article.id).where(or_(*conditions)).limit(1)) is not None
+
+    def claim_articles(
+        self,
+        items: Sequence[tuple[str | None, str, str]],
+        now: datetime,
+        *,
+        holder: str,
+        lease: timedelta,
+    ) -> list[bool]:
+        """Claim each of ``items`` ((guid, url, text)) for ``holder`` until ``now + lease``,
+        so no other process runs the engine on the same article meanwhile; for each, whether
+        it is now this holder's (False: another process parses it). Claims whose lease
+        ended (their holder died) are taken over. On PostgreSQL the claim rows are locked
+        and two processes inserting one key at once are told apart by the primary key;
+        SQLite's write lock serialises them."""
+        wanted = [claim_keys(guid, url, body) for guid, url, body in items]
+        every = {key for keys in wanted for key in keys}
+        if not every:
+            return []
+        query = select(m.ArticleClaim).where(m.ArticleClaim.key.in_(every))
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        out: list[bool] = []
+        with self.transaction() as session:
+            held = {row.key: row for row in session.scalars(query)}
+            for keys in wanted:
+                if any(
+                    key in held and held[key].holder != holder and held[key].lease_until > now
+                    for key in keys
+                ):
+                    out.append(False)
+                    continue
+                mine: dict[str, m.ArticleClaim] = {}
+                try:
+                    with session.begin_nested():
+                        for key in keys:
+                            row = held.get(key)
+                            if row is None:
+                                row = m.ArticleClaim(key=key, holder=holder, lease_until=now)
+                                session.add(row)
+                            row.holder = holder
+                            row.lease_until = now + lease
+                            mine[key] = row
+                        session.flush()
+                except IntegrityError:  # another process claimed it this very moment
+                    out.append(False)
+                    continue
+                held.update(mine)
+                out.append(True)
+        return out
+
+    def release_articles(self, items: Sequence[tuple[str | None, str, str]], holder: str) -> None:
+        """End ``holder``'s claims of ``items`` (stored, or given up)."""
+        keys = {key for guid, url, body in items for key in claim_keys(guid, url, body)}
+        if not keys:
+            return
+        with self.transaction() as session:
+            session.execute(
+                delete(m.ArticleClaim).where(
+                    m.ArticleClaim.key.in_(keys), m.ArticleClaim.holder == holder
+                )
+            )
 
     def store_article(
         self, article: NewArticle, statements: Sequence[Statement], now: datetime

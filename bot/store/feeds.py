@@ -131,24 +131,32 @@ class FeedStore(Database):
             return [feed_record(row) for row in rows]
 
     def lease_holders(self, now: datetime) -> set[str]:
-        """Who holds a lease on a feed now."""
+        """Who holds a lease now: on a feed being polled or an article being parsed."""
         with self.sessions() as session:
-            return set(
+            feeds = set(
                 session.scalars(
                     select(m.Feed.lease_holder)
                     .where(m.Feed.lease_until > now, m.Feed.lease_holder.is_not(None))
                     .distinct()
                 )
             )
+            articles = set(
+                session.scalars(
+                    select(m.ArticleClaim.holder).where(m.ArticleClaim.lease_until > now).distinct()
+                )
+            )
+            return {holder for holder in feeds | articles if holder is not None}
 
     def release_holder(self, holder: str) -> None:
-        """End every lease of ``holder`` (a process known to be dead)."""
+        """End every lease of ``holder`` (a process known to be dead): its feeds and the
+        articles it was parsing."""
         with self.transaction() as session:
             session.execute(
                 update(m.Feed)
                 .where(m.Feed.lease_holder == holder)
                 .values(lease_until=None, lease_holder=None)
             )
+            session.execute(delete(m.ArticleClaim).where(m.ArticleClaim.holder == holder))
 
     def release_feeds(self, urls: Sequence[str], holder: str) -> None:
         """End this holder's leases of ``urls`` (a run that stops early)."""

@@ -149,6 +149,18 @@ class PendingItem(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ArticleClaim(Base):
+    """An article being parsed by one process (migration 0012): its keys (canonical URL,
+    content) held until ``lease_until``, so another process that meets the same article
+    through another feed waits for it instead of running the engine on it a second time."""
+
+    __tablename__ = "article_claims"
+
+    key: Mapped[str] = mapped_column(String(70), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Actor(Base):
     """A country (ISO alpha-2 id) or an organisation."""
 

@@ -36,6 +36,14 @@ async def server() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture
+def repo_for_claims(database_url: str) -> Any:
+    from tests.bot.store.factories import opened
+
+    with opened(database_url) as (_engine, repository):
+        yield repository
+
+
+@pytest.fixture
 async def runtime(database_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
     settings = load_settings(
         data_dir=tmp_path, database_url=database_url, allow_private_networks=True
@@ -444,6 +452,90 @@ async def test_processes_on_one_database_poll_each_feed_once_and_extract_each_ar
     finally:
         for rt in runtimes:
             await rt.aclose()
+
+
+class TitleLog(PatternExtractor):
+    """Appends each article's title to a log shared by several runtimes; ``gate`` makes
+    its first call wait until the test lets it go."""
+
+    def __init__(self, log: list[str], gate: asyncio.Event | None = None) -> None:
+        super().__init__()
+        self.log = log
+        self.gate = gate
+        self.entered = asyncio.Event()
+
+    async def extract(self, articles: Sequence[Article], aliases: Any) -> Any:
+        self.log.extend(a.title for a in articles)
+        self.entered.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        return await super().extract(articles, aliases)
+
+
+async def test_an_article_two_processes_reach_through_two_feeds_is_parsed_once(
+    database_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    """Finding: two processes on one database each ran the engine on an article both of
+    their feeds carried. Extraction is claimed: the second process parses its other
+    article, waits for the shared one and links it to its feed."""
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, allow_private_networks=True
+    )
+    parsed: list[str] = []
+    gate = asyncio.Event()
+    first, second = TitleLog(parsed, gate), TitleLog(parsed)
+    a = await build_runtime(settings, {}, now=Clock(), extractor=first)
+    b = await build_runtime(settings, {}, now=Clock(), extractor=second)
+    try:
+        shared = FeedItem("Shared", "https://example.org/shared", content=LONG_TEXT, guid="s")
+        own = FeedItem("Own", "https://example.org/own", content=LONG_TEXT + " Own.", guid="o")
+        server.route("/a.xml", rss_feed("A", [shared]))
+        server.route("/b.xml", rss_feed("B", [shared, own]))
+        await a.service.add_feed(None, server.url("/a.xml"))
+        polling_a = asyncio.create_task(a.pipeline.run())
+        await asyncio.wait_for(first.entered.wait(), 60)  # A parses the shared article
+        await b.service.add_feed(ChannelRef("console", "local", "b"), server.url("/b.xml"))
+        polling_b = asyncio.create_task(b.pipeline.run())
+        await asyncio.wait_for(second.entered.wait(), 60)  # B parses what A does not
+        gate.set()
+        summary_a, summary_b = await asyncio.wait_for(asyncio.gather(polling_a, polling_b), 60)
+        assert sorted(parsed) == ["Own", "Shared"]
+        assert (summary_a.articles_new, summary_b.articles_new) == (1, 1)
+        assert summary_a.items_failed == summary_b.items_failed == 0
+        with a.repo.sessions() as session:
+            links = session.scalar(select(func.count()).select_from(models.FeedArticle))
+            assert links == 3  # the shared article belongs to both feeds
+            assert session.scalar(select(func.count()).select_from(models.ArticleClaim)) == 0
+        with b.repo.sessions() as session:
+            titles = {
+                s.title
+                for s in b.repo.new_statements(session, ChannelRef("console", "local", "b"))[0]
+            }
+        assert titles == {"Shared", "Own"}
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+def test_a_claimed_article_is_another_processs_until_released_or_its_lease_ends(
+    repo_for_claims: Repository,
+) -> None:
+    repo = repo_for_claims
+    item = (None, "https://example.org/x", LONG_TEXT)
+    same_text = ("g", "https://other.example/y", LONG_TEXT)
+    other = (None, "https://example.org/z", LONG_TEXT + " Other.")
+    assert repo.claim_articles([item], NOW, holder="a", lease=FEED_LEASE) == [True]
+    assert repo.claim_articles([same_text, other], NOW, holder="b", lease=FEED_LEASE) == [
+        False,
+        True,
+    ]
+    assert repo.claim_articles([item], NOW, holder="a", lease=FEED_LEASE) == [True]  # its own
+    assert repo.lease_holders(NOW) >= {"a", "b"}
+    assert repo.claim_articles([item], NOW + FEED_LEASE, holder="c", lease=FEED_LEASE) == [True]
+    repo.release_articles([item], "c")
+    assert repo.claim_articles([item], NOW, holder="d", lease=FEED_LEASE) == [True]
+    repo.release_holder("d")
+    assert repo.claim_articles([item], NOW, holder="e", lease=FEED_LEASE) == [True]
 
 
 async def test_a_dead_processs_feeds_are_taken_over_when_its_lease_expires(
