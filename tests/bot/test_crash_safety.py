@@ -130,6 +130,7 @@ async def _child(mode: str, url: str, record: Path, say: Callable[[str], None]) 
             runtime.start()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + PATIENT
+
             def delivered() -> bool:
                 last = runtime.repo.last_delivery(CHANNEL)
                 return last is not None and last.status == "delivered"

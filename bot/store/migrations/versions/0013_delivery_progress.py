@@ -6,8 +6,8 @@ first unsent message, never posted twice; a failed delivery keeps its reason. A 
 counts its deliveries that failed in a row and pauses its schedule after a few, with
 the reason, until a manager sets the schedule again.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
