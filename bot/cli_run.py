@@ -93,14 +93,47 @@ async def _start_discord(settings: Settings, runtime: Runtime, started: Started)
 
     assert settings.discord_token is not None
     client = build_client(
-        runtime.service, guild_id=settings.discord_guild_id, shards=settings.discord_shards
+        runtime.service,
+        guild_id=settings.discord_guild_id,
+        shards=settings.discord_shards,
+        sync_state=discord_sync_state(settings),
     )
     started.cleanups.append(client.close)
-    await login(client, settings.discord_token.get_secret_value())  # fails fast
+    # fails fast; syncs the slash commands only when they changed since the last sync
+    await login(client, settings.discord_token.get_secret_value())
     runtime.publishers["discord"] = DiscordPublisher(client)
     # The first gateway connection is made here: a start without it fails in one line.
     started.tasks.append(await connect(client))
     started.names.append("discord")
+
+
+def discord_sync_state(settings: Settings) -> Path:
+    """Where the schema of the slash commands last synced is recorded (its hash)."""
+    return settings.data_dir / "discord-commands.json"
+
+
+async def sync_discord_commands(settings: Settings) -> int:
+    """Sync the slash commands now, changed or not (``newsbrief sync-commands``); returns
+    how many were synced. Raises ``ConfigurationError`` without a token or with a wrong
+    one, or when Discord refused the sync."""
+    from adapters.discord.bot import build_client, login
+
+    if settings.discord_token is None:
+        raise ConfigurationError("sync-commands needs DISCORD_TOKEN (in the environment or .env).")
+    client = build_client(
+        None,
+        guild_id=settings.discord_guild_id,
+        sync_state=discord_sync_state(settings),
+        force_sync=True,
+    )
+    try:
+        await login(client, settings.discord_token.get_secret_value())
+    finally:
+        await client.close()
+    synced = getattr(client, "synced", None)
+    if synced is None:
+        raise ConfigurationError("Discord refused the command sync: see the log for its status.")
+    return int(synced)
 
 
 async def _start_slack(kind: str, settings: Settings, runtime: Runtime, started: Started) -> None:
@@ -374,6 +407,23 @@ def register(app: typer.Typer) -> None:
             # The operator gets one line; the traceback goes to the (redacted) log.
             log.exception("newsbrief stopped on an unexpected error")
             raise _fail(f"stopped on an unexpected error: {type(exc).__name__}", 1) from None
+
+    @app.command(name="sync-commands")
+    def sync_commands() -> None:
+        """Sync the Discord slash commands now (a start syncs them only when they changed)."""
+        from config.settings import load_settings
+
+        try:
+            settings = load_settings()
+            _setup(settings)
+            synced = asyncio.run(sync_discord_commands(settings))
+        except ConfigurationError as exc:
+            raise _fail(str(exc)) from None
+        except Exception as exc:  # no network, Discord down: one line, the rest logged
+            log.debug("sync-commands failed", exc_info=True)
+            raise _fail(f"could not sync the commands: {type(exc).__name__}: {exc}"[:300]) from None
+        where = f"guild {settings.discord_guild_id}" if settings.discord_guild_id else "globally"
+        typer.echo(f"Synced {synced} slash commands {where}.")
 
     @app.command()
     def demo(

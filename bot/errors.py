@@ -28,7 +28,10 @@ class UnknownActorError(UserInputError):
         self.name = name
         self.suggestions = suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"No actor matches {name!r}.{hint}")
+        # The name as typed, cut short: a reply never echoes a long input back.
+        line = " ".join(name.split())
+        shown = line if len(line) <= 40 else line[:39].rstrip() + "…"
+        super().__init__(f"No actor matches {shown!r}.{hint}")
 
 
 class UnsafeURLError(UserInputError):

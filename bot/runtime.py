@@ -1,6 +1,10 @@
 """The running bot's engine room, built by the composition root: the store, the service, the
 ingestion (feeds → full text → engine → store) and the scheduler. Platforms come in only as
-``Publisher`` objects, one per platform name."""
+``Publisher`` objects, one per platform name.
+
+The event loop only answers: ingestion runs on a loop of its own in a thread (``LoopThread``)
+and the store's calls on the store's threads; a ``LoopMonitor`` logs any stall of the loop
+over 100 ms with the code that held it."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from bot.errors import NewsbriefError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
 from bot.ingest.models import FetchedItem
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
+from bot.loops import STALL_THRESHOLD, LoopMonitor, LoopThread
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
 from bot.service import StoreService
@@ -40,6 +45,7 @@ class RuntimeConfig:
     fetch_timeout: float = 10.0  # connect and read timeouts of a download, seconds
     feed_max_bytes: int = 10_000_000  # a feed's body is cut here
     nlp_max_chars: int = 100_000  # the engine reads at most this much of an article
+    stall_threshold: float = STALL_THRESHOLD  # a loop stall longer than this is logged
     feed_lease: timedelta = timedelta(minutes=10)  # a poll's hold on its feeds and articles
 
     @classmethod
@@ -90,6 +96,9 @@ class Runtime:
         self.now = now
         self.transport = transport
         self._tasks: set[asyncio.Task[object]] = set()
+        # Polling and ingestion never run on the bot's loop: on this one, in a thread.
+        self.ingest_loop = LoopThread("ingest")
+        self.monitor = LoopMonitor(config.stall_threshold)
         self.scheduler = Scheduler(
             self._scheduled_poll, self._scheduled_briefing, config.poll_interval
         )
@@ -117,18 +126,21 @@ class Runtime:
         files: Sequence[Path] = (),
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestSummary:
-        """Poll every due feed once and ingest ``files`` (see ``IngestPipeline.run``)."""
-        return await self.pipeline.run(files, progress)
+        """Poll every due feed once and ingest ``files`` (see ``IngestPipeline.run``), on
+        the ingestion thread."""
+        return await self.ingest_loop.run(self.pipeline.run(files, progress))
 
     async def ingest_items(self, items: Sequence[FetchedItem]) -> IngestSummary:
-        """Ingest articles fetched elsewhere (the demo: no network)."""
-        return await self.pipeline.ingest_items(items)
+        """Ingest articles fetched elsewhere (the demo: no network), on the ingestion
+        thread."""
+        return await self.ingest_loop.run(self.pipeline.ingest_items(items))
 
     # -------------------------------------------------------------- scheduling
 
     def start(self) -> None:
         """Start polling and the briefing jobs on the running loop, and deliver once the
-        slots missed while the bot was down."""
+        slots missed while the bot was down; watch the loop for stalls."""
+        self.monitor.start()
         schedules = [
             (row.ref, row.schedule, row.timezone) for row in self.repo.channels() if row.schedule
         ]
@@ -149,7 +161,9 @@ class Runtime:
         try:
             # Feeds another process polled within this interval are left alone (slack for
             # the timers of processes started at different moments).
-            await self.pipeline.run(polled_within=self.config.poll_interval * 0.9)
+            await self.ingest_loop.run(
+                self.pipeline.run(polled_within=self.config.poll_interval * 0.9)
+            )
         except Exception:
             log.exception("scheduled feed polling failed")
 
@@ -172,6 +186,8 @@ class Runtime:
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):
                 await task
+        await self.monitor.aclose()
+        await self.ingest_loop.aclose()
         await self.extractor.aclose()
         await asyncio.to_thread(self.service.close)
         await asyncio.to_thread(self.engine.dispose)

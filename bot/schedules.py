@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserInputError
+from bot.fit import one_line
 
 OFF = ("off", "none", "never")
 
@@ -29,7 +30,7 @@ def parse_schedule(schedule: str, timezone: str) -> str:
         hour = int(words["h"] or 0)
         minute = int(words["m"] or 0)
         if hour > 23 or minute > 59:
-            raise UserInputError(f"{schedule!r} is not a time of day")
+            raise UserInputError(f"{one_line(schedule, 60)!r} is not a time of day")
         days = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
         if words["when"] == "hourly":
             cron = f"{minute if words['h'] is None else 0} * * * *"
@@ -39,12 +40,15 @@ def parse_schedule(schedule: str, timezone: str) -> str:
         cron = text
     if len(cron.split()) != 5:
         raise UserInputError(
-            f'{schedule!r} is not a schedule: use a cron expression ("0 8 * * *") or "daily 08:00"'
+            f"{one_line(schedule, 60)!r} is not a schedule: "
+            'use a cron expression ("0 8 * * *") or "daily 08:00"'
         )
     try:
         CronTrigger.from_crontab(cron, timezone=zone)
     except ValueError as exc:
-        raise UserInputError(f"{schedule!r} is not a valid cron expression: {exc}") from None
+        raise UserInputError(
+            f"{one_line(schedule, 60)!r} is not a valid cron expression: {exc}"
+        ) from None
     return cron
 
 
@@ -61,7 +65,9 @@ def parse_timezone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone.strip() or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserInputError(f"unknown time zone {timezone!r} (e.g. Europe/Berlin)") from None
+        raise UserInputError(
+            f"unknown time zone {one_line(timezone, 60)!r} (e.g. Europe/Berlin)"
+        ) from None
 
 
 def cron_trigger(cron: str, timezone: str) -> Any:

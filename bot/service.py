@@ -20,7 +20,7 @@ from bot.errors import NotFoundError, PublishError, UnknownActorError, UserInput
 from bot.fit import FEED_TITLE_MAX, one_line
 from bot.ports import ChannelRef, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
-from bot.store.lookup import ActorLookup, Match, gazetteer
+from bot.store.lookup import Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
 from bot.store.store import Posted, Store
 from briefings.brief import (
@@ -318,18 +318,12 @@ class StoreService(Service):
         self.allow_private_networks = allow_private_networks
         # Told of each schedule change (the scheduler), given by whoever builds the service.
         self.schedule_listeners = tuple(schedule_listeners)
-        self._lookup: ActorLookup | None = None
 
     # ----------------------------------------------------------------- actors
 
-    async def lookup(self) -> ActorLookup:
-        if self._lookup is None:
-            self._lookup = await self.store.actor_lookup()
-        return self._lookup
-
     def forget_actors(self) -> None:
-        """Drop the cached name index (after ingestion taught new names)."""
-        self._lookup = None
+        """Drop the cached name index (after ingestion taught new names; any thread)."""
+        self.store.forget_actors()
 
     async def stance(
         self,
@@ -340,15 +334,10 @@ class StoreService(Service):
     ) -> StanceResult:
         if not name.strip():
             raise UserInputError("give an actor: a country, organisation or person")
-        lookup = await self.lookup()
-        match = lookup.find(name)
+        # Off the loop, from a cached index that learns names another process stored.
+        match, suggestions = await self.store.find_actor(name)
         if match is None:
-            # Names learned since the index was built (another process may have ingested).
-            self.forget_actors()
-            lookup = await self.lookup()
-            match = lookup.find(name)
-        if match is None:
-            raise UnknownActorError(name.strip(), lookup.suggestions(name))
+            raise UnknownActorError(name.strip(), list(suggestions))
         after = self.now() - since if since is not None else None
         actor_id, speakers, party = _stance_filter(match)
         rows, counts = await self.store.stance_statements(
@@ -381,7 +370,7 @@ class StoreService(Service):
         )
 
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
-        return (await self.lookup()).names(prefix, limit)
+        return await self.store.actor_names(prefix, limit)
 
     # --------------------------------------------------------------- channels
 
@@ -583,7 +572,7 @@ class StoreService(Service):
             if not topic:
                 continue
             if not re.search(r"\w", topic):
-                raise UserInputError(f"{word!r} has no word to search for")
+                raise UserInputError(f"{one_line(word, 60)!r} has no word to search for")
             if len(topic) > 100:
                 raise UserInputError("a topic is at most 100 characters")
             if topic not in topics:
@@ -626,7 +615,7 @@ class StoreService(Service):
             return
         if channel is None:
             raise NotFoundError(f"no feed {one_line(url, 100)!r} is configured")
-        raise NotFoundError(f"this channel has no feed {url.strip()!r}")
+        raise NotFoundError(f"this channel has no feed {one_line(url, 100)!r}")
 
     async def list_feeds(self, channel: ChannelRef | None) -> tuple[FeedStatus, ...]:
         """The channel's feeds; with no channel, every feed polled."""

@@ -21,18 +21,30 @@ TOKEN_PATTERNS = (
     re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,40}\b"),
     re.compile(r"(?i)(\bBot\s+|\bBearer\s+)[A-Za-z0-9._-]{16,}"),  # Authorization headers
 )
+# Third-party loggers at WARNING whatever the bot's level: their INFO lines (a request's
+# body, each connection, each job) are for their own debugging, not for an operator.
 QUIET = {
     "discord": logging.WARNING,
     "discord.gateway": logging.WARNING,
     "discord.http": logging.WARNING,
+    "discord.client": logging.WARNING,
     "slack_bolt": logging.WARNING,
     "slack_sdk": logging.WARNING,
     "apscheduler": logging.WARNING,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
+    "aiohttp": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "asyncio": logging.WARNING,
     "alembic": logging.WARNING,
+    "sqlalchemy": logging.WARNING,
+    "urllib3": logging.WARNING,
+    "matplotlib": logging.WARNING,
+    "PIL": logging.WARNING,
+    "trafilatura": logging.WARNING,
+    "htmldate": logging.WARNING,
+    "charset_normalizer": logging.WARNING,
+    "websockets": logging.WARNING,
 }
 
 

@@ -2,9 +2,15 @@
 rendered replies and briefings out. Nothing here knows what a stance is.
 
 - app_commands: ``/stance``, ``/briefing now|schedule|topics|feeds|status|length``,
-  ``/newsbrief help``, synced at start (to one guild for development, else globally);
+  ``/newsbrief help`` (to one guild for development, else globally), synced at start only
+  when their schema changed since the last sync (its hash kept in a file of the data
+  directory), or by ``newsbrief sync-commands``;
+- every string option has a ``max_length`` (``bot.commands.MAX_OPTION_CHARS``, the limit
+  Slack and the console are held to as well), every number a range;
 - the manager check is made in code (Manage Channels in that channel, from the
-  resolved permissions Discord sends with each interaction);
+  resolved permissions Discord sends with each interaction); ``/briefing``, whose
+  subcommands are mostly a manager's, is shown by default only to members with Manage
+  Channels (a server can grant it to others in its Integrations settings);
 - every send carries ``AllowedMentions.none()`` (and the client's default is the same);
 - no privileged intents; ``AutoShardedClient`` when shards are asked for.
 """
@@ -13,10 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
+import json
 import logging
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
@@ -24,11 +33,12 @@ import discord
 from discord import app_commands
 
 from adapters.discord.render import DiscordMessage, render_briefing, render_reply
-from bot.commands import CommandRequest, Reply, handle
+from bot.commands import MAX_DAYS, MAX_OPTION_CHARS, CommandRequest, Reply, handle
 from bot.errors import ConfigurationError, PublishError
 from bot.fit import one_line_reason
 from bot.ports import ChannelRef
 from bot.service import Service
+from briefings.brief import MAX_BULLETS, MAX_STORIES
 from briefings.models import Briefing
 
 log = logging.getLogger(__name__)
@@ -36,6 +46,13 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_CHOICES = 25
+MANAGERS = discord.Permissions(manage_channels=True)
+
+# Option types with their bounds, which Discord enforces in the client before sending.
+Text = app_commands.Range[str, 1, MAX_OPTION_CHARS]
+Days = app_commands.Range[int, 1, MAX_DAYS]
+Stories = app_commands.Range[int, 1, MAX_STORIES]
+Bullets = app_commands.Range[int, 1, MAX_BULLETS]
 
 
 def intents() -> discord.Intents:
@@ -87,12 +104,14 @@ def to_command_request(
 class CommandRunner:
     """Turns one interaction into a neutral request and sends the rendered reply."""
 
-    def __init__(self, service: Service) -> None:
-        self.service = service
+    def __init__(self, service: Service | None) -> None:
+        self.service = service  # None: a client that only syncs the commands
 
     async def run(
         self, interaction: discord.Interaction[Any], name: str, options: Mapping[str, str]
     ) -> None:
+        if self.service is None:
+            raise ConfigurationError("this client only syncs commands; it answers none")
         deferred: list[bool] = []
 
         async def acknowledge(public: bool) -> None:
@@ -134,10 +153,14 @@ class CommandRunner:
 
     async def actor_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete of actor names; a failure shows no choices rather than an error."""
+        if self.service is None:
+            return []
         try:
-            names = await self.service.actor_names(current.strip(), limit=AUTOCOMPLETE_CHOICES)
+            names = await self.service.actor_names(
+                current.strip()[:MAX_OPTION_CHARS], limit=AUTOCOMPLETE_CHOICES
+            )
         except Exception:
-            log.exception("actor autocomplete failed for %r", current)
+            log.exception("actor autocomplete failed for %r", current[:40])
             return []
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names][:25]
 
@@ -148,16 +171,20 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
     @app_commands.command(name="stance", description="What an actor has said, newest first")
     @app_commands.describe(
         actor="A country, organisation or person (e.g. Germany, NATO, Scholz)",
-        topic="Only statements about this topic",
-        days="Only the last N days",
+        topic="Only statements about this topic (words, e.g. energy)",
+        days=f"Only the last N days (1-{MAX_DAYS})",
     )
     async def stance(
         interaction: discord.Interaction[Any],
-        actor: str,
-        topic: str | None = None,
-        days: int | None = None,
+        actor: Text,
+        topic: Text | None = None,
+        days: Days | None = None,
     ) -> None:
-        options = {"actor": actor, "topic": topic or "", "days": str(days) if days else ""}
+        options = {
+            "actor": actor,
+            "topic": topic or "",
+            "days": "" if days is None else str(days),
+        }
         await runner.run(interaction, "stance", options)
 
     @stance.autocomplete("actor")
@@ -167,7 +194,10 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
         return await runner.actor_choices(current)
 
     briefing = app_commands.Group(
-        name="briefing", description="This channel's news briefings", guild_only=True
+        name="briefing",
+        description="This channel's news briefings",
+        guild_only=True,
+        default_permissions=MANAGERS,
     )
     topics = app_commands.Group(name="topics", description="What briefings cover", parent=briefing)
     feeds = app_commands.Group(
@@ -184,7 +214,7 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
         timezone="An IANA time zone, e.g. Europe/Berlin (default UTC)",
     )
     async def briefing_schedule(
-        interaction: discord.Interaction[Any], schedule: str, timezone: str = "UTC"
+        interaction: discord.Interaction[Any], schedule: Text, timezone: Text = "UTC"
     ) -> None:
         await runner.run(
             interaction, "briefing schedule", {"schedule": schedule, "timezone": timezone}
@@ -196,22 +226,32 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
 
     @briefing.command(name="length", description="Stories shown in full, and bullets each")
     @app_commands.describe(
-        stories="Stories in full (1-20; the rest one line each)", bullets="Bullets a story (1-10)"
+        stories=f"Stories in full (1-{MAX_STORIES}; the rest one line each)",
+        bullets=f"Bullets a story (1-{MAX_BULLETS})",
     )
     async def briefing_length(
         interaction: discord.Interaction[Any],
-        stories: int | None = None,
-        bullets: int | None = None,
+        stories: Stories | None = None,
+        bullets: Bullets | None = None,
     ) -> None:
-        options = {k: str(v) for k, v in (("stories", stories), ("bullets", bullets)) if v}
+        options = {
+            k: str(v) for k, v in (("stories", stories), ("bullets", bullets)) if v is not None
+        }
         await runner.run(interaction, "briefing length", options)
 
+    words_described = app_commands.describe(
+        words='Topic words; commas keep phrases together ("energy policy, gas")'
+    )
+    url_described = app_commands.describe(url="The feed's address (an http or https URL)")
+
     @topics.command(name="add", description="Add topic words")
-    async def topics_add(interaction: discord.Interaction[Any], words: str) -> None:
+    @words_described
+    async def topics_add(interaction: discord.Interaction[Any], words: Text) -> None:
         await runner.run(interaction, "briefing topics add", {"words": words})
 
     @topics.command(name="remove", description="Remove topic words")
-    async def topics_remove(interaction: discord.Interaction[Any], words: str) -> None:
+    @words_described
+    async def topics_remove(interaction: discord.Interaction[Any], words: Text) -> None:
         await runner.run(interaction, "briefing topics remove", {"words": words})
 
     @topics.command(name="list", description="List the topics")
@@ -219,11 +259,13 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
         await runner.run(interaction, "briefing topics list", {})
 
     @feeds.command(name="add", description="Subscribe this channel to a feed")
-    async def feeds_add(interaction: discord.Interaction[Any], url: str) -> None:
+    @url_described
+    async def feeds_add(interaction: discord.Interaction[Any], url: Text) -> None:
         await runner.run(interaction, "briefing feeds add", {"url": url})
 
     @feeds.command(name="remove", description="Unsubscribe this channel from a feed")
-    async def feeds_remove(interaction: discord.Interaction[Any], url: str) -> None:
+    @url_described
+    async def feeds_remove(interaction: discord.Interaction[Any], url: Text) -> None:
         await runner.run(interaction, "briefing feeds remove", {"url": url})
 
     @feeds.command(name="defaults", description="Subscribe to the default world news feeds")
@@ -263,6 +305,32 @@ def build_commands(tree: app_commands.CommandTree[Any], runner: CommandRunner) -
             log.warning("could not tell the user about the failure")
 
 
+def schema_digest(tree: app_commands.CommandTree[Any], guild: discord.Object | None) -> str:
+    """A hash of the commands as they would be synced to ``guild`` (None: globally)."""
+    payload = sorted(
+        (command.to_dict(tree) for command in tree.get_commands(guild=guild)),
+        key=lambda command: str(command.get("name")),
+    )
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _read_state(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_state(path: Path, state: Mapping[str, str]) -> None:
+    """Replace the file at once (write beside it, then rename): never half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(dict(state), indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(path)
+
+
 class FirstConnectionFailed(Exception):
     """The first gateway connection failed (carries why); see ``connect``."""
 
@@ -272,16 +340,28 @@ class FirstConnectionFailed(Exception):
 
 
 class _NewsbriefMixin:
-    """Tree, command registration and sync-at-start shared by both client classes, and
+    """Tree, command registration and sync-at-login shared by both client classes, and
     the end of a first gateway connection that failed (see ``connect``)."""
 
     tree: app_commands.CommandTree[Any]
     sync_guild_id: int | None
+    sync_state: Path | None
+    force_sync: bool
+    application_id: int | None
     starting: bool
 
-    def _setup(self, service: Service, guild_id: int | None) -> None:
+    def _setup(
+        self,
+        service: Service | None,
+        guild_id: int | None,
+        sync_state: Path | None,
+        force_sync: bool,
+    ) -> None:
         self.tree = app_commands.CommandTree(self)
         self.sync_guild_id = guild_id
+        self.sync_state = sync_state
+        self.force_sync = force_sync
+        self.synced: int | None = None  # commands synced at login; None: unchanged, kept
         self.starting = False
         build_commands(self.tree, CommandRunner(service))
 
@@ -295,39 +375,82 @@ class _NewsbriefMixin:
         cast(discord.Client, super()).dispatch(event, *args, **kwargs)
 
     async def setup_hook(self) -> None:
-        """Sync the commands: to the development guild at once, or globally."""
+        """Sync the commands (to the development guild, or globally) when their schema
+        differs from the one last synced, as ``sync_state`` records it: Discord
+        rate-limits the sync, and a restart changes nothing. Without a state file, or
+        with ``force_sync``, always."""
+        guild = discord.Object(id=self.sync_guild_id) if self.sync_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        where = f"guild {self.sync_guild_id}" if guild is not None else "global"
+        key = f"{self.application_id}/{where}"
+        digest = schema_digest(self.tree, guild)
+        state = _read_state(self.sync_state) if self.sync_state is not None else {}
+        if not self.force_sync and state.get(key) == digest:
+            log.info("slash commands unchanged since the last sync (%s): not synced", where)
+            return
         try:
-            if self.sync_guild_id:
-                guild = discord.Object(id=self.sync_guild_id)
-                self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("synced %d commands to guild %s", len(synced), self.sync_guild_id)
-            else:
-                synced = await self.tree.sync()
-                log.info("synced %d global commands", len(synced))
+            synced = await self.tree.sync(guild=guild)
         except discord.HTTPException as exc:
             log.error("could not sync slash commands (%s): they may be stale", exc.status)
+            return
+        self.synced = len(synced)
+        log.info("synced %d slash commands (%s)", len(synced), where)
+        if self.sync_state is not None:
+            try:
+                _write_state(self.sync_state, {**state, key: digest})
+            except OSError as exc:
+                log.warning("could not record the command sync in %s: %s", self.sync_state, exc)
 
 
 class NewsbriefClient(_NewsbriefMixin, discord.Client):
-    def __init__(self, service: Service, *, guild_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        service: Service | None,
+        *,
+        guild_id: int | None = None,
+        sync_state: Path | None = None,
+        force_sync: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **kwargs)
-        self._setup(service, guild_id)
+        self._setup(service, guild_id, sync_state, force_sync)
 
 
 class NewsbriefShardedClient(_NewsbriefMixin, discord.AutoShardedClient):
-    def __init__(self, service: Service, *, guild_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        service: Service | None,
+        *,
+        guild_id: int | None = None,
+        sync_state: Path | None = None,
+        force_sync: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **kwargs)
-        self._setup(service, guild_id)
+        self._setup(service, guild_id, sync_state, force_sync)
 
 
 def build_client(
-    service: Service, *, guild_id: int | None = None, shards: int | None = None
+    service: Service | None,
+    *,
+    guild_id: int | None = None,
+    shards: int | None = None,
+    sync_state: Path | None = None,
+    force_sync: bool = False,
 ) -> discord.Client:
-    """The Discord client for ``service``: sharded when ``shards`` is given."""
+    """The Discord client for ``service`` (None: a client that only syncs the commands),
+    sharded when ``shards`` is given. ``sync_state`` is the file that records the schema
+    last synced (without it, every login syncs); ``force_sync`` syncs whatever it says."""
+    # No voice here: discord.py's warnings that voice libraries are missing say nothing
+    # an operator can act on (we never join a voice channel).
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    options: dict[str, Any] = {"guild_id": guild_id, "sync_state": sync_state}
+    options["force_sync"] = force_sync
     if shards:
-        return NewsbriefShardedClient(service, guild_id=guild_id, shard_count=shards)
-    return NewsbriefClient(service, guild_id=guild_id)
+        return NewsbriefShardedClient(service, shard_count=shards, **options)
+    return NewsbriefClient(service, **options)
 
 
 class DiscordPublisher:
@@ -369,8 +492,8 @@ NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
 async def login(client: discord.Client, token: str) -> None:
-    """Log in over REST (this also syncs the commands); a wrong token, or no network,
-    fails fast with one line."""
+    """Log in over REST (this also syncs the commands when they changed); a wrong token,
+    or no network, fails fast with one line."""
     try:
         await client.login(token)
     except discord.LoginFailure:

@@ -46,6 +46,10 @@ from bot.service import Service
 from briefings.models import Briefing
 
 log = logging.getLogger(__name__)
+# bolt's own loggers: given to the app so that every logger bolt derives from it (its
+# middleware's, its listeners') inherits the level set for "slack_bolt" (by default bolt
+# sets each to the root's level, and its request verification logs the unsigned body).
+BOLT_LOG = logging.getLogger("slack_bolt.newsbrief")
 
 PLATFORM = "slack"
 COMMANDS = ("/stance", "/briefing", "/newsbrief")
@@ -227,6 +231,8 @@ def build_app(
     ``oauth_settings`` for many (``client``, when given, is then the tokenless template of
     each workspace's client). Socket Mode needs no signing secret."""
     kwargs: dict[str, Any] = {
+        "name": BOLT_LOG.name,
+        "logger": BOLT_LOG,
         "signing_secret": signing_secret or "",
         "request_verification_enabled": bool(signing_secret),
         "process_before_response": False,

@@ -9,7 +9,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
-from bot.commands.parse import COMMANDS, CommandRequest, parse_days, split_words
+from bot.commands.parse import (
+    COMMANDS,
+    CommandRequest,
+    check_options,
+    excerpt,
+    parse_days,
+    split_words,
+)
 from bot.commands.replies import (
     Attachment,
     BriefingReply,
@@ -29,6 +36,8 @@ from bot.service import Service, StanceResult
 log = logging.getLogger(__name__)
 
 STANCE_LIMIT = 20
+ERROR_REPLY_MAX = 400
+"""No error reply is longer: whatever a message quotes, the user gets a few lines."""
 GENERIC_ERROR = "Something went wrong on our side. It has been logged; please try again later."
 DENIED = (
     "Only a channel manager can change this channel's briefings "
@@ -64,19 +73,24 @@ async def handle(
         if request.problem is not None:
             raise UserInputError(request.problem)
         if request.name not in COMMANDS:
-            raise UserInputError(f"Unknown command {request.name!r}. Try /newsbrief help.")
+            raise UserInputError(f"Unknown command {excerpt(request.name)!r}. Try /newsbrief help.")
+        check_options(request.options)
         if request.needs_manager and not request.is_manager:
             raise PermissionDeniedError(DENIED)
         if acknowledge is not None:
             await acknowledge(request.public)
         return await _dispatch(service, request)
     except UnknownActorError as exc:
-        return ErrorReply(str(exc), suggestions=tuple(exc.suggestions))
+        return ErrorReply(_bounded(str(exc)), suggestions=tuple(exc.suggestions))
     except NewsbriefError as exc:
-        return ErrorReply(str(exc) or type(exc).__name__)
+        return ErrorReply(_bounded(str(exc) or type(exc).__name__))
     except Exception:
         log.exception("command %s in %s failed", request.name, request.channel)
         return ErrorReply(GENERIC_ERROR)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= ERROR_REPLY_MAX else text[: ERROR_REPLY_MAX - 1] + "…"
 
 
 async def _dispatch(service: Service, request: CommandRequest) -> Reply:
@@ -103,7 +117,7 @@ async def _dispatch(service: Service, request: CommandRequest) -> Reply:
         return await _topics(service, channel, name.rsplit(" ", 1)[1], opts.get("words", ""))
     if name.startswith("briefing feeds "):
         return await _feeds(service, channel, name.rsplit(" ", 1)[1], opts.get("url", ""))
-    raise UserInputError(f"Unknown command {name!r}. Try /newsbrief help.")
+    raise UserInputError(f"Unknown command {excerpt(name)!r}. Try /newsbrief help.")
 
 
 async def _stance(service: Service, opts: Mapping[str, str]) -> StanceResult:
@@ -184,7 +198,7 @@ async def _feeds(service: Service, channel: ChannelRef, action: str, url: str) -
         return FeedsReply(f"Feed added: {feed.url}", (feed,))
     if action == "remove":
         await service.remove_feed(channel, url)
-        return TextReply(f"Feed removed: {url}")
+        return TextReply(f"Feed removed: {excerpt(url, 200)}")
     if action == "defaults":
         from bot.defaults import default_feeds
 

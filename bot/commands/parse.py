@@ -47,8 +47,38 @@ _MANAGER_OPTIONS = {"briefing length": ("stories", "bullets")}
 # Commands whose answer the whole channel sees (unless it is an error).
 PUBLIC_COMMANDS = frozenset({"stance", "briefing now"})
 MAX_DAYS = 3650
+MAX_OPTION_CHARS = 500
+"""The most characters a command's text or any one of its options may hold, on every
+platform (Discord declares it as each string option's ``max_length``; Slack's and the
+console's typed text is held to it as a whole). Longer is refused before any work."""
+EXCERPT_CHARS = 40
+"""How much of what a user typed an error reply quotes back."""
 _DAYS = re.compile(r"^(\d{1,5})\s*d?$", re.IGNORECASE)
 _KEYED = re.compile(r"^(topic|days)[:=](.*)$", re.IGNORECASE)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """What a user typed, on one line and cut to ``limit`` characters (with "…"), for an
+    error reply to quote: a reply never echoes a long input back."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def too_long(what: str, value: str) -> str | None:
+    """Why ``value`` is refused when it is over ``MAX_OPTION_CHARS``; None when it fits."""
+    if len(value) <= MAX_OPTION_CHARS:
+        return None
+    return f"That {what} is too long ({len(value):,} characters; at most {MAX_OPTION_CHARS:,})."
+
+
+def check_options(options: Mapping[str, str]) -> None:
+    """Refuse, before any work, an option over ``MAX_OPTION_CHARS`` or days out of range
+    (``UserInputError``): structured options (Discord's) come here unparsed."""
+    for key, value in options.items():
+        problem = too_long(key, value)
+        if problem is not None:
+            raise UserInputError(problem)
+    parse_days(options.get("days"))
 
 
 def needs_manager(name: str, options: Mapping[str, str]) -> bool:
@@ -83,7 +113,12 @@ class CommandRequest:
         user_id: str,
         is_manager: bool = False,
     ) -> CommandRequest:
-        """A command typed as text (Slack, the console), parsed here once."""
+        """A command typed as text (Slack, the console), parsed here once; a text over
+        ``MAX_OPTION_CHARS`` is refused unread."""
+        problem = too_long("command", text)
+        if problem is not None:
+            name = command.strip().lstrip("/").lower()[:50]
+            return cls(name, {}, channel, user_id, is_manager, problem=problem)
         try:
             name, options = parse_text(command, text)
         except UserInputError as exc:
@@ -163,9 +198,9 @@ def parse_text(command: str, text: str) -> tuple[str, dict[str, str]]:
     if command == "newsbrief":
         if text.lower() in ("", "help"):
             return "newsbrief help", {}
-        raise UserInputError(f"Unknown command /newsbrief {text}. Try /newsbrief help.")
+        raise UserInputError(f"Unknown command /newsbrief {excerpt(text)}. Try /newsbrief help.")
     if command != "briefing":
-        raise UserInputError(f"Unknown command /{command}. Try /newsbrief help.")
+        raise UserInputError(f"Unknown command /{excerpt(command)}. Try /newsbrief help.")
     head, _, rest = text.partition(" ")
     head, rest = head.lower(), rest.strip()
     if head in ("now", "status"):
@@ -237,5 +272,7 @@ def parse_days(value: str | None) -> int | None:
         return None
     match = _DAYS.match(value.strip())
     if not match or not 1 <= int(match.group(1)) <= MAX_DAYS:
-        raise UserInputError(f"Days must be a whole number from 1 to {MAX_DAYS}, not {value!r}.")
+        raise UserInputError(
+            f"Days must be a whole number from 1 to {MAX_DAYS}, not {excerpt(value)!r}."
+        )
     return int(match.group(1))

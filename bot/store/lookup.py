@@ -7,7 +7,10 @@ Country, organisation and office-holder names come from the engine's gazetteer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +23,9 @@ from briefings.models import Actor
 # A fuzzy match is taken as the answer only above this score (0-100): typos, not guesses.
 ACCEPT_SCORE = 86
 SUGGEST_SCORE = 55
+NAME_MAX = 100
+"""No name is longer (in characters, normalised): a longer query is matched exactly or
+not at all, never fuzzily (the fuzzy scorers' time grows with its length)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,8 @@ class ActorLookup:
             return None
         if key in self._exact:
             return self._exact[key]
+        if len(key) > NAME_MAX:
+            return None
         actor = self._gazetteer.resolve(query.strip())
         if actor is not None:
             found = self._exact.get(normalise_name(actor.id))
@@ -95,7 +103,7 @@ class ActorLookup:
     def suggestions(self, query: str, limit: int = 5) -> list[str]:
         """The names closest to ``query``, one per actor, best first."""
         key = normalise_name(query)
-        if not key:
+        if not key or len(key) > NAME_MAX:
             return []
         found = process.extract(key, self._long_keys, scorer=fuzz.WRatio, limit=limit * 8)
         out: list[str] = []
@@ -114,7 +122,7 @@ class ActorLookup:
 
     def names(self, prefix: str, limit: int = 25) -> list[str]:
         """Names for autocomplete: those starting with ``prefix`` first, then close ones."""
-        key = normalise_name(prefix)
+        key = normalise_name(prefix)[:NAME_MAX]
         out: list[str] = []
         seen: set[str] = set()
 
@@ -137,3 +145,74 @@ class ActorLookup:
                     break
                 take(self._exact[name])
         return out
+
+
+class CachedLookup:
+    """The name index of the running bot, for the store's threads (never the event loop):
+    built on first use and again after ``forget`` (ingestion taught new names); a name it
+    does not know rebuilds it at most once every ``refresh`` seconds (another process may
+    have learned it), never once per unknown name; the answers to the last ``answers``
+    queries are kept (an LRU), so a name asked again costs a dictionary lookup."""
+
+    def __init__(
+        self,
+        build: Callable[[], ActorLookup],
+        *,
+        refresh: float = 60.0,
+        answers: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._build = build
+        self.refresh = refresh
+        self.answers = answers
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._index: ActorLookup | None = None
+        self._built_at = 0.0
+        self._cache: OrderedDict[str, tuple[Match | None, tuple[str, ...]]] = OrderedDict()
+        self.builds = 0
+
+    def forget(self) -> None:
+        """Rebuild the index on next use (any thread)."""
+        with self._lock:
+            self._index = None
+            self._cache.clear()
+
+    def _current(self, *, stale_before: float | None = None) -> ActorLookup:
+        with self._lock:
+            index = self._index
+            if index is not None and (stale_before is None or self._built_at >= stale_before):
+                return index
+            index = self._build()
+            self._index, self._built_at = index, self.clock()
+            self._cache.clear()
+            self.builds += 1
+            return index
+
+    def _remember(self, key: str, answer: tuple[Match | None, tuple[str, ...]]) -> None:
+        with self._lock:
+            self._cache[key] = answer
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.answers:
+                self._cache.popitem(last=False)
+
+    def find(self, query: str) -> tuple[Match | None, tuple[str, ...]]:
+        """The actor ``query`` names, or None with the closest names to suggest."""
+        key = normalise_name(query)[: NAME_MAX + 1]
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        index = self._current()
+        match = index.find(query)
+        if match is None and self.clock() - self._built_at >= self.refresh:
+            index = self._current(stale_before=self.clock())
+            match = index.find(query)
+        answer = (match, () if match is not None else tuple(index.suggestions(query)))
+        self._remember(key, answer)
+        return answer
+
+    def names(self, prefix: str, limit: int = 25) -> list[str]:
+        """Names for autocomplete (see ``ActorLookup.names``)."""
+        return self._current().names(prefix, limit)

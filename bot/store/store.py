@@ -14,7 +14,7 @@ from typing import ParamSpec, TypeVar
 
 from bot.ports import ChannelRef
 from bot.store.holders import holder_name, is_gone
-from bot.store.lookup import ActorLookup
+from bot.store.lookup import ActorLookup, CachedLookup, Match
 from bot.store.records import (
     ChannelRecord,
     DeliveryRecord,
@@ -47,6 +47,7 @@ class Store:
         self.repo = repo
         self._calls = ThreadPoolExecutor(thread_name_prefix="store")
         self.holder = holder_name()  # names this process in the slots it claims
+        self.names = CachedLookup(lambda: ActorLookup(repo.actors(), repo.aliases()))
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
@@ -58,10 +59,18 @@ class Store:
 
     # ------------------------------------------------------------ actors, /stance
 
-    async def actor_lookup(self) -> ActorLookup:
-        """An index of every name an actor goes by (the gazetteer's and the store's)."""
-        repo = self.repo
-        return await self._run(lambda: ActorLookup(repo.actors(), repo.aliases()))
+    async def find_actor(self, name: str) -> tuple[Match | None, tuple[str, ...]]:
+        """The actor ``name`` names, or None with names to suggest; on the store's threads
+        (the fuzzy matching is CPU work), from the cached index (``CachedLookup``)."""
+        return await self._run(self.names.find, name)
+
+    async def actor_names(self, prefix: str, limit: int) -> list[str]:
+        """Names for autocomplete, on the store's threads."""
+        return await self._run(self.names.names, prefix, limit)
+
+    def forget_actors(self) -> None:
+        """The names changed (ingestion stored some): the index is rebuilt on next use."""
+        self.names.forget()
 
     async def stance_statements(
         self,

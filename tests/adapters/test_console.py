@@ -51,3 +51,12 @@ async def test_the_publisher_prints_the_briefing() -> None:
     await ConsolePublisher(out).publish(CONSOLE_CHANNEL, make_briefing(actors=1))
     assert out.getvalue().startswith("═══ Morning briefing · 2024-05-06 ═══\n")
     assert "Speaker 000 (Country 000, Foreign Minister) said:" in out.getvalue()
+
+
+async def test_a_long_line_is_refused_in_one_short_line() -> None:
+    service = sample_service()
+    bot = ConsoleBot(service, stdin=io.StringIO(), stdout=io.StringIO(), prompt=False)
+    answer = await bot.answer("/stance " + "Germany " * 750)
+    assert answer is not None and answer.count("\n") == 0
+    assert "too long" in answer and len(answer) < 200
+    assert service.calls == []

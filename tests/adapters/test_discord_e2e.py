@@ -417,3 +417,48 @@ async def test_help_is_private(client: discord.Client, discord_api: FakeDiscordA
     [follow_up] = discord_api.matching("POST", WEBHOOK)
     assert follow_up.body["flags"] & EPHEMERAL
     assert "/briefing schedule" in follow_up.body["content"]
+
+
+async def test_a_6000_character_actor_is_refused_at_once_quoting_a_short_excerpt(
+    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    actor = "Germany " * 750  # 6,000 characters: what Discord lets a client send
+    options = [{"name": "actor", "type": 3, "value": actor}]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", CALLBACK)))
+    [callback] = discord_api.matching("POST", CALLBACK)
+    assert callback.body["type"] == 4  # answered at once: no work was started
+    data = callback.body["data"]
+    assert data["flags"] & EPHEMERAL
+    assert "too long (6,000 characters; at most 500)" in data["content"]
+    assert len(data["content"]) < 200 and "Germany Germany Germany" not in data["content"]
+    assert service.calls == []
+    assert not discord_api.matching("POST", WEBHOOK)  # one message, not four
+
+
+async def test_days_zero_is_refused_not_ignored(
+    client: discord.Client, discord_api: FakeDiscordAPI, service: FakeService
+) -> None:
+    options = [
+        {"name": "actor", "type": 3, "value": "Germany"},
+        {"name": "days", "type": 4, "value": 0},
+    ]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", CALLBACK)))
+    [callback] = discord_api.matching("POST", CALLBACK)
+    assert callback.body["data"]["flags"] & EPHEMERAL
+    assert "Days must be a whole number from 1 to 3650, not '0'" in callback.body["data"]["content"]
+    assert service.calls == []
+
+
+async def test_an_unknown_long_name_is_quoted_as_a_short_excerpt(
+    client: discord.Client, discord_api: FakeDiscordAPI
+) -> None:
+    name = "Ruritania" + "x" * 480
+    options = [{"name": "actor", "type": 3, "value": name}]
+    dispatch(client, interaction_payload(name="stance", options=options))
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [follow_up] = discord_api.matching("POST", WEBHOOK)
+    assert follow_up.body["flags"] & EPHEMERAL
+    assert "No actor matches 'Ruritaniaxxx" in follow_up.body["content"]
+    assert len(follow_up.body["content"]) < 200

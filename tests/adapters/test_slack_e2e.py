@@ -375,3 +375,16 @@ async def test_socket_mode_acks_over_the_socket_then_answers(
     assert opened.headers["Authorization"] == f"Bearer {slack_api.app_token}"
     [post] = slack_api.named("chat.postMessage")
     assert post.body["text"].startswith("Germany: 2 statements")
+
+
+async def test_a_6000_character_command_is_refused_quoting_a_short_excerpt(
+    bot: SlackBot, service: FakeService
+) -> None:
+    response = await bot.command("/stance", "Germany " * 750)
+    assert response.status == 200
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    [answer] = bot.fake.named("response_url")
+    assert answer.body["response_type"] == "ephemeral"
+    assert "too long (6,000 characters; at most 500)" in answer.body["text"]
+    assert len(answer.body["text"]) < 200
+    assert service.calls == []

@@ -201,6 +201,9 @@ async def test_a_configured_alias_finds_its_actor_even_after_the_index_was_built
                 created=T0,
             )
         )
+    # An unknown name rebuilds the index at most once a refresh (a minute), not each time.
+    later = service.store.names.clock() + service.store.names.refresh
+    service.store.names.clock = lambda: later
     result = await service.stance("spreeufer office")
     assert (result.actor.id, result.matched_as) == ("DE", "alias")
     assert [s.speaker_name for s in result.statements] == ["Olaf Scholz"]

@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -156,9 +157,18 @@ class FakeDiscordAPI:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500000000000000001))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
+    # Interactions sent over the gateway (``send_interaction``): when each was sent and
+    # when its first callback arrived, by interaction id (time.monotonic, this process).
+    sent_at: dict[str, float] = field(default_factory=dict)
+    first_callback_at: dict[str, float] = field(default_factory=dict)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(2))
+    _sending: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/_control/interactions", self._control_send)
+        app.router.add_get("/_control/latencies", self._control_latencies)
         app.router.add_route("*", API + "/{tail:.*}", self._dispatch)
         app.router.add_get("/gateway", self._gateway)
         self._runner, port = await serve(app)
@@ -190,6 +200,42 @@ class FakeDiscordAPI:
 
         await asyncio.wait_for(loop(), timeout)
 
+    # --- interactions over the gateway (the bot's own parser path) --------------------
+
+    async def send_interaction(self, payload: dict[str, Any]) -> None:
+        """Dispatch INTERACTION_CREATE on the open gateway session, as Discord does."""
+        frame = {"op": 0, "t": "INTERACTION_CREATE", "s": next(self._seq), "d": payload}
+        self.sent_at[str(payload["id"])] = time.monotonic()
+        for ws in list(self._sockets):
+            await ws.send_json(frame)
+
+    async def _control_send(self, request: web.Request) -> web.Response:
+        """POST {"payloads": [...], "spacing": seconds}: send them, one every ``spacing``
+        (for a test in another process: this fake's loop is never the bot's)."""
+        body = await request.json()
+
+        async def send_all() -> None:
+            for payload in body["payloads"]:
+                await self.send_interaction(payload)
+                await asyncio.sleep(float(body.get("spacing", 0)))
+
+        task = asyncio.ensure_future(send_all())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        return _json({"queued": len(body["payloads"])}, status=202)
+
+    async def _control_latencies(self, request: web.Request) -> web.Response:
+        """Seconds from each interaction sent to its first callback (answered ones)."""
+        latencies = {
+            key: self.first_callback_at[key] - sent
+            for key, sent in self.sent_at.items()
+            if key in self.first_callback_at
+        }
+        callbacks = [r for r in self.requests if r.path.startswith("/interactions/")]
+        return _json(
+            {"sent": len(self.sent_at), "latencies": latencies, "callbacks": len(callbacks)}
+        )
+
     # --- the gateway ---------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -198,6 +244,7 @@ class FakeDiscordAPI:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.gateway_open += 1
+        self._sockets.append(ws)
         self._changed.set()
         try:
             await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
@@ -216,6 +263,7 @@ class FakeDiscordAPI:
                         break
                     await ws.send_json(self._ready(identify))
         finally:
+            self._sockets.remove(ws)
             self.gateway_open -= 1
             self._changed.set()
         return ws
@@ -262,6 +310,8 @@ class FakeDiscordAPI:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
+        if request.method == "POST" and re.fullmatch(r"/interactions/\d+/[^/]+/callback", path):
+            self.first_callback_at.setdefault(path.split("/")[2], time.monotonic())
         raw = await request.read()
         body: Any = None
         files: list[tuple[str, str, bytes]] = []
