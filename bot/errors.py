@@ -7,7 +7,8 @@ NewsbriefError
  ├── PermissionDeniedError a configuration command from a non-manager
  ├── NotFoundError         a feed or channel that is not configured
  ├── FetchError            a feed or page could not be fetched or parsed
- ├── PublishError          a platform refused a message
+ ├── PublishError          a platform refused a message (``rejected``: that message itself,
+ │                         which it will never take; else the channel, for now or for good)
  └── ConfigurationError    settings are missing or wrong (a bad token, a bad database URL)
 """
 
@@ -50,7 +51,11 @@ class FetchError(NewsbriefError):
 
 
 class PublishError(NewsbriefError):
-    pass
+    def __init__(self, message: str, *, rejected: bool = False) -> None:
+        super().__init__(message)
+        # The platform refused this message as it is (too long, malformed): sending it
+        # again can never succeed, so a delivery skips it rather than stop on it forever.
+        self.rejected = rejected
 
 
 class ConfigurationError(NewsbriefError):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from briefings.models import Briefing
 
@@ -29,3 +30,34 @@ class Publisher(Protocol):
     async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
         """Deliver ``briefing``; raise ``bot.errors.PublishError`` when the platform refuses."""
         ...
+
+
+@runtime_checkable
+class MessagePublisher(Publisher, Protocol):
+    """A publisher that posts a briefing message by message, so a delivery can count them,
+    resume at the first one not sent, and skip one the platform refuses as it is. Both
+    chat adapters are; ``publish`` is ``send`` of every message ``render`` gives."""
+
+    def render(self, briefing: Briefing) -> Sequence[object]:
+        """The briefing's messages, in order (pure: the same briefing, the same messages)."""
+        ...
+
+    async def send(self, channel: ChannelRef, message: object) -> None:
+        """Post one message; raise ``PublishError`` (``rejected`` for this message only)."""
+        ...
+
+
+def messages_of(publisher: Publisher, briefing: Briefing) -> Sequence[object]:
+    """What ``publisher`` posts for ``briefing``: its messages, or the briefing as one."""
+    if isinstance(publisher, MessagePublisher):
+        return publisher.render(briefing)
+    return [briefing]
+
+
+async def send_message(publisher: Publisher, channel: ChannelRef, message: object) -> None:
+    """Post one of ``messages_of``'s messages."""
+    if isinstance(publisher, MessagePublisher):
+        await publisher.send(channel, message)
+    else:
+        assert isinstance(message, Briefing)
+        await publisher.publish(channel, message)

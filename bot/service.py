@@ -8,6 +8,7 @@ keyword arguments with defaults, but not change what is here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.errors import NotFoundError, UnknownActorError, UserInputError
+from bot.errors import NotFoundError, PublishError, UnknownActorError, UserInputError
 from bot.fit import FEED_TITLE_MAX, one_line
-from bot.ports import ChannelRef, Publisher
+from bot.ports import ChannelRef, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
 from bot.store.lookup import Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
@@ -36,6 +37,7 @@ from briefings.stories import Report, cluster_reports
 log = logging.getLogger(__name__)
 
 REASON_CHARS = 200  # of a failure's reason, in a notice or a status line
+PAUSE_AFTER = 3  # deliveries failed in a row before a channel's schedule pauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,11 @@ class ChannelStatus:
     timezone: str
     next_delivery: datetime | None
     last_delivery: datetime | None
+    # the latest delivery that did not post all its briefing: when, and why (bounded)
+    last_failure: datetime | None = None
+    failure_reason: str | None = None
+    delivery_failures: int = 0  # in a row
+    paused_reason: str | None = None  # the schedule paused after too many failures
 
 
 class Service(Protocol):
@@ -233,6 +240,14 @@ def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
         + f". A manager can re-enable it with /briefing feeds add {feed.url}"
         for feed in feeds
         if feed.disabled
+    )
+
+
+def pause_notice(failures: int, reason: str) -> str:
+    """What a channel is told when its briefings pause."""
+    return (
+        f"Scheduled briefings are paused after {failures} failed deliveries in a row"
+        f" ({one_line(reason, REASON_CHARS)}). A manager can resume them with /briefing schedule."
     )
 
 
@@ -393,16 +408,18 @@ class StoreService(Service):
     async def deliver(
         self, channel: ChannelRef, slot: datetime, publisher: Publisher
     ) -> Briefing | None:
-        """Claim ``slot`` for the channel and publish its briefing; the store records the
-        delivery only after the publisher returned, and a slot another run has taken is
-        not posted again. Returns the briefing, or None when the slot was already taken.
-        An empty briefing is recorded, not posted."""
+        """Claim ``slot`` for the channel and publish its briefing, message by message,
+        counting them in the store; a slot another run has taken is not posted again.
+        Returns the briefing, or None when the slot was already taken. An empty briefing
+        is recorded, not posted. A message the platform refuses as it is is skipped; any
+        other refusal stops the delivery, which is stored as failed with its reason and
+        resumed at its first unsent message next time (``resume``)."""
         now = self.now()
         notices = feed_notices(await self.list_feeds(channel))
         row = await self.store.channel(channel)
         built: list[tuple[Briefing, Posted]] = []
 
-        async def post(stored: list[StoredStatement]) -> Posted:
+        async def post(stored: list[StoredStatement], high: int) -> Posted:
             briefing = build_briefing(
                 stored,
                 self.briefing_title(channel),
@@ -412,18 +429,106 @@ class StoreService(Service):
                 budget=channel_budget(row),
             )
             # a channel whose feeds all stopped still hears why, at its usual time
-            posting = bool(briefing.stories or briefing.notices)
-            if posting:
-                await publisher.publish(channel, briefing)
-            posted = Posted(len(briefing.stories), "delivered" if posting else "empty")
+            if not (briefing.stories or briefing.notices):
+                posted = Posted(0, "empty")
+            else:
+                from briefings.codec import briefing_to_json
+
+                messages = messages_of(publisher, briefing)
+                await self.store.start_sending(
+                    channel,
+                    slot,
+                    briefing=briefing_to_json(briefing),
+                    messages=len(messages),
+                    last_article_id=high,
+                    stories=len(briefing.stories),
+                )
+                error = await self._send(channel, slot, publisher, messages, 0)
+                stories = len(briefing.stories)
+                posted = Posted(stories, "failed", error) if error else Posted(stories, "delivered")
             built.append((briefing, posted))
             return posted
 
         if not await self.store.deliver(channel, slot, now, post):
             return None
         briefing, posted = built[0]
+        if posted.status != "empty":
+            await self._count_outcome(channel, publisher, posted.error)
         log.info("%s briefing for %s (%d stories)", posted.status, channel, posted.stories)
         return briefing
+
+    async def _send(
+        self,
+        channel: ChannelRef,
+        slot: datetime,
+        publisher: Publisher,
+        messages: Sequence[object],
+        start: int,
+    ) -> str | None:
+        """Post ``messages[start:]``, recording after each how many are out. Returns why it
+        stopped (a bounded reason), or None when all are out. Stopped (cancelled) midway,
+        it gives its claim up: the next start resumes at the first unsent message."""
+        for n in range(start, len(messages)):
+            try:
+                await send_message(publisher, channel, messages[n])
+            except PublishError as exc:
+                reason = one_line(str(exc), REASON_CHARS)
+                if not exc.rejected:
+                    log.warning("briefing for %s stopped at message %d: %s", channel, n + 1, reason)
+                    return reason
+                # This message can never be posted as it is: skipped, so it can never
+                # block the channel (the next slot would fail on it again, forever).
+                log.warning("message %d of %s's briefing skipped: %s", n + 1, channel, reason)
+            except asyncio.CancelledError:
+                await asyncio.shield(self.store.release_sending(channel, slot))
+                raise
+            await asyncio.shield(self.store.record_sent(channel, slot, n + 1))
+        return None
+
+    async def resume(self, channel: ChannelRef, publisher: Publisher) -> bool | None:
+        """Finish the channel's oldest unfinished delivery (one that failed, or whose
+        poster stopped), from its first unsent message. None when there was none to
+        resume; True when it is now delivered, False when it failed again."""
+        from briefings.codec import briefing_from_json
+
+        unfinished = await self.store.claim_unfinished(channel, self.now())
+        if unfinished is None:
+            return None
+        messages = messages_of(publisher, briefing_from_json(unfinished.briefing))
+        log.info(
+            "resuming the briefing of %s at message %d of %d",
+            channel,
+            unfinished.sent + 1,
+            len(messages),
+        )
+        error = await self._send(channel, unfinished.slot, publisher, messages, unfinished.sent)
+        await self.store.finish_resumed(channel, unfinished.slot, error=error, now=self.now())
+        await self._count_outcome(channel, publisher, error)
+        return error is None
+
+    async def _count_outcome(
+        self, channel: ChannelRef, publisher: Publisher, error: str | None
+    ) -> None:
+        """A success clears the channel's failures; the ``PAUSE_AFTER``-th failure in a row
+        pauses its schedule, and the channel is told where it can be."""
+        before = await self.store.channel(channel)
+        row = await self.store.record_outcome(channel, error, pause_after=PAUSE_AFTER)
+        if row is None or error is None or not row.paused_reason:
+            return
+        if before is not None and before.paused_reason:
+            return  # paused already
+        log.warning(
+            "briefings for %s paused after %d failed deliveries: %s",
+            channel,
+            row.delivery_failures,
+            error,
+        )
+        notice = pause_notice(row.delivery_failures, error)
+        try:
+            for message in messages_of(publisher, Briefing("Briefings paused", notices=(notice,))):
+                await send_message(publisher, channel, message)
+        except PublishError as exc:
+            log.warning("could not tell %s its briefings paused: %s", channel, exc)
 
     def close(self) -> None:
         """Release the store's threads (the runtime calls this when it stops)."""
@@ -434,6 +539,13 @@ class StoreService(Service):
         (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
         row = await self.store.channel(channel)
         if row is None or not row.schedule:
+            return None
+        if row.paused_reason:
+            log.info("briefings for %s are paused: %s", channel, row.paused_reason)
+            return None
+        # A briefing left unfinished (a failure, a stop) goes out first, from its first
+        # unsent message; while it cannot, no newer one is posted after it.
+        if await self.resume(channel, publisher) is False:
             return None
         last = await self.store.latest_slot(channel)
         after = max(x for x in (row.created, row.schedule_since, last) if x is not None)
@@ -532,6 +644,7 @@ class StoreService(Service):
         row = await self.store.channel(channel)
         feeds = await self.list_feeds(channel)
         last = await self.store.last_delivery(channel)
+        failure = await self.store.last_failure(channel)
         schedule = row.schedule if row else None
         timezone = row.timezone if row else "UTC"
         return ChannelStatus(
@@ -542,6 +655,12 @@ class StoreService(Service):
             timezone=timezone,
             next_delivery=next_slot(schedule, timezone, self.now()) if schedule else None,
             last_delivery=last.delivered if last else None,
+            last_failure=failure.delivered if failure else None,
+            failure_reason=one_line(failure.error, REASON_CHARS)
+            if failure and failure.error
+            else None,
+            delivery_failures=row.delivery_failures if row else 0,
+            paused_reason=row.paused_reason if row else None,
         )
 
 

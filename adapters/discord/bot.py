@@ -454,27 +454,37 @@ def build_client(
 
 
 class DiscordPublisher:
-    """Posts briefings to Discord channels through the client's REST connection."""
+    """Posts briefings to Discord channels through the client's REST connection, one
+    message at a time (the delivery counts them; see ``bot.ports.MessagePublisher``)."""
 
     platform = PLATFORM
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+    def render(self, briefing: Briefing) -> list[DiscordMessage]:
+        return render_briefing(briefing)
+
+    async def send(self, channel: ChannelRef, message: object) -> None:
+        assert isinstance(message, DiscordMessage)
         guild_id = int(channel.workspace) if channel.workspace.isdigit() else None
         target = self.client.get_partial_messageable(int(channel.channel), guild_id=guild_id)
-        for message in render_briefing(briefing):
-            try:
-                await target.send(
-                    content=message.content or None,
-                    embeds=_embeds(message),
-                    allowed_mentions=NO_MENTIONS,
-                )
-            except discord.HTTPException as exc:
-                raise PublishError(
-                    f"Discord refused the briefing for {channel}: HTTP {exc.status} {exc.text}"
-                ) from exc
+        try:
+            await target.send(
+                content=message.content or None,
+                embeds=_embeds(message),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException as exc:
+            # 400 is this message (a limit, a malformed field); 403 and 404 the channel.
+            raise PublishError(
+                f"Discord refused the briefing for {channel}: HTTP {exc.status} {exc.text}",
+                rejected=exc.status == 400,
+            ) from exc
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        for message in self.render(briefing):
+            await self.send(channel, message)
 
 
 REFUSED_TOKEN = "Discord refused the token (DISCORD_TOKEN): check it in the environment or .env."

@@ -55,6 +55,10 @@ PLATFORM = "slack"
 COMMANDS = ("/stance", "/briefing", "/newsbrief")
 SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "files:write")
 MAX_RETRY_AFTER = 60.0
+# chat.postMessage errors about the message itself: sending it again can never work.
+REJECTED_MESSAGE = frozenset(
+    {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "invalid_arguments"}
+)
 
 
 class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
@@ -299,15 +303,26 @@ class SlackPublisher:
 
         return cls(same)
 
-    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+    def render(self, briefing: Briefing) -> list[SlackMessage]:
+        return render_briefing(briefing)
+
+    async def send(self, channel: ChannelRef, message: object) -> None:
+        assert isinstance(message, SlackMessage)
         client = await self.client_for(channel.workspace)
-        for message in render_briefing(briefing):
-            try:
-                await client.chat_postMessage(channel=channel.channel, **_post_kwargs(message))
-            except SlackApiError as exc:
-                raise PublishError(
-                    f"Slack refused the briefing for {channel}: {error_code(exc)}"
-                ) from exc
+        try:
+            await client.chat_postMessage(channel=channel.channel, **_post_kwargs(message))
+        except SlackApiError as exc:
+            code = error_code(exc)
+            raise PublishError(
+                f"Slack refused the briefing for {channel}: {code}",
+                rejected=code in REJECTED_MESSAGE,
+            ) from exc
+        except NETWORK_ERRORS as exc:
+            raise PublishError(f"cannot reach Slack: {one_line_reason(exc)}") from exc
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        for message in self.render(briefing):
+            await self.send(channel, message)
 
 
 # --- OAuth: installations in the bot's database ---------------------------------------

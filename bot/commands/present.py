@@ -120,6 +120,16 @@ def status_lines(status: ChannelStatus) -> list[str]:
         f"Last delivery: {_when(status.last_delivery)}",
         "Topics: " + (", ".join(status.topics) if status.topics else "all news"),
     ]
+    if status.paused_reason:
+        lines.insert(
+            1,
+            f"Paused after {status.delivery_failures} failed deliveries: {status.paused_reason}"
+            " (/briefing schedule resumes)",
+        )
+    if status.last_failure and status.failure_reason:
+        lines.insert(
+            3, f"Last failed delivery: {_when(status.last_failure)}: {status.failure_reason}"
+        )
     if not status.feeds:
         lines.append("Feeds: none")
     for feed in status.feeds:

@@ -20,11 +20,17 @@ from bot.store.records import (
     DeliveryRecord,
     FeedRecord,
     StoredStatement,
+    UnfinishedDelivery,
 )
 from bot.store.statements import STATEMENT_COLUMNS, read_statement, topic_match
 
 CLAIMED = "claimed"
 """The status of a slot being posted: claimed, no result recorded yet."""
+SENDING = "sending"
+"""The status of a delivery whose briefing is being posted: its messages are counted."""
+FAILED = "failed"
+"""The status of a delivery that stopped before its last message (``error`` says why)."""
+UNFINISHED = (SENDING, FAILED)
 DELIVERY_LEASE = timedelta(minutes=30)
 """How long a claim of a slot holds: longer than any post takes (retries included); a
 claimer that died on another machine loses its slot to another process after this."""
@@ -40,6 +46,8 @@ def channel_record(row: m.Channel) -> ChannelRecord:
         schedule_since=row.schedule_since,
         briefing_stories=row.briefing_stories,
         briefing_bullets=row.briefing_bullets,
+        delivery_failures=row.delivery_failures or 0,
+        paused_reason=row.paused_reason,
     )
 
 
@@ -50,6 +58,9 @@ def delivery_record(row: m.Delivery) -> DeliveryRecord:
         last_article_id=row.last_article_id,
         stories=row.stories,
         status=row.status,
+        messages=row.messages or 0,
+        sent=row.sent or 0,
+        error=row.error,
     )
 
 
@@ -109,6 +120,9 @@ class ChannelStore(Database):
                 channel.schedule_since = now
             channel.schedule = cron
             channel.timezone = timezone
+            # Setting a schedule (again) resumes one paused after failed deliveries.
+            channel.delivery_failures = 0
+            channel.paused_reason = None
 
     def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
         with self.transaction() as session:
@@ -326,8 +340,10 @@ class ChannelStore(Database):
         stories: int,
         status: str,
         now: datetime,
+        error: str | None = None,
     ) -> None:
-        """Record what became of a claimed slot (its own short transaction)."""
+        """Record what became of a claimed slot (its own short transaction); ``error``
+        says why a failed one stopped."""
         with self.transaction() as session:
             channel = self._channel(session, ref)
             if channel is None:
@@ -342,8 +358,180 @@ class ChannelStore(Database):
                     delivered=now,
                     claim_holder=None,
                     claim_until=None,
+                    error=error,
                 )
             )
+
+    # ------------------------------------------------- a delivery's progress, failures
+
+    def start_sending(
+        self,
+        ref: ChannelRef,
+        slot: datetime,
+        *,
+        briefing: str,
+        messages: int,
+        last_article_id: int,
+        stories: int,
+    ) -> None:
+        """Keep the briefing a claimed slot is about to post, and what it covers, before
+        its first message goes out: from here on it is resumed, never rebuilt."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
+                .values(
+                    status=SENDING,
+                    briefing=briefing,
+                    messages=messages,
+                    sent=0,
+                    last_article_id=last_article_id,
+                    stories=stories,
+                )
+            )
+
+    def record_sent(self, ref: ChannelRef, slot: datetime, sent: int) -> None:
+        """``sent`` messages of the slot's briefing are out (a short transaction a message)."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
+                .values(sent=sent)
+            )
+
+    def unfinished_claim_holders(self, ref: ChannelRef) -> dict[datetime, str | None]:
+        """The channel's unfinished deliveries (by slot) and who holds each."""
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return {}
+            rows = session.execute(
+                select(m.Delivery.slot, m.Delivery.claim_holder).where(
+                    m.Delivery.channel_id == channel.id, m.Delivery.status.in_(UNFINISHED)
+                )
+            )
+            return {row.slot: row.claim_holder for row in rows}
+
+    def claim_unfinished(
+        self,
+        ref: ChannelRef,
+        now: datetime,
+        *,
+        holder: str,
+        gone: Sequence[str] = (),
+        lease: timedelta = DELIVERY_LEASE,
+    ) -> UnfinishedDelivery | None:
+        """Claim the channel's oldest unfinished delivery for ``holder``: one that failed,
+        or whose poster stopped (its claim ended, or its holder is in ``gone``). None when
+        there is none free."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return None
+            free = or_(
+                m.Delivery.claim_holder.is_(None),
+                m.Delivery.claim_until.is_(None),
+                m.Delivery.claim_until <= now,
+                m.Delivery.claim_holder.in_(list(gone)),
+            )
+            row = session.scalar(
+                select(m.Delivery)
+                .where(
+                    m.Delivery.channel_id == channel.id,
+                    m.Delivery.status.in_(UNFINISHED),
+                    m.Delivery.briefing.is_not(None),
+                    free,
+                )
+                .order_by(m.Delivery.slot)
+                .limit(1)
+            )
+            if row is None:
+                return None
+            taken = session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.id == row.id, m.Delivery.status.in_(UNFINISHED), free)
+                .values(status=SENDING, claim_holder=holder, claim_until=now + lease)
+            )
+            if not getattr(taken, "rowcount", 0):
+                return None
+            assert row.briefing is not None
+            return UnfinishedDelivery(row.slot, row.briefing, row.messages, row.sent, row.error)
+
+    def finish_resumed(
+        self, ref: ChannelRef, slot: datetime, *, error: str | None, now: datetime
+    ) -> None:
+        """Record the end of a resumed delivery: delivered, or failed again (``error``)."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.slot == slot)
+                .values(
+                    status=FAILED if error else "delivered",
+                    error=error,
+                    delivered=now,
+                    claim_holder=None,
+                    claim_until=None,
+                )
+            )
+
+    def release_sending(self, ref: ChannelRef, slot: datetime, holder: str) -> None:
+        """Give up ``holder``'s claim of a delivery it was posting (it was stopped): the
+        next start resumes it at its first unsent message."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return
+            session.execute(
+                update(m.Delivery)
+                .where(
+                    m.Delivery.channel_id == channel.id,
+                    m.Delivery.slot == slot,
+                    m.Delivery.status == SENDING,
+                    m.Delivery.claim_holder == holder,
+                )
+                .values(claim_holder=None, claim_until=None, error="stopped while posting")
+            )
+
+    def record_outcome(
+        self, ref: ChannelRef, error: str | None, *, pause_after: int
+    ) -> ChannelRecord | None:
+        """Count a delivery's outcome: a success clears the channel's failures, a failure
+        adds one, and the ``pause_after``-th in a row pauses the schedule with ``error``."""
+        with self.transaction() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return None
+            if error is None:
+                channel.delivery_failures = 0
+            else:
+                channel.delivery_failures = (channel.delivery_failures or 0) + 1
+                if channel.delivery_failures >= pause_after and channel.schedule:
+                    channel.paused_reason = error[:300]
+            session.flush()
+            return channel_record(channel)
+
+    def last_failure(self, ref: ChannelRef) -> DeliveryRecord | None:
+        """The channel's latest delivery that did not post all of its briefing."""
+        with self.sessions() as session:
+            channel = self._channel(session, ref)
+            if channel is None:
+                return None
+            row = session.scalar(
+                select(m.Delivery)
+                .where(m.Delivery.channel_id == channel.id, m.Delivery.error.is_not(None))
+                .order_by(m.Delivery.delivered.desc(), m.Delivery.id.desc())
+                .limit(1)
+            )
+            return delivery_record(row) if row else None
 
     def release_slot(self, ref: ChannelRef, slot: datetime, holder: str) -> None:
         """Give up ``holder``'s claim of ``slot`` (posting failed): the slot is free again."""

@@ -260,6 +260,9 @@ class Channel(Base):
     # /briefing length: stories shown in full and bullets a story; None is the default
     briefing_stories: Mapped[int | None] = mapped_column(Integer)
     briefing_bullets: Mapped[int | None] = mapped_column(Integer)
+    # Deliveries that failed in a row, and why the schedule paused after too many (0013).
+    delivery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_reason: Mapped[str | None] = mapped_column(String(300))
 
     feeds: Mapped[list[Feed]] = relationship(secondary="channel_feeds", order_by="Feed.id")
 
@@ -292,3 +295,9 @@ class Delivery(Base):
     # While "claimed": who is posting it, and until when the claim holds (migration 0011).
     claim_holder: Mapped[str | None] = mapped_column(String(200))
     claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The briefing being posted (JSON), its messages and how many went out, and why the
+    # rest did not (migration 0013): an unfinished delivery resumes at message ``sent``.
+    briefing: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(300))

@@ -47,6 +47,8 @@ class ChannelRecord:
     # /briefing length: stories in full and bullets a story; None is the default
     briefing_stories: int | None = None
     briefing_bullets: int | None = None
+    delivery_failures: int = 0  # deliveries that failed in a row
+    paused_reason: str | None = None  # set when the schedule paused after too many
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,20 @@ class DeliveryRecord:
     last_article_id: int
     stories: int
     status: str
+    messages: int = 0  # of the briefing being (or last) posted
+    sent: int = 0  # of those, how many went out (or were skipped as unpostable)
+    error: str | None = None  # why the rest did not
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedDelivery:
+    """A delivery whose briefing was not all posted: resumed at message ``sent``."""
+
+    slot: datetime
+    briefing: str  # JSON (``briefings.codec``)
+    messages: int
+    sent: int
+    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

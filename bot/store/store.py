@@ -21,6 +21,7 @@ from bot.store.records import (
     FeedRecord,
     StanceCounts,
     StoredStatement,
+    UnfinishedDelivery,
 )
 from bot.store.repository import Repository
 
@@ -35,7 +36,8 @@ class Posted:
     """What became of a claimed slot, as the delivery row records it."""
 
     stories: int
-    status: str  # "delivered" or "empty"
+    status: str  # "delivered", "empty", or "failed" (``error`` says why)
+    error: str | None = None
 
 
 class Store:
@@ -155,9 +157,10 @@ class Store:
         ref: ChannelRef,
         slot: datetime,
         now: datetime,
-        post: Callable[[list[StoredStatement]], Awaitable[Posted]],
+        post: Callable[[list[StoredStatement], int], Awaitable[Posted]],
     ) -> bool:
-        """Claim ``slot`` for the channel, hand ``post`` what the channel has not had, and
+        """Claim ``slot`` for the channel, hand ``post`` what the channel has not had (and
+        the high-water mark it reaches, for ``start_sending``), and
         record what it reports: three steps, each its own short transaction, and none open
         while ``post`` runs (a slow platform keeps no write lock from ingestion or
         commands). The committed claim makes a second claimer (another process) back off.
@@ -175,7 +178,7 @@ class Store:
                     return repo.new_statements(session, ref)
 
             stored, high = await self._run(read)
-            posted = await post(stored)
+            posted = await post(stored, high)
         except BaseException:
             await asyncio.shield(self._run(repo.release_slot, ref, slot, self.holder))
             raise
@@ -188,9 +191,65 @@ class Store:
                 stories=posted.stories,
                 status=posted.status,
                 now=now,
+                error=posted.error,
             )
         )
         return True
+
+    # ---------------------------------------------- a delivery's progress, failures
+
+    async def start_sending(
+        self,
+        ref: ChannelRef,
+        slot: datetime,
+        *,
+        briefing: str,
+        messages: int,
+        last_article_id: int,
+        stories: int,
+    ) -> None:
+        await self._run(
+            self.repo.start_sending,
+            ref,
+            slot,
+            briefing=briefing,
+            messages=messages,
+            last_article_id=last_article_id,
+            stories=stories,
+        )
+
+    async def record_sent(self, ref: ChannelRef, slot: datetime, sent: int) -> None:
+        await self._run(self.repo.record_sent, ref, slot, sent)
+
+    async def claim_unfinished(self, ref: ChannelRef, now: datetime) -> UnfinishedDelivery | None:
+        """The channel's oldest unfinished delivery, claimed for this process (one whose
+        poster on this machine is gone is free at once)."""
+        repo = self.repo
+
+        def claim() -> UnfinishedDelivery | None:
+            holders = repo.unfinished_claim_holders(ref)
+            if not holders:
+                return None
+            gone = [h for h in holders.values() if h and h != self.holder and is_gone(h)]
+            return repo.claim_unfinished(ref, now, holder=self.holder, gone=gone)
+
+        return await self._run(claim)
+
+    async def finish_resumed(
+        self, ref: ChannelRef, slot: datetime, *, error: str | None, now: datetime
+    ) -> None:
+        await self._run(self.repo.finish_resumed, ref, slot, error=error, now=now)
+
+    async def release_sending(self, ref: ChannelRef, slot: datetime) -> None:
+        await self._run(self.repo.release_sending, ref, slot, self.holder)
+
+    async def record_outcome(
+        self, ref: ChannelRef, error: str | None, *, pause_after: int
+    ) -> ChannelRecord | None:
+        return await self._run(self.repo.record_outcome, ref, error, pause_after=pause_after)
+
+    async def last_failure(self, ref: ChannelRef) -> DeliveryRecord | None:
+        return await self._run(self.repo.last_failure, ref)
 
     def _release_dead_claims(self) -> None:
         """Free the slots claimed by processes of this machine that are gone (killed while

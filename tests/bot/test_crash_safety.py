@@ -130,7 +130,12 @@ async def _child(mode: str, url: str, record: Path, say: Callable[[str], None]) 
             runtime.start()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + PATIENT
-            while not runtime.repo.delivery_count(CHANNEL) and loop.time() < deadline:
+
+            def delivered() -> bool:
+                last = runtime.repo.last_delivery(CHANNEL)
+                return last is not None and last.status == "delivered"
+
+            while not delivered() and loop.time() < deadline:
                 await asyncio.sleep(0.05)
             say("done")
     finally:
@@ -273,10 +278,12 @@ async def test_killed_briefing_is_delivered_once_after_restart(
     child.kill()
     assert not record.exists()
     with opened(database_url) as (_engine, repo):
-        # The claim was committed before the post and has no result: no delivery. The
-        # next start sees its holder is gone and delivers the slot.
-        assert repo.delivery_count(CHANNEL) == 0
-        assert len(repo.delivery_claim_holders()) == 1
+        # The claim and the briefing were committed before the post, with none of its
+        # messages counted out: the next start sees its poster is gone and resumes it
+        # from its first message (issue 12, finding 7).
+        [delivery] = [repo.last_delivery(CHANNEL)]
+        assert delivery is not None and delivery.status == "sending"
+        assert (delivery.sent, delivery.messages) == (0, 1)
 
     for _ in range(2):
         Child("brief", database_url, record).finish()

@@ -326,16 +326,21 @@ async def test_a_delivery_is_recorded_once_and_moves_on(
     assert (await service.status(CHANNEL)).last_delivery == clock.now
 
 
-async def test_a_failed_publish_leaves_the_slot_free(
+async def test_a_failed_publish_is_stored_with_its_reason_and_resumed_once(
     service: StoreService, repo: Repository, clock: Clock
 ) -> None:
+    """Issue 12, finding 6: a failed slot is kept with its reason and shown in /briefing
+    status; the next run posts the same briefing, once."""
     store_scholz(repo)
-    with pytest.raises(PublishError):
-        await service.deliver(CHANNEL, clock.now, RecordingPublisher(fail=True))
-    assert repo.delivery_count(CHANNEL) == 0
+    assert await service.deliver(CHANNEL, clock.now, RecordingPublisher(fail=True)) is not None
+    status = await service.status(CHANNEL)
+    assert status.failure_reason == "the platform said no"
+    assert status.last_failure == clock.now and status.delivery_failures == 1
     publisher = RecordingPublisher()
-    assert await service.deliver(CHANNEL, clock.now, publisher) is not None
-    assert len(publisher.published) == 1
+    assert await service.resume(CHANNEL, publisher) is True
+    assert await service.resume(CHANNEL, publisher) is None  # nothing left to finish
+    assert [b.stories[0].title for _, b in publisher.published] == ["Scholz, day 0"]
+    assert (await service.status(CHANNEL)).delivery_failures == 0
 
 
 async def test_concurrent_deliveries_of_one_slot_post_once(
@@ -438,3 +443,79 @@ async def test_stance_by_party_gives_its_members(
     result = await service.stance(query)
     assert result.actor.kind == "party"
     assert [s.speaker_name for s in result.statements] == [speaker]
+
+
+class PagedPublisher:
+    """Posts a briefing as three messages; refuses the ones in ``refuse`` (``rejected``:
+    as a platform refuses a message itself), once each, or for good when ``always``."""
+
+    platform = "console"
+
+    def __init__(self, refuse: set[int], *, rejected: bool = False) -> None:
+        self.sent: list[str] = []
+        self.refuse = refuse
+        self.rejected = rejected
+
+    def render(self, briefing: Briefing) -> list[str]:
+        return [f"{briefing.title} part {n}" for n in (1, 2, 3)]
+
+    async def send(self, channel: ChannelRef, message: object) -> None:
+        part = int(str(message)[-1])
+        if part in self.refuse:
+            if not self.rejected:
+                self.refuse.discard(part)
+            raise PublishError("HTTP 403 Missing Access", rejected=self.rejected)
+        self.sent.append(f"part{part}")
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        raise AssertionError("posts message by message")
+
+
+async def test_a_briefing_that_fails_on_its_second_message_resumes_there(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    """Issue 12, finding 7: message 1 went out, message 2 was refused; the next run posts
+    messages 2 and 3 of the same briefing, and message 1 never again."""
+    store_scholz(repo)
+    publisher = PagedPublisher({2})
+    await service.deliver(CHANNEL, clock.now, publisher)
+    assert publisher.sent == ["part1"]
+    delivery = repo.last_delivery(CHANNEL)
+    assert delivery is not None and (delivery.status, delivery.sent) == ("failed", 1)
+    assert await service.resume(CHANNEL, publisher) is True
+    assert publisher.sent == ["part1", "part2", "part3"]
+    assert await service.resume(CHANNEL, publisher) is None
+
+
+async def test_a_message_the_platform_refuses_as_it_is_never_blocks_the_channel(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    """Issue 12, finding 5: a message refused for what it is (a 400) is skipped; the rest
+    goes out and nothing is left to fail on at the next slot."""
+    store_scholz(repo)
+    publisher = PagedPublisher({2}, rejected=True)
+    await service.deliver(CHANNEL, clock.now, publisher)
+    assert publisher.sent == ["part1", "part3"]
+    assert await service.resume(CHANNEL, publisher) is None
+    assert (await service.status(CHANNEL)).delivery_failures == 0
+
+
+async def test_the_schedule_pauses_after_repeated_failures_with_a_notice(
+    service: StoreService, repo: Repository, clock: Clock
+) -> None:
+    """Issue 12, finding 6: a channel the bot cannot post in fails each try; after three
+    in a row its schedule pauses (status says why) instead of retrying forever, and
+    setting the schedule again resumes it."""
+    await service.set_schedule(CHANNEL, "daily 08:00", "UTC")
+    store_scholz(repo)
+    publisher = RecordingPublisher(fail=True)
+    await service.deliver(CHANNEL, clock.now, publisher)
+    for _ in range(5):
+        clock.now += timedelta(days=1)
+        await service.deliver_due(CHANNEL, publisher)
+    status = await service.status(CHANNEL)
+    assert status.delivery_failures == 3
+    assert status.paused_reason == "the platform said no"
+    assert await service.deliver_due(CHANNEL, RecordingPublisher()) is None  # paused
+    await service.set_schedule(CHANNEL, "daily 08:00", "UTC")
+    assert (await service.status(CHANNEL)).paused_reason is None
