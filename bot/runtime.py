@@ -44,7 +44,7 @@ class RuntimeConfig:
     allow_private_networks: bool = False  # fetch feeds on private addresses (tests only)
     fetch_timeout: float = 10.0  # connect and read timeouts of a download, seconds
     feed_max_bytes: int = 10_000_000  # a feed's body is cut here
-    nlp_max_chars: int = 100_000  # the engine reads at most this much of an article
+    nlp_max_chars: int = 50_000  # the engine reads at most this much of an article
     stall_threshold: float = STALL_THRESHOLD  # a loop stall longer than this is logged
     feed_lease: timedelta = timedelta(minutes=10)  # a poll's hold on its feeds and articles
 

@@ -237,7 +237,7 @@ class IngestPipeline:
         feed_timeout: float | None = None,
         item_attempts: int = ITEM_ATTEMPTS,
         feed_lease: timedelta = FEED_LEASE,
-        nlp_max_chars: int = 100_000,
+        nlp_max_chars: int = 50_000,
         after_run: Callable[[], None] | None = None,
     ) -> None:
         self.store = store

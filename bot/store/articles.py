@@ -52,6 +52,8 @@ def canonical_url(url: str) -> str | None:
     return urlunsplit((parts.scheme.lower(), host, path, query, ""))
 
 
+_WORD = re.compile(r"\S+")
+
 SHORT_TEXT_CHARS = 400
 """A text shorter than this is taken for a summary or a placeholder ("Click here to read
 more."): its content hash includes the article's link, so different articles that share one
@@ -61,10 +63,28 @@ never merge."""
 def content_hash(body: str, link: str = "") -> str:
     """A hash of the words of an article, blind to spacing and case; for a short text, of
     its words and ``link`` (its canonical URL or GUID)."""
-    words = " ".join(body.split()).casefold()
-    if len(words) < SHORT_TEXT_CHARS:
-        words = f"{words}\n{link}"
-    return hashlib.sha256(words.encode("utf-8", "replace")).hexdigest()
+    # The words are fed to the hash a chunk at a time: a list of every word of a 10 MB
+    # article would take about ten times its size. The digest is that of the words joined
+    # by single spaces and case-folded (and the link after a newline, for a short text).
+    digest = hashlib.sha256()
+    length = 0
+    chunk: list[str] = []
+    size = 0
+    for match in _WORD.finditer(body):
+        word = match.group().casefold()
+        if length:
+            chunk.append(" ")
+            size += 1
+        chunk.append(word)
+        size += len(word)
+        length += len(word) + (1 if length else 0)
+        if size >= 65_536:
+            digest.update("".join(chunk).encode("utf-8", "replace"))
+            chunk, size = [], 0
+    digest.update("".join(chunk).encode("utf-8", "replace"))
+    if length < SHORT_TEXT_CHARS:
+        digest.update(f"\n{link}".encode("utf-8", "replace"))
+    return digest.hexdigest()
 
 
 def item_key(guid: str | None, url: str, body: str = "") -> str:
