@@ -350,7 +350,7 @@ class StoreService(Service):
         )
         statements = tuple(
             StanceStatement(
-                text=row.statement.content.text,
+                text=row.statement.words,
                 speaker_name=row.statement.speaker_name,
                 role=row.statement.role,
                 actor=row.statement.actor or match.actor,

@@ -11,6 +11,7 @@ cue in their sentence, or continue the previous speaker's quote in the paragraph
 from __future__ import annotations
 
 import re
+from itertools import chain
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -61,6 +62,18 @@ _TRIM = " \t\n,;:.—–-"
 # '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
 _SUBJECT_DEPS = frozenset(("nsubj",))
+_SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
+_TIME_WORDS = frozenset(
+    "january february march april may june july august september october november december"
+    " monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"
+    " day days week weeks month months year years decade decades hour hours minute minutes"
+    " morning afternoon evening night weekend season quarter time".split()
+)
+# What a thing can do without speaking: "it shows that …", "it suggests …".
+_EVIDENCE_VERBS = frozenset(("show", "reveal", "indicate", "suggest", "find", "mean", "hint"))
+_QUOTED_AS = frozenset(("saying", "telling", "stating", "adding", "warning"))
+# Entities that name a source of their own: a person, a body, a place's government.
+_SOURCE_ENTITIES = frozenset(("PERSON", "ORG", "GPE", "NORP"))
 _MENTION_LEFT_DEPS = frozenset(
     ("compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct", "cc")
 )
@@ -267,12 +280,25 @@ def _acceptable_source(subject: Token, index: _Index) -> bool:
         return False
     if subject.tag_ in ("WP", "WDT") and subject.head.dep_ not in ("relcl", "acl"):
         return False
-    if subject.ent_type_ in ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
+    if subject.ent_type_ in ("PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
         return False
+    if subject.ent_type_ in ("DATE", "TIME") and (subject.like_num or subject.lower_ in _TIME_WORDS):
+        return False  # "Tuesday marked …"; but "May 2 - The Finance Ministry said" speaks
     low = subject.lower_
     if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
         return False
     return subject.pos_ in ("PROPN", "NOUN", "PRON") or subject.ent_type_ != ""
+
+
+def _it_said(verb: Token, subject: Token, index: _Index) -> bool:
+    """'the ministry said it would …, it said': "it" is a body that speaks when it says,
+    announces or warns something (a clause follows), not when it shows or believes."""
+    if subject.lower_ != "it" or index.inside(subject):
+        return False
+    base = SPEECH_FORMS.get(verb.lower_)
+    if base is None or base in MENTAL_VERBS or base in _EVIDENCE_VERBS:
+        return False
+    return any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def _cue_chars(verb: Token, extra: Token | None = None) -> tuple[int, int]:
@@ -354,6 +380,11 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         sent = token.sent
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
+        # "according to bankers, a 200 mln dlr loan …": the parse may hang the words on
+        # the source; the source ends at its first comma, semicolon or dash
+        stop = _SOURCE_END.search(index.text, source.idx + len(source.text), phrase_end)
+        if stop is not None:
+            phrase_end = stop.start()
         before = _trim(index.text, sent.start_char, phrase_start)
         after = _trim(index.text, phrase_end, sent.end_char)
         content = before if before[1] - before[0] >= after[1] - after[0] else after
@@ -363,6 +394,46 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
             speaker=mention_span(source),
             speaker_token=source.i,
             cue=_span_chars([token, nxt]),
+            content=content,
+            kind=Kind.INDIRECT,
+        )
+
+
+def _quoted_as_saying(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    """'X was quoted as saying …', 'who was quoted by the paper as saying …', 'the paper
+    quoted an aide as saying …', and '“…,” X was quoted as saying': X speaks."""
+    for token in doc:
+        if token.lower_ != "quoted" or index.inside(token):
+            continue
+        prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "as"), None)
+        if prep is None:
+            continue
+        saying = next((c for c in prep.children if c.lower_ in _QUOTED_AS), None)
+        if saying is None:
+            continue
+        dep = "nsubjpass" if any(c.dep_ == "auxpass" for c in token.children) else "dobj"
+        # "BONN, May 4 - The minister was quoted": the subject nearest the verb speaks
+        subjects = [c for c in token.children if c.dep_ == dep]
+        before = [c for c in subjects if c.i < token.i]
+        subject = before[-1] if before else next(iter(subjects), None)
+        if subject is None or not _acceptable_source(subject, index):
+            continue
+        found = _complement(saying)
+        if found is not None:
+            content = found[0]
+        else:
+            clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
+            if clause is None:
+                continue
+            content = _subtree_chars(clause)
+        content = _trim(index.text, *content)
+        if content[1] - content[0] < 8:
+            continue
+        yield Attribution(
+            speaker=mention_span(subject),
+            speaker_token=subject.i,
+            # "quoted as saying" as written; "quoted an aide as saying" reads as "said"
+            cue=_span_chars([token, saying]) if prep.i == token.i + 1 else None,
             content=content,
             kind=Kind.INDIRECT,
         )
@@ -450,7 +521,9 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
         if any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
             continue
         subject = _subject(token)
-        if subject is None or not _acceptable_source(subject, index):
+        if subject is None or not (
+            _acceptable_source(subject, index) or _it_said(token, subject, index)
+        ):
             continue
         found = _complement(token)
         if found is None:
@@ -650,7 +723,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         if att.kind is Kind.DIRECT:  # verbatim words: a reported piece beside them goes
             att.parts = [p for p in att.parts if index.overlapping(*p)]
         found.append(att)
-    for att in _according_to(doc, index):
+    for att in chain(_according_to(doc, index), _quoted_as_saying(doc, index)):
         _apply_quotes(att, text, index)
         found.append(att)
     for att in _labels(doc, index):
@@ -783,8 +856,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     otherwise the longer content wins.
     """
 
-    def pronoun_at(i: int) -> bool:
-        return doc[i].pos_ == "PRON"
+    def named_at(i: int) -> bool:
+        token = doc[i]
+        return token.pos_ == "PROPN" or token.ent_type_ in _SOURCE_ENTITIES
 
     def length(att: Attribution) -> int:
         return att.content[1] - att.content[0]
@@ -793,8 +867,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
         """Is ``att`` reported within ``other`` under a name of its own?"""
         if att.cue is None or not other.content[0] <= att.cue[0] < other.content[1]:
             return False
-        # "Tanner said he thinks ...": the pronoun's attribution belongs to the named source.
-        return not pronoun_at(att.speaker_token)
+        # "Tanner said he thinks ...", "Ortiz said 42 countries opposed ...", "the
+        # videos show": only a named source inside takes the words from the outer one.
+        return named_at(att.speaker_token)
 
     found.sort(key=lambda a: -length(a))
     kept: list[Attribution] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.lexicon import PERSONAL_PRONOUNS
+from briefings.quotes import mention_span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -297,7 +298,8 @@ def resolve_speaker(
     text = index.text[mention[0] : mention[1]]
     if token.tag_ in ("WP", "WDT") and token.head.dep_ in ("relcl", "acl"):
         antecedent = token.head.head
-        named = resolve_speaker(antecedent, (antecedent.idx, antecedent.idx), index, previous)
+        # "the bank's chief, who said": the antecedent's whole mention names the speaker
+        named = resolve_speaker(antecedent, mention_span(antecedent), index, previous)
         return ResolvedSpeaker(named.name, named.person, named.context, text)
     low = token.lower_
     if (low in PERSONAL_PRONOUNS or low == "it") and token.pos_ == "PRON":
@@ -420,6 +422,10 @@ def _resolve_pronoun(
 ) -> ResolvedSpeaker:
     low = token.lower_
     offset = token.idx
+    if low == "it":
+        body = _it_antecedent(token, index, previous)
+        if body is not None:
+            return _again(body, text)
     if low in ("they", "them", "it"):
         for _, speaker in reversed(previous):
             if speaker.person is None and speaker.name.lower() not in PERSONAL_PRONOUNS:
@@ -448,3 +454,52 @@ def _resolve_pronoun(
         if best is not None:
             return _again(best[1], text)
     return ResolvedSpeaker(text, None, (), text)
+
+
+# Nouns for a body that can say something as "it": "the ministry … It said".
+IT_NOUNS = frozenset(
+    (
+        "ministry", "government", "department", "agency", "commission", "committee",
+        "council", "company", "bank", "group", "union", "party", "organisation",
+        "organization", "office", "administration", "cabinet", "court", "board", "paper",
+        "newspaper", "daily", "weekly", "institute", "fund", "association", "federation",
+        "alliance", "bureau", "embassy", "parliament", "congress", "senate", "firm",
+        "corporation", "exchange", "authority", "regime", "league", "campaign", "network",
+        "station", "radio", "television", "magazine", "coalition", "junta", "secretariat",
+        "directorate", "army", "military", "navy", "police", "kremlin", "pentagon",
+    )
+)  # fmt: skip
+# How many sentences back (besides its own) "it" looks for the body it stands for.
+IT_SENTENCES = 2
+
+
+def _it_antecedent(
+    token: Token, index: PersonIndex, previous: list[tuple[int, ResolvedSpeaker]]
+) -> ResolvedSpeaker | None:
+    """The body "it" stands for: the nearest ministry, company or paper in its own or
+    the two sentences before (their subjects first), unless a body spoke nearer."""
+    doc = token.doc
+    sentences = [token.sent]
+    while len(sentences) <= IT_SENTENCES and sentences[-1].start > 0:
+        sentences.append(doc[sentences[-1].start - 1].sent)
+    for sent in sentences:
+        found = [
+            t
+            for t in sent
+            if t.i < token.i
+            and t.pos_ in ("NOUN", "PROPN")
+            and t.dep_ != "compound"
+            and (t.lower_ in IT_NOUNS or (t.ent_type_ == "ORG" and t.pos_ == "PROPN"))
+        ]
+        if not found:
+            continue
+        subjects = [t for t in found if t.dep_ in ("nsubj", "nsubjpass")]
+        body = (subjects or found)[-1]
+        for pos, speaker in reversed(previous):
+            if body.idx < pos < token.idx and speaker.person is None and not _one_human(speaker):
+                if speaker.name.lower() not in PERSONAL_PRONOUNS:
+                    return speaker  # a body that spoke after it was named
+            if pos <= body.idx:
+                break
+        return resolve_speaker(body, mention_span(body), index, previous)
+    return None
