@@ -11,9 +11,9 @@ cue in their sentence, or continue the previous speaker's quote in the paragraph
 from __future__ import annotations
 
 import re
-from itertools import chain
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from briefings.lexicon import (
@@ -64,10 +64,52 @@ _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{
 _SUBJECT_DEPS = frozenset(("nsubj",))
 _SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
 _TIME_WORDS = frozenset(
-    "january february march april may june july august september october november december"
-    " monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"
-    " day days week weeks month months year years decade decades hour hours minute minutes"
-    " morning afternoon evening night weekend season quarter time".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "decade",
+        "decades",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "weekend",
+        "season",
+        "quarter",
+        "time",
+    ]
 )
 # What a thing can do without speaking: "it shows that …", "it suggests …".
 _EVIDENCE_VERBS = frozenset(("show", "reveal", "indicate", "suggest", "find", "mean", "hint"))
@@ -282,7 +324,9 @@ def _acceptable_source(subject: Token, index: _Index) -> bool:
         return False
     if subject.ent_type_ in ("PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
         return False
-    if subject.ent_type_ in ("DATE", "TIME") and (subject.like_num or subject.lower_ in _TIME_WORDS):
+    if subject.ent_type_ in ("DATE", "TIME") and (
+        subject.like_num or subject.lower_ in _TIME_WORDS
+    ):
         return False  # "Tuesday marked …"; but "May 2 - The Finance Ministry said" speaks
     low = subject.lower_
     if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
@@ -366,6 +410,13 @@ def _description(verb: Token, objects: list[Token]) -> tuple[int, int] | None:
     return target.left_edge.idx, _subtree_chars(ends[0])[1]
 
 
+def _beside(text: str, start: int, phrase: tuple[int, int], end: int) -> tuple[int, int]:
+    """The longer side of a sentence around a source phrase: the words it reports."""
+    before = _trim(text, start, phrase[0])
+    after = _trim(text, phrase[1], end)
+    return before if before[1] - before[0] >= after[1] - after[0] else after
+
+
 def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
     for token in doc:
         if token.lower_ != "according" or index.inside(token):
@@ -380,14 +431,14 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         sent = token.sent
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
-        # "according to bankers, a 200 mln dlr loan …": the parse may hang the words on
-        # the source; the source ends at its first comma, semicolon or dash
+        content = _beside(index.text, sent.start_char, (phrase_start, phrase_end), sent.end_char)
         stop = _SOURCE_END.search(index.text, source.idx + len(source.text), phrase_end)
-        if stop is not None:
-            phrase_end = stop.start()
-        before = _trim(index.text, sent.start_char, phrase_start)
-        after = _trim(index.text, phrase_end, sent.end_char)
-        content = before if before[1] - before[0] >= after[1] - after[0] else after
+        if content[1] - content[0] < 8 and stop is not None:
+            # "according to bankers, a 200 mln dlr loan …": the parse hung the words on
+            # the source; the source ends at its first comma, semicolon or dash
+            content = _beside(
+                index.text, sent.start_char, (phrase_start, stop.start()), sent.end_char
+            )
         if content[1] - content[0] < 8:
             continue
         yield Attribution(

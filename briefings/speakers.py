@@ -496,9 +496,13 @@ def _it_antecedent(
         subjects = [t for t in found if t.dep_ in ("nsubj", "nsubjpass")]
         body = (subjects or found)[-1]
         for pos, speaker in reversed(previous):
-            if body.idx < pos < token.idx and speaker.person is None and not _one_human(speaker):
-                if speaker.name.lower() not in PERSONAL_PRONOUNS:
-                    return speaker  # a body that spoke after it was named
+            if (
+                body.idx < pos < token.idx
+                and speaker.person is None
+                and not _one_human(speaker)
+                and speaker.name.lower() not in PERSONAL_PRONOUNS
+            ):
+                return speaker  # a body that spoke after it was named
             if pos <= body.idx:
                 break
         return resolve_speaker(body, mention_span(body), index, previous)
