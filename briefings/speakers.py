@@ -119,6 +119,21 @@ def _clean_name(ent: Span) -> str:
     return " ".join(t.text for t in words)
 
 
+def _person_inside(
+    ent: Span, given_name_female: Callable[[str], bool | None] | None
+) -> Span | None:
+    """A person's name the recogniser ran into an organisation's: "Credit Suisse Paul
+    Hofer" ends in a known given name and a surname."""
+    if ent.label_ != "ORG" or given_name_female is None or len(ent) < 3:
+        return None
+    given, surname = ent[-2], ent[-1]
+    if not (given.pos_ == surname.pos_ == "PROPN" and given.is_title and surname.is_title):
+        return None
+    if given_name_female(f"{given.text} {surname.text}") is None:
+        return None
+    return ent.doc[given.i : surname.i + 1]
+
+
 def context_of(token: Token) -> list[str]:
     """Title words around a name: left modifiers, appositions, "of Sweden"."""
     doc = token.doc
@@ -130,7 +145,9 @@ def context_of(token: Token) -> list[str]:
     while first > 0 and doc[first - 1].ent_type_ == "PERSON":
         first -= 1
     walk = first
-    while walk > 0 and (doc[walk - 1].text[:1].isupper() or doc[walk - 1].lower_ in ("'s", "’s")):
+    while walk > 0 and (
+        doc[walk - 1].text[:1].isupper() or doc[walk - 1].lower_ in _TITLE_RUN_WORDS
+    ):
         if "\n" in doc[walk - 1].text or doc[walk - 1].is_punct:
             break
         walk -= 1
@@ -157,6 +174,11 @@ def context_of(token: Token) -> list[str]:
         pieces.append(f"{_PARTY_LETTERS[tag.group(1)]} legislator from {tag.group(2)}")
     return [p for p in pieces if p.strip()]
 
+
+# Lower-case words a title run before a name may hold ("Victoria state treasurer Ann Lee").
+_TITLE_RUN_WORDS = TITLE_WORDS | frozenset(
+    ("'s", "’s", "state", "provincial", "federal", "regional", "national", "treasurer")
+)
 
 # The party and state after a US legislator's name: "(D-Mont.)", "(R-Ky.)", "(I-Vt.)".
 _PARTY_TAG = re.compile(r"\s*\(([DRI])-\s?([A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)?)\)")
@@ -218,8 +240,12 @@ class PersonIndex:
         surnames: dict[str, str] = {}
         names: list[tuple[int, str, list[str], bool | None]] = []
         for ent in doc.ents:
-            if ent.label_ != "PERSON" or inside_quote[ent.start_char]:
+            if inside_quote[ent.start_char]:
                 continue
+            if ent.label_ != "PERSON":
+                ent = _person_inside(ent, given_name_female)
+                if ent is None:
+                    continue
             name = _clean_name(ent)
             if not name:
                 continue
@@ -324,8 +350,9 @@ def resolve_speaker(
         context = tuple(context_of(token)) + (person.context if person else ())
         return ResolvedSpeaker(name, person, context, text)
     # a surname the recogniser mislabels later on ("Valdivieso" as ORG) is still the person
-    if token.pos_ == "PROPN" and (
-        token.ent_type_ in ("", "PERSON") or token.lower_ in index.surnames
+    # and so is one the tagger reads as an adjective ("Conable", "Notable")
+    if (token.pos_ == "PROPN" and token.ent_type_ in ("", "PERSON")) or (
+        token.text[:1].isupper() and token.lower_ in index.surnames
     ):
         name = index.full_name(token.text)
         person = index.persons.get(name)
