@@ -79,11 +79,17 @@ class ActorFinder:
         a development bank ("a Boeing spokesman", "IADB president"). Their people speak
         for them, not for the country the story is about."""
         gaz = self.gazetteer
+        people = {w for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
         found = set()
         for ent in doc.ents:
             name = ent.text.strip()
             if ent.label_ != "ORG" or not name[:1].isupper():
                 continue
+            party = gaz.party(name) is not None or name.split()[-1].lower() == "party"
+            if name in people or gaz.is_person(name) or party:
+                continue  # a person or party the recogniser took for an organisation
+            if gaz.is_private_word(name):
+                continue  # "the Bank": a word, not a name
             if gaz.resolve(name) is None and not gaz.is_public(name):
                 found.add(name)
         return frozenset(found)
