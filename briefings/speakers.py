@@ -242,10 +242,10 @@ class PersonIndex:
         for ent in doc.ents:
             if inside_quote[ent.start_char]:
                 continue
-            if ent.label_ != "PERSON":
-                ent = _person_inside(ent, given_name_female)
-                if ent is None:
-                    continue
+            person = ent if ent.label_ == "PERSON" else _person_inside(ent, given_name_female)
+            if person is None:
+                continue
+            ent = person
             name = _clean_name(ent)
             if not name:
                 continue
