@@ -187,7 +187,7 @@ async def measure(url: str, runs: int) -> None:
     service = StoreService(Store(repo), now=lambda: START + timedelta(days=30))
     channel = CHANNEL
     try:
-        # the first briefing of a process also imports scikit-learn: timed apart
+        # the first briefing of a process also imports numpy and scipy.sparse: timed apart
         started = time.perf_counter()
         await service.briefing_now(channel)
         first = time.perf_counter() - started
@@ -209,7 +209,7 @@ async def measure(url: str, runs: int) -> None:
         engine.dispose()
     wide = sum(1 for s in (*briefing.stories, *briefing.also) if s.outlets >= 3)
     print(f"articles read: {len(reports)}, statements: {len(stored)}")
-    print(f"first briefing of the process (imports scikit-learn): {first:.3f} s")
+    print(f"first briefing of the process (imports numpy, scipy.sparse): {first:.3f} s")
     print(
         f"stories: {len(briefing.stories)} in full, {len(briefing.also)} under Also "
         f"({wide} with 3+ outlets)"
