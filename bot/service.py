@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.errors import NotFoundError, PublishError, UnknownActorError, UserInputError
+from bot.errors import (
+    DeliveryStopped,
+    NotFoundError,
+    PublishError,
+    UnknownActorError,
+    UserInputError,
+)
 from bot.fit import FEED_TITLE_MAX, one_line
 from bot.ports import ChannelRef, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
@@ -327,6 +333,7 @@ class StoreService(Service):
         self.allow_private_networks = allow_private_networks
         # Told of each schedule change (the scheduler), given by whoever builds the service.
         self.schedule_listeners = tuple(schedule_listeners)
+        self.stopping = False  # set by ``stop_sending``: no message is begun after it
 
     # ----------------------------------------------------------------- actors
 
@@ -480,6 +487,12 @@ class StoreService(Service):
         log.info("%s briefing for %s (%d stories)", posted.status, channel, posted.stories)
         return briefing
 
+    def stop_sending(self) -> None:
+        """The bot is stopping: a delivery under way finishes the message it is posting and
+        posts no other (it raises ``DeliveryStopped``, its claim given up, so the next start
+        finishes it from its first unsent message); none begins."""
+        self.stopping = True
+
     async def _send(
         self,
         channel: ChannelRef,
@@ -489,9 +502,19 @@ class StoreService(Service):
         start: int,
     ) -> str | None:
         """Post ``messages[start:]``, recording after each how many are out. Returns why it
-        stopped (a bounded reason), or None when all are out. Stopped (cancelled) midway,
-        it gives its claim up: the next start resumes at the first unsent message."""
+        stopped (a bounded reason), or None when all are out. Stopped midway (cancelled, or
+        ``stop_sending`` between two messages: ``DeliveryStopped``), it gives its claim up:
+        the next start resumes at the first unsent message."""
         for n in range(start, len(messages)):
+            if self.stopping:
+                await asyncio.shield(self.store.release_sending(channel, slot))
+                log.info(
+                    "briefing of %s stopped at message %d of %d: the next start posts the rest",
+                    channel,
+                    n + 1,
+                    len(messages),
+                )
+                raise DeliveryStopped(f"stopped before message {n + 1} of {len(messages)}")
             try:
                 await send_message(publisher, channel, messages[n])
             except PublishError as exc:
@@ -560,6 +583,8 @@ class StoreService(Service):
     async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
         """Deliver the channel's latest schedule slot that has passed and was not delivered
         (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
+        if self.stopping:
+            return None
         row = await self.store.channel(channel)
         if row is None or not row.schedule:
             return None
