@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.errors import NotFoundError, PublishError, UnknownActorError, UserInputError
+from bot.errors import (
+    DeliveryStopped,
+    NotFoundError,
+    PublishError,
+    UnknownActorError,
+    UserInputError,
+)
 from bot.fit import FEED_TITLE_MAX, one_line
 from bot.ports import ChannelRef, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
@@ -31,7 +37,8 @@ from briefings.brief import (
     Budget,
     article_issue,
 )
-from briefings.models import Actor, Briefing, Kind, Stance
+from briefings.models import Actor, Briefing, Kind, Stance, Statement
+from briefings.names import KnownName, SpeakerNames, short_names
 from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
@@ -278,13 +285,21 @@ def build_briefing(
     *,
     topics: Sequence[str] = (),
     budget: Budget | None = None,
+    known: Sequence[KnownName] = (),
 ) -> Briefing:
     """The channel's briefing: articles grouped into stories across outlets, ranked, the
-    best ``budget.stories`` in full and the rest one line each (``briefings.brief``)."""
+    best ``budget.stories`` in full and the rest one line each (``briefings.brief``);
+    each person under one name, the fullest the articles or the ``known`` names give."""
     from briefings.brief import build_briefing as brief
 
     return brief(
-        reports_of(stored), title=title, now=now, topics=topics, budget=budget, notices=notices
+        reports_of(stored),
+        title=title,
+        now=now,
+        topics=topics,
+        budget=budget,
+        notices=notices,
+        known=known,
     )
 
 
@@ -318,6 +333,7 @@ class StoreService(Service):
         self.allow_private_networks = allow_private_networks
         # Told of each schedule change (the scheduler), given by whoever builds the service.
         self.schedule_listeners = tuple(schedule_listeners)
+        self.stopping = False  # set by ``stop_sending``: no message is begun after it
 
     # ----------------------------------------------------------------- actors
 
@@ -348,10 +364,13 @@ class StoreService(Service):
             speakers=speakers,
             party=party,
         )
+        said = [row.statement for row in rows]
+        # one person, one name across the answer (and the fullest one the store knows)
+        names = SpeakerNames(said, await self.known_names(said))
         statements = tuple(
             StanceStatement(
                 text=row.statement.words,
-                speaker_name=row.statement.speaker_name,
+                speaker_name=names.name(row.statement),
                 role=row.statement.role,
                 actor=row.statement.actor or match.actor,
                 kind=row.statement.kind,
@@ -372,6 +391,15 @@ class StoreService(Service):
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         return await self.store.actor_names(prefix, limit)
 
+    async def known_names(self, statements: Sequence[Statement]) -> tuple[KnownName, ...]:
+        """The fuller names the store learned for the one-word names among ``statements``
+        ("Scholz" stood for "Olaf Scholz"), for ``SpeakerNames``."""
+        short = short_names(statements)
+        if not short:
+            return ()
+        entries = await self.store.full_names(sorted(short))
+        return tuple(KnownName(e.name, e.speaker_name, e.actor.id) for e in entries)
+
     # --------------------------------------------------------------- channels
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
@@ -385,6 +413,7 @@ class StoreService(Service):
             notices,
             topics=tuple(row.topics) if row else (),
             budget=channel_budget(row),
+            known=await self.known_names([item.statement for item in stored]),
         )
 
     async def get_length(self, channel: ChannelRef) -> Budget:
@@ -427,6 +456,7 @@ class StoreService(Service):
                 notices,
                 topics=tuple(row.topics) if row else (),
                 budget=channel_budget(row),
+                known=await self.known_names([item.statement for item in stored]),
             )
             # a channel whose feeds all stopped still hears why, at its usual time
             if not (briefing.stories or briefing.notices):
@@ -457,6 +487,12 @@ class StoreService(Service):
         log.info("%s briefing for %s (%d stories)", posted.status, channel, posted.stories)
         return briefing
 
+    def stop_sending(self) -> None:
+        """The bot is stopping: a delivery under way finishes the message it is posting and
+        posts no other (it raises ``DeliveryStopped``, its claim given up, so the next start
+        finishes it from its first unsent message); none begins."""
+        self.stopping = True
+
     async def _send(
         self,
         channel: ChannelRef,
@@ -466,9 +502,19 @@ class StoreService(Service):
         start: int,
     ) -> str | None:
         """Post ``messages[start:]``, recording after each how many are out. Returns why it
-        stopped (a bounded reason), or None when all are out. Stopped (cancelled) midway,
-        it gives its claim up: the next start resumes at the first unsent message."""
+        stopped (a bounded reason), or None when all are out. Stopped midway (cancelled, or
+        ``stop_sending`` between two messages: ``DeliveryStopped``), it gives its claim up:
+        the next start resumes at the first unsent message."""
         for n in range(start, len(messages)):
+            if self.stopping:
+                await asyncio.shield(self.store.release_sending(channel, slot))
+                log.info(
+                    "briefing of %s stopped at message %d of %d: the next start posts the rest",
+                    channel,
+                    n + 1,
+                    len(messages),
+                )
+                raise DeliveryStopped(f"stopped before message {n + 1} of {len(messages)}")
             try:
                 await send_message(publisher, channel, messages[n])
             except PublishError as exc:
@@ -537,6 +583,8 @@ class StoreService(Service):
     async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
         """Deliver the channel's latest schedule slot that has passed and was not delivered
         (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
+        if self.stopping:
+            return None
         row = await self.store.channel(channel)
         if row is None or not row.schedule:
             return None

@@ -83,6 +83,12 @@ class FakeSlackAPI:
     rate_limited: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (n, after)
     not_in_channel: set[str] = field(default_factory=set)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes uploaded
+    # The n-th chat.postMessage (1-based; 0: none) is held unanswered until ``release``;
+    # ``held`` counts the requests held now. A held message is posted when released.
+    hold_post: int = 0
+    held: int = 0
+    posted: list[Call] = field(default_factory=list)  # chat.postMessage answered ok, in order
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
     base: str = ""
     root: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -139,6 +145,10 @@ class FakeSlackAPI:
             self.sockets_open -= 1
             self._changed.set()
         return ws
+
+    def release(self) -> None:
+        """Let a held chat.postMessage go on (call it on the fake's loop)."""
+        self._release.set()
 
     def rate_limit_once(self, method: str, retry_after: str = "0.05") -> None:
         self.rate_limited[method] = (1, retry_after)
@@ -228,6 +238,14 @@ class FakeSlackAPI:
             if user is None:
                 return web.json_response({"ok": False, "error": "user_not_found"})
             return web.json_response({"ok": True, "user": user})
+        if method == "chat.postMessage" and self.hold_post == len(self.named(method)):
+            self.held += 1
+            self._changed.set()
+            try:
+                await self._release.wait()
+            finally:
+                self.held -= 1
+                self._changed.set()
         if method in ("chat.postMessage", "chat.postEphemeral"):
             problems = block_violations(body)
             self.violations.extend(problems)
@@ -235,6 +253,9 @@ class FakeSlackAPI:
                 return web.json_response({"ok": False, "error": "invalid_blocks"})
             if body.get("channel") in self.not_in_channel:
                 return web.json_response({"ok": False, "error": "not_in_channel"})
+            if method == "chat.postMessage":
+                self.posted.append(Call(method, body, dict(request.headers)))
+                self._changed.set()
             return web.json_response(
                 {
                     "ok": True,
