@@ -24,6 +24,7 @@ from briefings.lexicon import (
     OBJECT_FORMS,
     PREP_FORMS,
     PREP_VERBS,
+    REFUSAL_FORMS,
     SPEECH_FORMS,
 )
 from briefings.models import Kind
@@ -62,6 +63,7 @@ _TRIM = " \t\n,;:.—–-"
 # '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
 _SUBJECT_DEPS = frozenset(("nsubj",))
+_CONCESSIVE = frozenset(("although", "though", "whereas"))
 _SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
 _TIME_WORDS = frozenset(
     [
@@ -347,6 +349,12 @@ def _it_said(verb: Token, subject: Token, index: _Index) -> bool:
 
 def _cue_chars(verb: Token, extra: Token | None = None) -> tuple[int, int]:
     tokens = [verb]
+    negation = [c for c in verb.children if c.dep_ == "neg" and c.i < verb.i]
+    if negation:
+        # "isn't saying", "did not say": the negation is part of what was done
+        tokens += negation + [
+            c for c in verb.children if c.dep_ in ("aux", "auxpass") and c.i < verb.i
+        ]
     if extra is not None:
         tokens.append(extra)
     return _span_chars(tokens)
@@ -359,6 +367,16 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
             start, end = _subtree_chars(child)
+            for clause in child.children:
+                if clause.dep_ == "advcl" and clause.i > child.i and _concessive(clause):
+                    # "… was smart, although he refused to …": the speaker's words end
+                    # where the writer's "although" begins
+                    kept = [t for t in child.subtree if t.i < clause.left_edge.i]
+                    while kept and kept[-1].is_punct:
+                        kept.pop()
+                    if kept:
+                        end = kept[-1].idx + len(kept[-1].text)
+                    break
             for conj in child.children:
                 if _reported_conjunct(conj):
                     # the second speech verb's words are a statement of their own
@@ -369,6 +387,12 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
                         end = kept[-1].idx + len(kept[-1].text)
                     break
             return (start, end), None
+    if lower in REFUSAL_FORMS:
+        refused = _refused(verb)
+        if refused is not None:
+            return refused
+        if lower not in OBJECT_FORMS:
+            return None  # "declined to comment" says nothing
     verb_base = SPEECH_FORMS.get(lower) or OBJECT_FORMS.get(lower) or PREP_FORMS.get(lower)
     if verb_base in MENTAL_VERBS:
         return None
@@ -392,6 +416,24 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     if lower in OBJECT_FORMS and objects:
         return _subtree_chars(objects[0]), None
     return None
+
+
+def _concessive(clause: Token) -> bool:
+    """'although he refused …': a clause of its own subject that the writer adds."""
+    marked = any(c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children)
+    return marked and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+
+
+def _refused(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
+    """'refused to pledge to release his returns', 'denied knowing that …': what the
+    infinitive or gerund says, with that verb joined to the cue."""
+    xcomp = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
+    if xcomp is None:
+        return None
+    rest = [c for c in xcomp.children if c.i > xcomp.i and c.dep_ not in ("punct", "cc")]
+    if not rest:
+        return None
+    return (rest[0].left_edge.idx, _subtree_chars(xcomp)[1]), xcomp
 
 
 def _description(verb: Token, objects: list[Token]) -> tuple[int, int] | None:
@@ -565,8 +607,11 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             and low not in OBJECT_FORMS
             and low not in PREP_FORMS
             and low not in DESCRIBE_FORMS
+            and low not in REFUSAL_FORMS
         ):
             continue
+        if token.dep_ == "xcomp" and token.head.lower_ in REFUSAL_FORMS:
+            continue  # "denied knowing that …": the denial reports it
         if index.inside(token) or token.dep_ == "amod":
             continue
         if any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):

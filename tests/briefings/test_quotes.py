@@ -430,3 +430,46 @@ def test_a_split_quote_content_runs_to_its_last_piece(engine: Engine) -> None:
     (st,) = engine.extract(Article(text=text))
     assert st.content.text.startswith("The talks went well")
     assert st.content.text.endswith("We meet again next week")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "content"),
+    [
+        (
+            "The governor refused to pledge to cut the fuel tax before the vote.",
+            "refused to pledge",
+            "to cut the fuel tax before the vote",
+        ),
+        (
+            "The mayor has denied knowing that the contracts were rigged.",
+            "denied knowing",
+            "that the contracts were rigged",
+        ),
+        (
+            "The prosecutor isn't saying if the council broke any laws.",
+            "isn't saying",
+            "if the council broke any laws",
+        ),
+    ],
+)
+def test_a_refusal_or_negation_stays_in_the_cue(
+    engine: Engine, text: str, cue: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.cue.text if s.cue else None, s.content.text) for s in statements] == [(cue, content)]
+
+
+def test_declining_to_comment_is_no_statement(engine: Engine) -> None:
+    assert engine.extract(Article(text="The harbour minister declined to comment.")) == []
+
+
+def test_a_writers_although_clause_is_not_the_speakers(engine: Engine) -> None:
+    text = (
+        "The senator claimed that the tax plan was fair, although he again refused to "
+        "pledge to publish his own returns."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.cue.text if s.cue else None, s.content.text) for s in statements] == [
+        ("claimed", "that the tax plan was fair"),
+        ("refused to pledge", "to publish his own returns"),
+    ]
