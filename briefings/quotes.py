@@ -979,6 +979,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
                 break
         if clash is None:
             kept.append(att)
+        elif _nested(att, clash) and att.quote_ids and att.cue is not None:
+            # "X said Y was right when he said “…”": Y's quoted words are Y's statement too
+            kept.append(att)
         elif inside(att, clash) and not inside(clash, att) and not _nested(att, clash):
             kept[kept.index(clash)] = att
     return kept

@@ -289,6 +289,20 @@ class PersonIndex:
                 )
             self.mentions.append((offset, full))
         self.mentions.sort()
+        # Who the sentences are about: people named as a clause's subject, also by a
+        # surname the recogniser missed ("Trump never missed a chance …")
+        self.subjects: list[tuple[int, str]] = []
+        for token in doc:
+            if token.dep_ not in ("nsubj", "nsubjpass") or inside_quote[token.idx]:
+                continue
+            if not token.text[:1].isupper() or token.pos_ == "PRON":
+                continue
+            full = self.surnames.get(token.lower_)
+            if full is None and token.ent_type_ == "PERSON":
+                ent = _entity_of(token)
+                full = self.full_name(_clean_name(ent)) if ent is not None else None
+            if full is not None and full in self.persons:
+                self.subjects.append((token.idx, full))
 
     def full_name(self, name: str) -> str:
         parts = name.split()
@@ -469,6 +483,10 @@ def _resolve_pronoun(
                 return ResolvedSpeaker(speaker.name, None, speaker.context, text)
         return ResolvedSpeaker(text, None, (), text)
     want_female = low in FEMALE
+    governing = _governing_subject(token, index)
+    if governing is not None and governing.female in (None, want_female):
+        # "X said Trump was right when he said …": the subject of the clause "he" hangs on
+        return ResolvedSpeaker(governing.name, governing, governing.context, text)
     recent = [(pos, sp) for pos, sp in previous if 0 <= offset - pos <= 1500 and _one_human(sp)]
     # The speaker just before, when close and not of the other sex: "…, an official
     # said. He added …".
@@ -478,6 +496,20 @@ def _resolve_pronoun(
             return _again(speaker, text)
     # Else the nearest speaker or person named who agrees for sure, then the nearest
     # whose sex the article leaves open.
+    # Else the nearest speaker or subject who agrees (for sure, then maybe), then the
+    # nearest person named at all.
+    subjects = [(p, n) for p, n in index.subjects if p < offset and offset - p <= 1500]
+    for wanted in (want_female, None):
+        pick: tuple[int, ResolvedSpeaker] | None = None
+        for pos, speaker in recent:
+            if _gender(speaker) is wanted and (pick is None or pos >= pick[0]):
+                pick = (pos, speaker)
+        for pos, name in subjects:
+            person = index.persons[name]
+            if person.female is wanted and (pick is None or pos > pick[0]):
+                pick = (pos, ResolvedSpeaker(name, person, person.context, text))
+        if pick is not None:
+            return _again(pick[1], text)
     named = [(pos, name) for pos, name in index.mentions if pos < offset and offset - pos <= 1500]
     for wanted in (want_female, None):
         best: tuple[int, ResolvedSpeaker] | None = None
@@ -544,3 +576,20 @@ def _it_antecedent(
                 break
         return resolve_speaker(body, mention_span(body), index, previous)
     return None
+
+
+def _governing_subject(token: Token, index: PersonIndex) -> Person | None:
+    """The person who is the subject of the clause a pronoun's clause depends on:
+    "Trump was right when he said" -> Trump; "Ann Lee won and she said" -> Ann Lee."""
+    verb = token.head
+    if token.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ not in ("advcl", "conj"):
+        return None
+    parent = verb.head
+    subject = next((c for c in parent.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.pos_ == "PRON" or subject.i > token.i:
+        return None
+    full = index.surnames.get(subject.lower_)
+    if full is None and subject.ent_type_ == "PERSON":
+        ent = _entity_of(subject)
+        full = index.full_name(_clean_name(ent)) if ent is not None else None
+    return index.persons.get(full) if full is not None else None

@@ -294,3 +294,26 @@ def test_a_surname_the_tagger_reads_as_an_adjective_is_still_the_person(engine: 
     statement = by_words(said(engine, text), "very well managed")
     assert statement.speaker_name == "Barber Conable"
     assert statement.actor is not None and statement.actor.id == "WORLDBANK"
+
+
+def test_words_quoted_inside_anothers_statement_are_their_speakers_too(engine: Engine) -> None:
+    text = (
+        "Army row\n\n"
+        "Retired Gen. Tom Mills said Paul Grant was “absolutely right” when he said on "
+        "Wednesday that under the last government, “the army has been reduced to rubble.”"
+    )
+    statements = said(engine, text)
+    assert [st.speaker_name for st in statements] == ["Tom Mills", "Paul Grant"]
+    assert "reduced to rubble" in statements[1].words
+
+
+def test_he_is_the_subject_the_story_is_about_not_a_name_in_passing(engine: Engine) -> None:
+    text = (
+        "Campaign trail\n\n"
+        "By the time the debates began, Paul Grant led the polls, needling rivals such as "
+        "Tom Reyes and Sam Ortiz. Grant never missed a chance to remind the audience that "
+        "he paid for his own campaign. He claimed great wealth and said it kept him free of "
+        "donors."
+    )
+    statement = by_words(said(engine, text), "free of donors")
+    assert statement.speaker_name == "Paul Grant"
