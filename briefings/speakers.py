@@ -297,12 +297,12 @@ class PersonIndex:
                 continue
             if not token.text[:1].isupper() or token.pos_ == "PRON":
                 continue
-            full = self.surnames.get(token.lower_)
-            if full is None and token.ent_type_ == "PERSON":
+            found: str | None = self.surnames.get(token.lower_)
+            if found is None and token.ent_type_ == "PERSON":
                 ent = _entity_of(token)
-                full = self.full_name(_clean_name(ent)) if ent is not None else None
-            if full is not None and full in self.persons:
-                self.subjects.append((token.idx, full))
+                found = self.full_name(_clean_name(ent)) if ent is not None else None
+            if found is not None and found in self.persons:
+                self.subjects.append((token.idx, found))
 
     def full_name(self, name: str) -> str:
         parts = name.split()
