@@ -299,8 +299,8 @@ class PersonIndex:
                 continue
             found: str | None = self.surnames.get(token.lower_)
             if found is None and token.ent_type_ == "PERSON":
-                ent = _entity_of(token)
-                found = self.full_name(_clean_name(ent)) if ent is not None else None
+                span = _entity_of(token)
+                found = self.full_name(_clean_name(span)) if span is not None else None
             if found is not None and found in self.persons:
                 self.subjects.append((token.idx, found))
 
