@@ -265,10 +265,14 @@ class PersonIndex:
                 female = True
             names.append((ent.start_char, name, context_of(ent.root), female))
         # Longest names first so that "Scholz" maps to "Olaf Scholz".
+        shared: dict[str, set[str]] = {}
         for _, name, _, _ in sorted(names, key=lambda n: -len(n[1].split())):
             parts = name.split()
             if len(parts) > 1:
                 surnames.setdefault(parts[-1].lower(), name)
+                shared.setdefault(parts[-1].lower(), set()).add(parts[0].lower())
+        # surnames two people of the article share ("Keith Scott", "Rakeyia Scott")
+        self.ambiguous = frozenset(k for k, given in shared.items() if len(given) > 1)
         self.surnames = surnames
         genders = _genders_from_pronouns(doc, [(o, self.full_name(n)) for o, n, _, _ in names])
         for offset, name, context, female in names:
@@ -296,6 +300,8 @@ class PersonIndex:
             if token.dep_ not in ("nsubj", "nsubjpass") or inside_quote[token.idx]:
                 continue
             if not token.text[:1].isupper() or token.pos_ == "PRON":
+                continue
+            if token.lower_ in self.ambiguous:
                 continue
             found: str | None = self.surnames.get(token.lower_)
             if found is None and token.ent_type_ == "PERSON":
@@ -559,6 +565,7 @@ def _it_antecedent(
             and t.pos_ in ("NOUN", "PROPN")
             and t.dep_ != "compound"
             and (t.lower_ in IT_NOUNS or (t.ent_type_ == "ORG" and t.pos_ == "PROPN"))
+            and t.lower_ not in index.surnames  # a person the recogniser took for a body
         ]
         if not found:
             continue
