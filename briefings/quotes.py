@@ -63,6 +63,9 @@ _TRIM = " \t\n,;:.—–-"
 # '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
 _SUBJECT_DEPS = frozenset(("nsubj",))
+_NO_SAYING = frozenset(
+    ("be", "comment", "elaborate", "specify", "identify", "say", "discuss", "disclose", "give")
+)
 _CONCESSIVE = frozenset(("although", "though", "whereas"))
 _SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
 _TIME_WORDS = frozenset(
@@ -367,6 +370,11 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
             start, end = _subtree_chars(child)
+            thing = next((c for c in children if c.dep_ == "dobj" and verb.i < c.i < child.i), None)
+            if thing is not None and lower in OBJECT_FORMS and thing.pos_ == "NOUN":
+                # "announced a program to cut jobs amid talk that …": the thing announced
+                # leads, and the parse may hang the rest of the sentence on the verb
+                start = thing.left_edge.idx
             for clause in child.children:
                 if clause.dep_ == "advcl" and clause.i > child.i and _concessive(clause):
                     # "… was smart, although he refused to …": the speaker's words end
@@ -428,8 +436,8 @@ def _refused(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     """'refused to pledge to release his returns', 'denied knowing that …': what the
     infinitive or gerund says, with that verb joined to the cue."""
     xcomp = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
-    if xcomp is None:
-        return None
+    if xcomp is None or xcomp.lower_ in _NO_SAYING:
+        return None  # "declined to be more specific", "refused to comment on it"
     rest = [c for c in xcomp.children if c.i > xcomp.i and c.dep_ not in ("punct", "cc")]
     if not rest:
         return None

@@ -367,6 +367,11 @@ def resolve_speaker(
         person = index.persons.get(named_after)
         context = tuple(context_of(token)) + (person.context if person else ())
         return ResolvedSpeaker(named_after, person, context, text)
+    among = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "including"), None)
+    named_in = next((c for c in among.children if c.dep_ == "pobj"), None) if among else None
+    if named_in is not None and named_in.ent_type_ == "PERSON":
+        # "some delegates including Finance Minister Ana Ruiz said": the one named speaks
+        return resolve_speaker(named_in, mention_span(named_in), index, previous)
     appos = next((c for c in token.children if c.dep_ == "appos"), None)
     if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
         # "Brazil's finance minister, Paulo Sardinha, said": the title speaks by name

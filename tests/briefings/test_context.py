@@ -317,3 +317,29 @@ def test_he_is_the_subject_the_story_is_about_not_a_name_in_passing(engine: Engi
     )
     statement = by_words(said(engine, text), "free of donors")
     assert statement.speaker_name == "Paul Grant"
+
+
+def test_one_named_among_a_group_speaks_for_it(engine: Engine) -> None:
+    text = (
+        "Loan talks\n\n"
+        "Some delegates including Chilean Finance Minister Ana Ruiz said they were "
+        "optimistic a compromise could be reached."
+    )
+    statement = by_words(said(engine, text), "optimistic")
+    assert statement.speaker_name == "Ana Ruiz"
+    assert statement.actor is not None and statement.actor.id == "CL"
+
+
+def test_what_was_announced_leads_the_content(engine: Engine) -> None:
+    text = (
+        "Jobs plan\n\n"
+        "The government announced a plan to cut long-term unemployment amid talk among "
+        "analysts that it wants to spend more."
+    )
+    statement = by_words(said(engine, text), "cut long-term unemployment")
+    assert statement.content.text.startswith("a plan to cut long-term unemployment")
+
+
+def test_declining_to_be_specific_is_no_statement(engine: Engine) -> None:
+    text = "Bank view\n\nThe senior bank official declined to be more specific."
+    assert said(engine, text) == []
