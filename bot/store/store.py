@@ -112,9 +112,14 @@ class Store:
         await self._run(self.repo.ensure_channel, ref, now)
 
     async def set_schedule(
-        self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime
+        self,
+        ref: ChannelRef,
+        cron: str | None,
+        timezone: str,
+        now: datetime,
+        set_by: str | None = None,
     ) -> None:
-        await self._run(self.repo.set_schedule, ref, cron, timezone, now)
+        await self._run(self.repo.set_schedule, ref, cron, timezone, now, set_by)
 
     async def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
         await self._run(self.repo.set_topics, ref, topics, now)
