@@ -37,7 +37,8 @@ from briefings.brief import (
     Budget,
     article_issue,
 )
-from briefings.models import Actor, Briefing, Kind, Stance
+from briefings.models import Actor, Briefing, Kind, Stance, Statement
+from briefings.names import KnownName, SpeakerNames, short_names
 from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
@@ -296,13 +297,21 @@ def build_briefing(
     *,
     topics: Sequence[str] = (),
     budget: Budget | None = None,
+    known: Sequence[KnownName] = (),
 ) -> Briefing:
     """The channel's briefing: articles grouped into stories across outlets, ranked, the
-    best ``budget.stories`` in full and the rest one line each (``briefings.brief``)."""
+    best ``budget.stories`` in full and the rest one line each (``briefings.brief``);
+    each person under one name, the fullest the articles or the ``known`` names give."""
     from briefings.brief import build_briefing as brief
 
     return brief(
-        reports_of(stored), title=title, now=now, topics=topics, budget=budget, notices=notices
+        reports_of(stored),
+        title=title,
+        now=now,
+        topics=topics,
+        budget=budget,
+        notices=notices,
+        known=known,
     )
 
 
@@ -367,10 +376,13 @@ class StoreService(Service):
             speakers=speakers,
             party=party,
         )
+        said = [row.statement for row in rows]
+        # one person, one name across the answer (and the fullest one the store knows)
+        names = SpeakerNames(said, await self.known_names(said))
         statements = tuple(
             StanceStatement(
                 text=row.statement.content.text,
-                speaker_name=row.statement.speaker_name,
+                speaker_name=names.name(row.statement),
                 role=row.statement.role,
                 actor=row.statement.actor or match.actor,
                 kind=row.statement.kind,
@@ -391,6 +403,15 @@ class StoreService(Service):
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         return await self.store.actor_names(prefix, limit)
 
+    async def known_names(self, statements: Sequence[Statement]) -> tuple[KnownName, ...]:
+        """The fuller names the store learned for the one-word names among ``statements``
+        ("Scholz" stood for "Olaf Scholz"), for ``SpeakerNames``."""
+        short = short_names(statements)
+        if not short:
+            return ()
+        entries = await self.store.full_names(sorted(short))
+        return tuple(KnownName(e.name, e.speaker_name, e.actor.id) for e in entries)
+
     # --------------------------------------------------------------- channels
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
@@ -404,6 +425,7 @@ class StoreService(Service):
             notices,
             topics=tuple(row.topics) if row else (),
             budget=channel_budget(row),
+            known=await self.known_names([item.statement for item in stored]),
         )
 
     async def get_length(self, channel: ChannelRef) -> Budget:
@@ -446,6 +468,7 @@ class StoreService(Service):
                 notices,
                 topics=tuple(row.topics) if row else (),
                 budget=channel_budget(row),
+                known=await self.known_names([item.statement for item in stored]),
             )
             # a channel whose feeds all stopped still hears why, at its usual time
             if not (briefing.stories or briefing.notices):

@@ -16,6 +16,7 @@ from bot.ports import ChannelRef
 from bot.store.holders import holder_name, is_gone
 from bot.store.lookup import ActorLookup, CachedLookup, Match
 from bot.store.records import (
+    AliasEntry,
     ChannelRecord,
     DeliveryRecord,
     FeedRecord,
@@ -71,6 +72,10 @@ class Store:
     def forget_actors(self) -> None:
         """The names changed (ingestion stored some): the index is rebuilt on next use."""
         self.names.forget()
+
+    async def full_names(self, names: Sequence[str]) -> list[AliasEntry]:
+        """Learned aliases among ``names`` with the fuller name each stood for."""
+        return await self._run(self.repo.full_names, names)
 
     async def stance_statements(
         self,
