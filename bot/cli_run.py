@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -217,6 +218,51 @@ async def _start_console(
     started.names.append("console")
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Stopper:
+    """SIGTERM and SIGINT while the bot runs: the first asks for a clean stop (``requested``;
+    while the bot is still starting, the start is cancelled), a second hurries it
+    (``hurry``: briefings being posted are cut off rather than waited for)."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.hurry = asyncio.Event()
+        self.signal: str | None = None
+        self.started = False  # the start is over: a stop is asked for, not forced
+        self._main: asyncio.Task[Any] | None = None
+        self._installed: list[signal.Signals] = []
+
+    def install(self) -> None:
+        """Handle the signals on the running loop, for the task running now."""
+        loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
+        for sig in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._received, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or no signals here: the default stays
+            self._installed.append(sig)
+
+    def uninstall(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._installed:
+            loop.remove_signal_handler(sig)
+        self._installed.clear()
+
+    def _received(self, sig: signal.Signals) -> None:
+        if self.requested.is_set():
+            log.warning("%s again: stopping now", sig.name)
+            self.hurry.set()
+            return
+        self.signal = sig.name
+        self.requested.set()
+        log.info("%s: stopping", sig.name)
+        if not self.started and self._main is not None:
+            self._main.cancel()
+
+
 async def run_bot(
     settings: Settings,
     *,
@@ -226,13 +272,35 @@ async def run_bot(
     online: Online | None = None,
 ) -> None:
     """Start the runtime and the adapters; return when one of them ends (the console at
-    end of input) or on cancellation, having stopped everything. ``online`` tells whether
-    the default feeds can be reached (the console's first run; tests pass their own)."""
+    end of input), on SIGTERM or SIGINT, or on cancellation, having stopped everything:
+    the scheduler first, then the briefings being posted (each finishes the message it is
+    posting: ``Runtime.stop``), then the adapters and their clients, then the store.
+    ``online`` tells whether the default feeds can be reached (the console's first run;
+    tests pass their own)."""
     if runtime_factory is None:
         from bot.runtime import build_runtime
 
         runtime_factory = build_runtime
     plan = plan_adapters(settings)
+    stopper = Stopper()
+    stopper.install()
+    try:
+        await _run(settings, plan, stopper, stdin, stdout, runtime_factory, online)
+    finally:
+        stopper.uninstall()
+    if stopper.signal is not None:
+        log.info("newsbrief stopped (%s)", stopper.signal)
+
+
+async def _run(
+    settings: Settings,
+    plan: list[str],
+    stopper: Stopper,
+    stdin: TextIO | None,
+    stdout: TextIO | None,
+    runtime_factory: Callable[..., Awaitable[Runtime]],
+    online: Online | None,
+) -> None:
     publishers: dict[str, Publisher] = {}
     runtime = await runtime_factory(settings, publishers)
     started = Started()
@@ -252,12 +320,23 @@ async def run_bot(
                     runtime, started, stdin or sys.stdin, stdout or sys.stdout, online
                 )
         runtime.start()
+        stopper.started = True
+        if stopper.requested.is_set():  # a signal that came as the start ended
+            return
         log.info("newsbrief running: %s", ", ".join(started.names))
         tasks = [asyncio.ensure_future(t) for t in started.tasks]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop = asyncio.ensure_future(stopper.requested.wait())
+        done, _ = await asyncio.wait([*tasks, stop], return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
         for task in done:
-            task.result()  # an adapter that crashed is an error, not a quiet exit
+            if task is not stop:
+                task.result()  # an adapter that crashed is an error, not a quiet exit
     finally:
+        # Briefings being posted finish their message while the clients are still open.
+        try:
+            await runtime.stop(settings.stop_grace_seconds, stopper.hurry)
+        except Exception:
+            log.exception("stopping the briefings under way failed")
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -401,7 +480,8 @@ def register(app: typer.Typer) -> None:
             asyncio.run(run_bot(settings))
         except ConfigurationError as exc:
             raise _fail(str(exc)) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            # A signal during the start (the bot stopped cleanly all the same).
             sys.stderr.write("\nnewsbrief: stopped.\n")
         except Exception as exc:
             # The operator gets one line; the traceback goes to the (redacted) log.

@@ -9,6 +9,8 @@ NewsbriefError
  ├── FetchError            a feed or page could not be fetched or parsed
  ├── PublishError          a platform refused a message (``rejected``: that message itself,
  │                         which it will never take; else the channel, for now or for good)
+ ├── DeliveryStopped       the bot is stopping: a briefing stopped between two messages,
+ │                         to be finished from its first unsent one at the next start
  └── ConfigurationError    settings are missing or wrong (a bad token, a bad database URL)
 """
 
@@ -47,6 +49,10 @@ class NotFoundError(NewsbriefError):
 
 
 class FetchError(NewsbriefError):
+    pass
+
+
+class DeliveryStopped(NewsbriefError):
     pass
 
 

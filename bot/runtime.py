@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NewsbriefError, UserInputError
+from bot.errors import DeliveryStopped, NewsbriefError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
 from bot.ingest.models import FetchedItem
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
@@ -47,6 +47,7 @@ class RuntimeConfig:
     nlp_max_chars: int = 50_000  # the engine reads at most this much of an article
     stall_threshold: float = STALL_THRESHOLD  # a loop stall longer than this is logged
     feed_lease: timedelta = timedelta(minutes=10)  # a poll's hold on its feeds and articles
+    stop_grace: float = 10.0  # seconds a briefing being posted has to finish its message
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeConfig:
@@ -57,6 +58,7 @@ class RuntimeConfig:
             feed_max_bytes=settings.feed_max_bytes,
             nlp_max_chars=settings.nlp_max_chars,
             feed_lease=timedelta(seconds=settings.feed_lease_seconds),
+            stop_grace=settings.stop_grace_seconds,
         )
 
 
@@ -96,6 +98,7 @@ class Runtime:
         self.now = now
         self.transport = transport
         self._tasks: set[asyncio.Task[object]] = set()
+        self._delivering: set[asyncio.Task[Any]] = set()  # briefings being posted now
         # Polling and ingestion never run on the bot's loop: on this one, in a thread.
         self.ingest_loop = LoopThread("ingest")
         self.monitor = LoopMonitor(config.stall_threshold)
@@ -172,12 +175,61 @@ class Runtime:
         if publisher is None:
             log.warning("no publisher for %s; briefing of %s skipped", channel.platform, channel)
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._delivering.add(task)
         try:
             await self.service.deliver_due(channel, publisher)
+        except DeliveryStopped:
+            pass  # the bot is stopping; the service logged where the briefing stopped
         except NewsbriefError as exc:
             log.warning("briefing for %s not delivered: %s", channel, exc)
         except Exception:
             log.exception("briefing for %s failed", channel)
+        finally:
+            if task is not None:
+                self._delivering.discard(task)
+
+    async def stop(self, grace: float, hurry: asyncio.Event | None = None) -> None:
+        """Stop taking work (no job starts, no briefing begins) and let each briefing being
+        posted finish the message it is posting, then stop: within ``grace`` seconds, or
+        until ``hurry`` is set, after which it is cancelled (its claim given up all the
+        same). Either way the next start posts the rest from the first unsent message, so
+        nothing is half-posted for good, nothing lost, nothing posted twice by us."""
+        if self.scheduler.running:
+            self.scheduler.scheduler.pause()  # shutdown would cancel the jobs under way
+        self.service.stop_sending()
+        in_flight = [t for t in self._delivering if not t.done()]
+        if not in_flight:
+            return
+        log.info(
+            "stopping: %d briefing(s) being posted finish their message first (at most %.0f s)",
+            len(in_flight),
+            grace,
+        )
+        hurried = asyncio.ensure_future(hurry.wait()) if hurry is not None else None
+        pending: set[asyncio.Future[Any]] = set(in_flight)
+        deadline = asyncio.get_running_loop().time() + grace
+        try:
+            while pending and not (hurried is not None and hurried.done()):
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                waiters = pending | ({hurried} if hurried is not None else set())
+                done, _ = await asyncio.wait(
+                    waiters, timeout=left, return_when=asyncio.FIRST_COMPLETED
+                )
+                pending -= done
+        finally:
+            if hurried is not None:
+                hurried.cancel()
+        for task in pending:
+            # The message it was posting may or may not have reached the platform.
+            log.warning("a briefing was cut off while posting a message; the next start resumes it")
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(BaseException):
+                await task
 
     async def aclose(self) -> None:
         self.scheduler.shutdown()

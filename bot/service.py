@@ -16,9 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.errors import NotFoundError, PublishError, UnknownActorError, UserInputError
+from bot.errors import (
+    DeliveryStopped,
+    NotFoundError,
+    PublishError,
+    UnknownActorError,
+    UserInputError,
+)
 from bot.fit import FEED_TITLE_MAX, one_line
-from bot.ports import ChannelRef, Publisher, messages_of, send_message
+from bot.ports import ChannelRef, DirectPublisher, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
 from bot.store.lookup import Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
@@ -31,7 +37,8 @@ from briefings.brief import (
     Budget,
     article_issue,
 )
-from briefings.models import Actor, Briefing, Kind, Stance
+from briefings.models import Actor, Briefing, Kind, Stance, Statement
+from briefings.names import KnownName, SpeakerNames, short_names
 from briefings.stories import Report, cluster_reports
 
 log = logging.getLogger(__name__)
@@ -143,8 +150,11 @@ class Service(Protocol):
         """Build (without recording a delivery) the channel's briefing of what is new."""
         ...
 
-    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+    async def set_schedule(
+        self, channel: ChannelRef, schedule: str, timezone: str, *, set_by: str = ""
+    ) -> str:
         """Set the briefing schedule: a cron expression or "daily 08:00"; returns the cron.
+        ``set_by`` is the manager's platform id (told of failed deliveries).
 
         Raises ``UserInputError`` on a malformed schedule or unknown time zone."""
         ...
@@ -243,6 +253,15 @@ def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
     )
 
 
+def failure_notice(reason: str) -> str:
+    """What a channel (or the manager who set its schedule) is told when a briefing fails,
+    the first time in a row."""
+    return (
+        f"A scheduled briefing could not be posted ({one_line(reason, REASON_CHARS)})."
+        " It is tried again at the next slot; /briefing status shows the last failure."
+    )
+
+
 def pause_notice(failures: int, reason: str) -> str:
     """What a channel is told when its briefings pause."""
     return (
@@ -278,13 +297,21 @@ def build_briefing(
     *,
     topics: Sequence[str] = (),
     budget: Budget | None = None,
+    known: Sequence[KnownName] = (),
 ) -> Briefing:
     """The channel's briefing: articles grouped into stories across outlets, ranked, the
-    best ``budget.stories`` in full and the rest one line each (``briefings.brief``)."""
+    best ``budget.stories`` in full and the rest one line each (``briefings.brief``);
+    each person under one name, the fullest the articles or the ``known`` names give."""
     from briefings.brief import build_briefing as brief
 
     return brief(
-        reports_of(stored), title=title, now=now, topics=topics, budget=budget, notices=notices
+        reports_of(stored),
+        title=title,
+        now=now,
+        topics=topics,
+        budget=budget,
+        notices=notices,
+        known=known,
     )
 
 
@@ -318,6 +345,7 @@ class StoreService(Service):
         self.allow_private_networks = allow_private_networks
         # Told of each schedule change (the scheduler), given by whoever builds the service.
         self.schedule_listeners = tuple(schedule_listeners)
+        self.stopping = False  # set by ``stop_sending``: no message is begun after it
 
     # ----------------------------------------------------------------- actors
 
@@ -348,10 +376,13 @@ class StoreService(Service):
             speakers=speakers,
             party=party,
         )
+        said = [row.statement for row in rows]
+        # one person, one name across the answer (and the fullest one the store knows)
+        names = SpeakerNames(said, await self.known_names(said))
         statements = tuple(
             StanceStatement(
                 text=row.statement.content.text,
-                speaker_name=row.statement.speaker_name,
+                speaker_name=names.name(row.statement),
                 role=row.statement.role,
                 actor=row.statement.actor or match.actor,
                 kind=row.statement.kind,
@@ -372,6 +403,15 @@ class StoreService(Service):
     async def actor_names(self, prefix: str, limit: int = 25) -> list[str]:
         return await self.store.actor_names(prefix, limit)
 
+    async def known_names(self, statements: Sequence[Statement]) -> tuple[KnownName, ...]:
+        """The fuller names the store learned for the one-word names among ``statements``
+        ("Scholz" stood for "Olaf Scholz"), for ``SpeakerNames``."""
+        short = short_names(statements)
+        if not short:
+            return ()
+        entries = await self.store.full_names(sorted(short))
+        return tuple(KnownName(e.name, e.speaker_name, e.actor.id) for e in entries)
+
     # --------------------------------------------------------------- channels
 
     async def briefing_now(self, channel: ChannelRef) -> Briefing:
@@ -385,6 +425,7 @@ class StoreService(Service):
             notices,
             topics=tuple(row.topics) if row else (),
             budget=channel_budget(row),
+            known=await self.known_names([item.statement for item in stored]),
         )
 
     async def get_length(self, channel: ChannelRef) -> Budget:
@@ -427,6 +468,7 @@ class StoreService(Service):
                 notices,
                 topics=tuple(row.topics) if row else (),
                 budget=channel_budget(row),
+                known=await self.known_names([item.statement for item in stored]),
             )
             # a channel whose feeds all stopped still hears why, at its usual time
             if not (briefing.stories or briefing.notices):
@@ -457,6 +499,12 @@ class StoreService(Service):
         log.info("%s briefing for %s (%d stories)", posted.status, channel, posted.stories)
         return briefing
 
+    def stop_sending(self) -> None:
+        """The bot is stopping: a delivery under way finishes the message it is posting and
+        posts no other (it raises ``DeliveryStopped``, its claim given up, so the next start
+        finishes it from its first unsent message); none begins."""
+        self.stopping = True
+
     async def _send(
         self,
         channel: ChannelRef,
@@ -466,9 +514,19 @@ class StoreService(Service):
         start: int,
     ) -> str | None:
         """Post ``messages[start:]``, recording after each how many are out. Returns why it
-        stopped (a bounded reason), or None when all are out. Stopped (cancelled) midway,
-        it gives its claim up: the next start resumes at the first unsent message."""
+        stopped (a bounded reason), or None when all are out. Stopped midway (cancelled, or
+        ``stop_sending`` between two messages: ``DeliveryStopped``), it gives its claim up:
+        the next start resumes at the first unsent message."""
         for n in range(start, len(messages)):
+            if self.stopping:
+                await asyncio.shield(self.store.release_sending(channel, slot))
+                log.info(
+                    "briefing of %s stopped at message %d of %d: the next start posts the rest",
+                    channel,
+                    n + 1,
+                    len(messages),
+                )
+                raise DeliveryStopped(f"stopped before message {n + 1} of {len(messages)}")
             try:
                 await send_message(publisher, channel, messages[n])
             except PublishError as exc:
@@ -513,22 +571,48 @@ class StoreService(Service):
         pauses its schedule, and the channel is told where it can be."""
         before = await self.store.channel(channel)
         row = await self.store.record_outcome(channel, error, pause_after=PAUSE_AFTER)
-        if row is None or error is None or not row.paused_reason:
+        if row is None or error is None:
             return
-        if before is not None and before.paused_reason:
-            return  # paused already
-        log.warning(
-            "briefings for %s paused after %d failed deliveries: %s",
-            channel,
-            row.delivery_failures,
-            error,
-        )
-        notice = pause_notice(row.delivery_failures, error)
+        if row.paused_reason and not (before is not None and before.paused_reason):
+            log.warning(
+                "briefings for %s paused after %d failed deliveries: %s",
+                channel,
+                row.delivery_failures,
+                error,
+            )
+            notice = pause_notice(row.delivery_failures, error)
+            await self._tell(channel, publisher, row, "Briefings paused", notice)
+        elif row.delivery_failures == 1:  # the first of a run: told once, not at every slot
+            notice = failure_notice(error)
+            await self._tell(channel, publisher, row, "Briefing not delivered", notice)
+
+    async def _tell(
+        self,
+        channel: ChannelRef,
+        publisher: Publisher,
+        row: ChannelRecord,
+        title: str,
+        notice: str,
+    ) -> None:
+        """A notice about the channel's briefings: in the channel when it can be posted
+        there, else to the manager who set the schedule, directly (where the platform
+        lets the bot write to a person); logged when neither can be."""
+        briefing = Briefing(title, notices=(notice,))
         try:
-            for message in messages_of(publisher, Briefing("Briefings paused", notices=(notice,))):
+            for message in messages_of(publisher, briefing):
                 await send_message(publisher, channel, message)
+            return
         except PublishError as exc:
-            log.warning("could not tell %s its briefings paused: %s", channel, exc)
+            log.warning("could not tell %s about its briefings: %s", channel, exc)
+        manager = row.schedule_set_by
+        if not manager or not isinstance(publisher, DirectPublisher):
+            return
+        where = Briefing(f"{title} in channel {channel.channel}", notices=(notice,))
+        try:
+            for message in messages_of(publisher, where):
+                await publisher.send_direct(channel, manager, message)
+        except PublishError as exc:
+            log.warning("could not tell %s's manager about its briefings: %s", channel, exc)
 
     def close(self) -> None:
         """Release the store's threads (the runtime calls this when it stops)."""
@@ -537,6 +621,8 @@ class StoreService(Service):
     async def deliver_due(self, channel: ChannelRef, publisher: Publisher) -> Briefing | None:
         """Deliver the channel's latest schedule slot that has passed and was not delivered
         (the scheduler's job, and the catch-up after downtime: missed slots count once)."""
+        if self.stopping:
+            return None
         row = await self.store.channel(channel)
         if row is None or not row.schedule:
             return None
@@ -554,9 +640,11 @@ class StoreService(Service):
             return None
         return await self.deliver(channel, slot, publisher)
 
-    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+    async def set_schedule(
+        self, channel: ChannelRef, schedule: str, timezone: str, *, set_by: str = ""
+    ) -> str:
         cron, zone = read_schedule(schedule, timezone)
-        await self.store.set_schedule(channel, cron, zone, self.now())
+        await self.store.set_schedule(channel, cron, zone, self.now(), set_by or None)
         for listener in self.schedule_listeners:
             listener(channel, cron, zone)
         return cron or "off"

@@ -38,6 +38,7 @@ from briefings.models import (
     Statement,
     StoryBrief,
 )
+from briefings.names import GROUPS, KnownName, SpeakerNames
 from briefings.stance import aggregate, term_key
 from briefings.stories import DEFAULT_WINDOW, Report, Story, cluster_reports
 
@@ -48,6 +49,8 @@ DEFAULT_BULLETS = 4
 DIGEST_BULLETS = 8
 DIGEST_PER_PERSON = 5
 DEFAULT_ALSO = 12
+# A channel briefing's bullet: one person, up to two things they said that differ.
+PER_PERSON = 2
 MAX_STORIES = 20
 MAX_BULLETS = 10
 # Two reports of one statement: the words match this well (0-100, word-order blind).
@@ -63,14 +66,6 @@ _STOP_WORDS = """a an the and or but of in on at to for from by with as over aft
     where which amid after despite vs via up out off under plan plans deal talks s next
 year years week weeks day days month first last highest lowest double new top"""
 _ISSUE_STOP = frozenset(_STOP_WORDS.split())
-# Speakers that are many unnamed people, never one person.
-_GROUPS = frozenset(
-    (
-        "analysts", "critics", "officials", "delegates", "diplomats", "sources", "experts",
-        "traders", "residents", "witnesses", "protesters", "observers", "economists",
-        "lawmakers", "activists",
-    )
-)  # fmt: skip
 _JOINERS = frozenset(("of", "in", "to", "for", "on", "over", "and", "across", "into"))
 
 
@@ -81,40 +76,6 @@ class Budget:
     stories: int = DEFAULT_STORIES
     bullets: int = DEFAULT_BULLETS
     also: int = DEFAULT_ALSO  # one-line stories under "Also:"
-
-
-def person_key(name: str) -> str:
-    """One key per person across names: the surname of a personal name ("Olaf Scholz",
-    "Scholz" → "scholz"); an institution by its whole name ("the kremlin")."""
-    name = " ".join(name.replace("’", "'").split()).lower()
-    if name.startswith(("the ", "a ", "an ")) or not name:
-        return name
-    return name.split()[-1]
-
-
-def is_person(st: Statement) -> bool:
-    """Whether the speaker is a named person ("Olaf Scholz", "Scholz") rather than an
-    institution, a country or a group ("the Kremlin", "Germany", "analysts")."""
-    name = st.speaker_name.strip()
-    lower = name.lower()
-    if lower in _GROUPS or lower.startswith(("the ", "a ", "an ")):
-        return False
-    if not any(word[:1].isupper() for word in name.split()):
-        return False
-    return not (st.actor and name.lower() in (st.actor.name.lower(), st.actor.id.lower()))
-
-
-def speaker_key(st: Statement) -> str:
-    """Who a bullet is about: a person by surname; a place standing for its government
-    ("the Kremlin", "Russia") by the actor it speaks for, so they are one voice; any
-    other body or group by its own name ("a Finance Ministry spokesman" and "the central
-    bank" of one country are two voices)."""
-    if is_person(st):
-        return "person:" + person_key(st.speaker_name)
-    words = [w for w in st.speaker_name.split() if w.lower() not in ("the", "a", "an")]
-    if st.actor and words and all(w[:1].isupper() for w in words):
-        return "actor:" + st.actor.id
-    return "name:" + " ".join(w.lower() for w in words)
 
 
 def _score(st: Statement) -> tuple[int, int, int]:
@@ -146,19 +107,32 @@ class _Said:
     report: Report
 
 
-def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> list[Bullet]:
+def story_names(story: Story, names: SpeakerNames | None = None) -> SpeakerNames:
+    """Who is who in a story: its own names first, then the briefing's (``names``)."""
+    return SpeakerNames((st for report in story.reports for st in report.statements), parent=names)
+
+
+def story_bullets(
+    story: Story,
+    max_chars: int = 280,
+    per_person: int = 1,
+    names: SpeakerNames | None = None,
+) -> list[Bullet]:
     """One bullet per person (or body) of the story that the engine could name, most
     important first (``briefings.condense.importance``: principals and officials, people
-    in the headline, direct quotes and denials, then coverage). The words shown carry the
-    person's overall side, with their cue verb; ``outlets`` counts the outlets that
-    reported those same words; up to ``per_person`` - 1 other things they said that say
-    something different follow as ``also``. The headline is never a statement."""
+    in the headline, direct quotes and denials, then coverage). A person is one bullet
+    under their fullest name whatever each report called them (``briefings.names``;
+    ``names``: the briefing's, so a person has one name in every story). The words shown
+    carry the person's overall side, with their cue verb; ``outlets`` counts the outlets
+    that reported those same words; up to ``per_person`` - 1 other things they said that
+    say something different follow as ``also``. The headline is never a statement."""
     headline = words_of(story.headline)
+    scope = story_names(story, names)
     groups: dict[str, list[_Said]] = {}
     for report in story.reports:
         for st in report.statements:
             if named_speaker(st) and not is_headline(st, headline) and not _nested(st, report):
-                groups.setdefault(speaker_key(st), []).append(_Said(st, report))
+                groups.setdefault(scope.key(st), []).append(_Said(st, report))
     ranked: list[tuple[tuple[int, ...], Bullet]] = []
     voices: list[tuple[Bullet, bool]] = []
     for order, said in enumerate(groups.values()):
@@ -188,7 +162,7 @@ def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> li
         others = [st for st in statements if not _same_words(st.words, best.statement.words)]
         also = pick_statements(others, per_person - 1, keep=[best.statement.words])
         # the fullest name, an actor and a role, from whichever report has them
-        name = max((st.speaker_name for st in statements), key=len)
+        name = max((scope.name(st) for st in statements), key=len)
         actor = best.statement.actor or next((st.actor for st in statements if st.actor), None)
         role = best.statement.role or next((st.role for st in statements if st.role), None)
         bullet = Bullet(
@@ -204,7 +178,7 @@ def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> li
             cue=cue_of(best.statement),
             also=tuple(Said(cue_of(st), trim(st.words, max_chars), st.kind) for st in also),
         )
-        person = is_person(best.statement)
+        person = scope.is_person(best.statement)
         weight = importance(statements, headline)
         ranked.append(((-weight, -len(outlets), -int(decided), order), bullet))
         voices.append((bullet, person))
@@ -219,7 +193,7 @@ def story_bullets(story: Story, max_chars: int = 280, per_person: int = 1) -> li
         if not person
         and (
             (b.actor and b.actor.id in people_of and b.speaker_name == b.actor.name)
-            or (not b.actor and b.speaker_name.lower() in _GROUPS and named_voices >= 2)
+            or (not b.actor and b.speaker_name.lower() in GROUPS and named_voices >= 2)
         )
     }
     return [b for b in bullets if id(b) not in weak]
@@ -229,29 +203,35 @@ def _is_warning(st: Statement) -> bool:
     return st.cue is not None and bool(_WARNING.match(st.cue.text.strip()))
 
 
-def story_split(story: Story, issue: str) -> Split | None:
+def story_split(story: Story, issue: str, names: SpeakerNames | None = None) -> Split | None:
     """Who takes which side on the story's issue, by actor (country or organisation, else
-    the speaker): "for", "against", and "warns" for an actor whose words are warnings
-    rather than a position. None unless two or more actors take a side."""
+    the speaker, by the name ``names`` give them): "for", "against", and "warns" for an
+    actor whose words are warnings rather than a position. None unless two or more actors
+    take a side."""
+    scope: SpeakerNames | None = None  # built only for a speaker with no actor
     said: dict[str, list[Statement]] = {}
-    names: dict[str, str] = {}
+    shown: dict[str, str] = {}
     for report in story.reports:
         for st in report.statements:
             if st.speaker_name.strip().lower() in _PRONOUNS:
                 continue
-            key = st.actor.id if st.actor else person_key(st.speaker_name)
+            if st.actor:
+                key, name = st.actor.id, st.actor.name
+            else:
+                scope = scope or story_names(story, names)
+                key, name = scope.key(st), scope.name(st)
             said.setdefault(key, []).append(st)
-            names.setdefault(key, st.actor.name if st.actor else st.speaker_name)
+            shown.setdefault(key, name)
     sides: dict[str, list[str]] = {"for": [], "against": [], "warns": []}
     for key, statements in said.items():
         stance = aggregate(st.stance for st in statements)
         warns = sum(_is_warning(st) for st in statements) * 2 > len(statements)
         if warns and stance is not Stance.SUPPORTS:
-            sides["warns"].append(names[key])
+            sides["warns"].append(shown[key])
         elif stance is Stance.SUPPORTS:
-            sides["for"].append(names[key])
+            sides["for"].append(shown[key])
         elif stance is Stance.OPPOSES:
-            sides["against"].append(names[key])
+            sides["against"].append(shown[key])
     if sum(len(actors) for actors in sides.values()) < 2:
         return None
     return Split(issue, tuple((side, tuple(actors)) for side, actors in sides.items() if actors))
@@ -332,9 +312,14 @@ def _matches_topics(story: Story, topics: Sequence[str]) -> int:
     return sum(1 for topic in topics if topic.casefold() in text)
 
 
-def brief_story(story: Story, bullets: int = DEFAULT_BULLETS, per_person: int = 1) -> StoryBrief:
+def brief_story(
+    story: Story,
+    bullets: int = DEFAULT_BULLETS,
+    per_person: int = 1,
+    names: SpeakerNames | None = None,
+) -> StoryBrief:
     """One story as a briefing shows it: headline, sources, issue, split, bullets (each
-    with up to ``per_person`` things its speaker said)."""
+    with up to ``per_person`` things its speaker said, under the name ``names`` give)."""
     issue = story_issue(story)
     sources = tuple(
         Source(report.outlet, report.url) for report in story.reports if report.url or report.outlet
@@ -345,10 +330,10 @@ def brief_story(story: Story, bullets: int = DEFAULT_BULLETS, per_person: int = 
         url=first.url,
         outlet=", ".join(story.outlets),
         published=story.published,
-        bullets=tuple(story_bullets(story, per_person=per_person)[: max(0, bullets)]),
+        bullets=tuple(story_bullets(story, per_person=per_person, names=names)[: max(0, bullets)]),
         sources=sources,
         issue=issue,
-        split=story_split(story, issue),
+        split=story_split(story, issue, names),
     )
 
 
@@ -397,22 +382,32 @@ def build_briefing(
     topics: Sequence[str] = (),
     budget: Budget | None = None,
     notices: Sequence[str] = (),
+    known: Sequence[KnownName] = (),
 ) -> Briefing:
     """The channel's briefing of ``reports``: at most ``budget.stories`` stories with at
     most ``budget.bullets`` bullets each, best first; the next ``budget.also`` one line
     each under "Also:", and how many more there are. A story in which nobody is quoted is
-    never shown in full. Only the stories shown are condensed (a busy day has thousands)."""
+    never shown in full. Only the stories shown are condensed (a busy day has thousands).
+
+    A person has one name across the briefing, the fullest its reports (or ``known``, the
+    full names the store learned for short ones) give them, and one bullet a story with
+    up to ``PER_PERSON`` things they said that differ."""
     budget = budget or Budget()
     stories = cluster_reports(reports, window=DEFAULT_WINDOW)
     ranked = sorted(stories, key=lambda story: rank_key(story, _matches_topics(story, topics)))
-    full: list[StoryBrief] = []
+    shown: list[Story] = []
     rest: list[Story] = []
     for story in ranked:
-        brief = brief_story(story, budget.bullets) if len(full) < budget.stories else None
-        if brief is not None and brief.bullets:
-            full.append(brief)
+        # whether anyone can be named in it, whoever they turn out to be
+        if len(shown) < budget.stories and story_bullets(story):
+            shown.append(story)
         else:
             rest.append(story)
+    # one person, one name across the stories shown
+    names = SpeakerNames(
+        (st for story in shown for r in story.reports for st in r.statements), known
+    )
+    full = [brief_story(story, budget.bullets, PER_PERSON, names) for story in shown]
     also = [also_line(story) for story in rest[: max(0, budget.also)]]
     return Briefing(
         title=title,

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # How long a process holds the feeds it polls and the articles it parses; a process that
     # died without releasing them (SIGKILL on another machine) loses them after this.
     feed_lease_seconds: float = Field(default=600.0, gt=0)
+    # SIGTERM or SIGINT: how long a briefing being posted may take to finish the message it
+    # is posting (a 429's wait included) before it is cut off; the rest is posted at the
+    # next start. A second signal cuts it off at once.
+    stop_grace_seconds: float = Field(default=10.0, ge=0)
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBRIEF_DISCORD_TOKEN")

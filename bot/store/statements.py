@@ -222,6 +222,25 @@ class StatementStore(Database):
                 for alias, actor in session.execute(query.order_by(m.Alias.id))
             ]
 
+    def full_names(self, names: Iterable[str]) -> list[AliasEntry]:
+        """The learned aliases among ``names`` ("Scholz") that stood for a person's fuller
+        name ("Olaf Scholz"): a briefing shows a person under the fullest name known."""
+        norms = sorted({normalise_name(name) for name in names} - {""})
+        found: list[AliasEntry] = []
+        with self.sessions() as session:
+            for start in range(0, len(norms), 500):  # bounded IN lists on every database
+                query = (
+                    select(m.Alias, m.Actor)
+                    .join(m.Actor, m.Alias.actor_id == m.Actor.id)
+                    .where(m.Alias.norm.in_(norms[start : start + 500]), m.Alias.speaker_name != "")
+                    .order_by(m.Alias.id)
+                )
+                found.extend(
+                    AliasEntry(alias.name, _actor(actor), alias.source, alias.speaker_name)
+                    for alias, actor in session.execute(query)
+                )
+        return found
+
     def engine_aliases(self) -> dict[str, Actor]:
         """Learned and configured aliases in the shape ``Engine(nlp, aliases=...)`` takes."""
         return {

@@ -16,6 +16,7 @@ from bot.ports import ChannelRef
 from bot.store.holders import holder_name, is_gone
 from bot.store.lookup import ActorLookup, CachedLookup, Match
 from bot.store.records import (
+    AliasEntry,
     ChannelRecord,
     DeliveryRecord,
     FeedRecord,
@@ -72,6 +73,10 @@ class Store:
         """The names changed (ingestion stored some): the index is rebuilt on next use."""
         self.names.forget()
 
+    async def full_names(self, names: Sequence[str]) -> list[AliasEntry]:
+        """Learned aliases among ``names`` with the fuller name each stood for."""
+        return await self._run(self.repo.full_names, names)
+
     async def stance_statements(
         self,
         actor_id: str,
@@ -112,9 +117,14 @@ class Store:
         await self._run(self.repo.ensure_channel, ref, now)
 
     async def set_schedule(
-        self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime
+        self,
+        ref: ChannelRef,
+        cron: str | None,
+        timezone: str,
+        now: datetime,
+        set_by: str | None = None,
     ) -> None:
-        await self._run(self.repo.set_schedule, ref, cron, timezone, now)
+        await self._run(self.repo.set_schedule, ref, cron, timezone, now, set_by)
 
     async def set_topics(self, ref: ChannelRef, topics: Sequence[str], now: datetime) -> None:
         await self._run(self.repo.set_topics, ref, topics, now)

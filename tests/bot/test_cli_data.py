@@ -308,8 +308,10 @@ def test_a_data_directory_that_cannot_be_made_is_one_line(
 
 
 def test_commands_without_nlp_import_no_engine_and_no_network_stack(data_dir: Path) -> None:
-    """What makes a command start slowly is what it imports: `feeds list` and `stance` of
-    an actor without statements load neither the model nor httpx, alembic or scikit-learn."""
+    """What makes a command start slowly is what it imports: `feeds list` and `stance` load
+    neither the model nor httpx, alembic, matplotlib or the numeric stack, even when the
+    actor's statements are grouped into stories (a few reports are compared in plain
+    Python; numpy and scipy only for hundreds)."""
     probe = (
         "import sys\n"
         "from bot.cli import main\n"
@@ -318,16 +320,31 @@ def test_commands_without_nlp_import_no_engine_and_no_network_stack(data_dir: Pa
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ['spacy', 'httpx', 'alembic', 'sklearn', 'numpy', 'feedparser', 'trafilatura']\n"
+        "heavy = ['spacy', 'httpx', 'alembic', 'sklearn', 'scipy', 'numpy', 'matplotlib',\n"
+        "         'feedparser', 'trafilatura']\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
+
+    def imported(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        return done.stdout
+
     for args in (["feeds", "list"], ["stance", "Germany"]):
         for _ in range(2):  # the first run creates the database (alembic is needed then)
-            done = subprocess.run(
-                [sys.executable, "-c", probe, *args],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=True,
-            )
-        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stdout, done.stderr)
+            out = imported(*args)
+        assert out.strip().splitlines()[-1] == "[]", (args, out)
+    with opened(f"sqlite:///{data_dir}/newsbrief.db") as (_engine, repository):
+        for n, words in enumerate(("No more tanks.", "The budget stays balanced.")):
+            body = f'German Chancellor Olaf Scholz said: "{words}"'
+            found = statement(body, "German Chancellor Olaf Scholz", words, actor=GERMANY)
+            page = article(body, title=f"Scholz {n}", url=f"https://news.example/{n}")
+            repository.store_article(page, [found], T0)
+    out = imported("stance", "Germany")
+    assert "2 statements" in out and "No more tanks." in out  # two reports compared
+    assert out.strip().splitlines()[-1] == "[]", out

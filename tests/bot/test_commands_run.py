@@ -129,6 +129,9 @@ class FakeRuntime:
     def start(self) -> None:
         self.started = True
 
+    async def stop(self, grace: float, hurry: Any = None) -> None:
+        self.stopped = True
+
     async def aclose(self) -> None:
         self.closed = True
 

@@ -43,7 +43,6 @@ PRELOAD = [
     "feedparser",
     "trafilatura",
     "briefings.brief",
-    "sklearn.feature_extraction.text",
     "tests.bot.crash_warmup",
 ]
 

@@ -19,6 +19,8 @@ from bot.ingest.pipeline import IngestSummary, apply_aliases
 from bot.ingest.safety import SafeTransport
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
+from bot.service import StoreService
+from bot.store import Store
 from briefings.engine import ExtractionFailure
 from briefings.models import Actor, Article, Briefing, Kind, Span, Statement
 from config.settings import load_settings
@@ -450,3 +452,77 @@ async def test_a_slow_post_holds_no_lock_while_ingest_and_commands_go_on(
     later = await runtime.service.deliver(channel, NOW + timedelta(days=1), publisher)
     assert later is not None
     assert sorted(s.title for s in later.stories) == ["Berlin rules out tanks", "Budget row"]
+
+
+class HeldPagedPublisher:
+    """Posts a briefing as three messages; the second waits until the test lets it go."""
+
+    platform = "console"
+
+    def __init__(self, hold: int | None = 2) -> None:
+        self.hold = hold
+        self.holding = asyncio.Event()
+        self.go = asyncio.Event()
+        self.sent: list[int] = []
+
+    def render(self, briefing: Briefing) -> list[int]:
+        return [1, 2, 3]
+
+    async def send(self, channel: ChannelRef, message: object) -> None:
+        assert isinstance(message, int)
+        if message == self.hold:
+            self.holding.set()
+            await self.go.wait()
+        self.sent.append(message)
+
+    async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:
+        raise AssertionError("posts message by message")
+
+
+async def _due_briefing(runtime: Runtime, clock: Clock, channel: ChannelRef) -> None:
+    await runtime.service.subscribe(channel, schedule="daily 08:00", timezone="UTC")
+    body = 'German Chancellor Olaf Scholz said: "We stay the course." Then he left.'
+    await runtime.ingest_items(
+        [FetchedItem("h-1", "https://example.org/h1", "Course", NOW, "E", body)]
+    )
+    clock.now += timedelta(days=1)
+
+
+@pytest.mark.parametrize("how", ["finished", "cut off"])
+async def test_a_stop_lets_a_briefing_finish_its_message_or_cuts_it_off_and_releases_it(
+    runtime: Runtime, clock: Clock, how: str
+) -> None:
+    """SIGTERM's stop (``Runtime.stop``) while message 2 of 3 is being posted: the message
+    finishes and no third begins; or, hurried (a second signal, or the grace over), the
+    post is cut off. Either way the delivery is released, not failed, and the next start
+    posts what is left, from the first message not recorded as sent."""
+    channel = ChannelRef("console", "local", "stopping")
+    await _due_briefing(runtime, clock, channel)
+    publisher = HeldPagedPublisher()
+    runtime.publishers["console"] = publisher
+    delivery = asyncio.create_task(runtime._scheduled_briefing(channel))
+    await asyncio.wait_for(publisher.holding.wait(), PATIENT)
+
+    hurry = asyncio.Event()
+    stopping = asyncio.create_task(runtime.stop(PATIENT, hurry))
+    if how == "finished":
+        publisher.go.set()
+    else:
+        hurry.set()
+    await asyncio.wait_for(stopping, PATIENT)
+    assert delivery.done()
+    sent = [1, 2] if how == "finished" else [1]
+    assert publisher.sent == sent
+    row = runtime.repo.last_delivery(channel)
+    assert row is not None and (row.status, row.sent, row.messages) == ("sending", len(sent), 3)
+    assert (await runtime.service.status(channel)).delivery_failures == 0
+
+    # The next start (a service of its own over the same database) finishes it once.
+    restarted = StoreService(Store(runtime.repo), now=clock)
+    try:
+        after = HeldPagedPublisher(hold=None)
+        assert await restarted.resume(channel, after) is True
+        assert after.sent == ([3] if how == "finished" else [2, 3])
+        assert await restarted.resume(channel, after) is None
+    finally:
+        restarted.close()

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from briefings import stories
 from briefings.brief import Budget, build_briefing, issue_phrase, story_bullets, story_split
 from briefings.models import Actor, Kind, Span, Stance, Statement
-from briefings.stories import Report, Story, cluster_reports, first_line
+from briefings.stories import Report, Story, cluster_reports, first_line, same_story_pairs, terms
 from tests.fixtures.news import ITEMS
 
 if TYPE_CHECKING:
@@ -53,6 +54,23 @@ def test_clustering_precision_and_recall_on_the_fixture() -> None:
     print(f"same-story pairs: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.9
     assert recall >= 0.9
+
+
+def test_few_and_many_reports_are_compared_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few reports are compared in plain Python, many as a sparse matrix: the same pairs,
+    undated reports and the time window included."""
+    reports = fixture_reports()
+    undated = [Report(100 + r.key, r.title, r.lead, r.url, r.outlet) for r in reports[:6]]
+    reports += undated
+    monkeypatch.setattr(stories, "_FEW", len(reports))
+    few = same_story_pairs(reports)
+    monkeypatch.setattr(stories, "_FEW", 1)
+    assert same_story_pairs(reports) == few
+    assert any(j >= len(reports) - len(undated) for _, j in few)
+
+
+def test_words_counted_are_lower_case_without_accents_or_stop_words() -> None:
+    assert terms("The Élysée said NATO's 2 troops would go") == ["elysee", "said", "nato", "troops"]
 
 
 def test_the_time_window_keeps_apart_the_same_words_weeks_apart() -> None:
