@@ -136,7 +136,7 @@ async def run_scenario(feeds: int = 60, items: int = 100, data_dir: Path | None 
             await login(client, "fake-discord-token")
             connection = asyncio.ensure_future(client.connect(reconnect=False))
             await asyncio.wait_for(client.wait_until_ready(), 60)
-            runtime.monitor.start()
+            runtime.watch_loop()  # as Runtime.start does
             payloads = [stance_payload(n, "Germany") for n in range(20)]
             long_ids = set()
             for n in range(20, 30):

@@ -319,7 +319,7 @@ async def _run(
                 await _start_console(
                     runtime, started, stdin or sys.stdin, stdout or sys.stdout, online
                 )
-        runtime.start()
+        await runtime.start()
         stopper.started = True
         if stopper.requested.is_set():  # a signal that came as the start ended
             return

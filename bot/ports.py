@@ -47,6 +47,16 @@ class MessagePublisher(Publisher, Protocol):
         ...
 
 
+@runtime_checkable
+class DirectPublisher(MessagePublisher, Protocol):
+    """A publisher that can also write to one person of the channel's workspace (a direct
+    message): how a manager hears that the channel itself cannot be posted in."""
+
+    async def send_direct(self, channel: ChannelRef, user_id: str, message: object) -> None:
+        """Post one of ``render``'s messages to ``user_id`` directly; raise ``PublishError``."""
+        ...
+
+
 def messages_of(publisher: Publisher, briefing: Briefing) -> Sequence[object]:
     """What ``publisher`` posts for ``briefing``: its messages, or the briefing as one."""
     if isinstance(publisher, MessagePublisher):

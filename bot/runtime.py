@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -140,16 +141,24 @@ class Runtime:
 
     # -------------------------------------------------------------- scheduling
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Start polling and the briefing jobs on the running loop, and deliver once the
-        slots missed while the bot was down; watch the loop for stalls."""
-        self.monitor.start()
-        schedules = [
-            (row.ref, row.schedule, row.timezone) for row in self.repo.channels() if row.schedule
-        ]
+        slots missed while the bot was down; watch the loop for stalls. The schedules are
+        read on the store's threads: the loop may be answering commands already."""
+        self.watch_loop()
+        channels = await self.service.store.channels()
+        schedules = [(row.ref, row.schedule, row.timezone) for row in channels if row.schedule]
         self.scheduler.start(schedules)
         for ref, _cron, _tz in schedules:
             self._spawn(self._scheduled_briefing(ref))
+
+    def watch_loop(self) -> None:
+        """Log the loop's stalls (``LoopMonitor``), and keep full garbage collections short:
+        what is alive once the bot has started (modules, clients, caches) is frozen out of
+        them (``gc.freeze``). A full collection holds every thread, the loop's included, for
+        as long as it scans; it scanned these objects every time, never to free one."""
+        self.monitor.start()
+        gc.freeze()
 
     def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)
@@ -232,6 +241,7 @@ class Runtime:
                 await task
 
     async def aclose(self) -> None:
+        gc.unfreeze()
         self.scheduler.shutdown()
         for task in list(self._tasks):
             task.cancel()

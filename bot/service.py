@@ -24,7 +24,7 @@ from bot.errors import (
     UserInputError,
 )
 from bot.fit import FEED_TITLE_MAX, one_line
-from bot.ports import ChannelRef, Publisher, messages_of, send_message
+from bot.ports import ChannelRef, DirectPublisher, Publisher, messages_of, send_message
 from bot.schedules import latest_slot, next_slot, read_schedule
 from bot.store.lookup import Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
@@ -150,8 +150,11 @@ class Service(Protocol):
         """Build (without recording a delivery) the channel's briefing of what is new."""
         ...
 
-    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+    async def set_schedule(
+        self, channel: ChannelRef, schedule: str, timezone: str, *, set_by: str = ""
+    ) -> str:
         """Set the briefing schedule: a cron expression or "daily 08:00"; returns the cron.
+        ``set_by`` is the manager's platform id (told of failed deliveries).
 
         Raises ``UserInputError`` on a malformed schedule or unknown time zone."""
         ...
@@ -247,6 +250,15 @@ def feed_notices(feeds: Sequence[FeedStatus]) -> tuple[str, ...]:
         + f". A manager can re-enable it with /briefing feeds add {feed.url}"
         for feed in feeds
         if feed.disabled
+    )
+
+
+def failure_notice(reason: str) -> str:
+    """What a channel (or the manager who set its schedule) is told when a briefing fails,
+    the first time in a row."""
+    return (
+        f"A scheduled briefing could not be posted ({one_line(reason, REASON_CHARS)})."
+        " It is tried again at the next slot; /briefing status shows the last failure."
     )
 
 
@@ -559,22 +571,48 @@ class StoreService(Service):
         pauses its schedule, and the channel is told where it can be."""
         before = await self.store.channel(channel)
         row = await self.store.record_outcome(channel, error, pause_after=PAUSE_AFTER)
-        if row is None or error is None or not row.paused_reason:
+        if row is None or error is None:
             return
-        if before is not None and before.paused_reason:
-            return  # paused already
-        log.warning(
-            "briefings for %s paused after %d failed deliveries: %s",
-            channel,
-            row.delivery_failures,
-            error,
-        )
-        notice = pause_notice(row.delivery_failures, error)
+        if row.paused_reason and not (before is not None and before.paused_reason):
+            log.warning(
+                "briefings for %s paused after %d failed deliveries: %s",
+                channel,
+                row.delivery_failures,
+                error,
+            )
+            notice = pause_notice(row.delivery_failures, error)
+            await self._tell(channel, publisher, row, "Briefings paused", notice)
+        elif row.delivery_failures == 1:  # the first of a run: told once, not at every slot
+            notice = failure_notice(error)
+            await self._tell(channel, publisher, row, "Briefing not delivered", notice)
+
+    async def _tell(
+        self,
+        channel: ChannelRef,
+        publisher: Publisher,
+        row: ChannelRecord,
+        title: str,
+        notice: str,
+    ) -> None:
+        """A notice about the channel's briefings: in the channel when it can be posted
+        there, else to the manager who set the schedule, directly (where the platform
+        lets the bot write to a person); logged when neither can be."""
+        briefing = Briefing(title, notices=(notice,))
         try:
-            for message in messages_of(publisher, Briefing("Briefings paused", notices=(notice,))):
+            for message in messages_of(publisher, briefing):
                 await send_message(publisher, channel, message)
+            return
         except PublishError as exc:
-            log.warning("could not tell %s its briefings paused: %s", channel, exc)
+            log.warning("could not tell %s about its briefings: %s", channel, exc)
+        manager = row.schedule_set_by
+        if not manager or not isinstance(publisher, DirectPublisher):
+            return
+        where = Briefing(f"{title} in channel {channel.channel}", notices=(notice,))
+        try:
+            for message in messages_of(publisher, where):
+                await publisher.send_direct(channel, manager, message)
+        except PublishError as exc:
+            log.warning("could not tell %s's manager about its briefings: %s", channel, exc)
 
     def close(self) -> None:
         """Release the store's threads (the runtime calls this when it stops)."""
@@ -602,9 +640,11 @@ class StoreService(Service):
             return None
         return await self.deliver(channel, slot, publisher)
 
-    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+    async def set_schedule(
+        self, channel: ChannelRef, schedule: str, timezone: str, *, set_by: str = ""
+    ) -> str:
         cron, zone = read_schedule(schedule, timezone)
-        await self.store.set_schedule(channel, cron, zone, self.now())
+        await self.store.set_schedule(channel, cron, zone, self.now(), set_by or None)
         for listener in self.schedule_listeners:
             listener(channel, cron, zone)
         return cron or "off"

@@ -25,6 +25,7 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -80,6 +81,33 @@ def is_manager(interaction: discord.Interaction[Any]) -> bool:
     return permissions.manage_channels or permissions.administrator
 
 
+# What a briefing needs of the bot in its channel: to see it, to post, and embeds shown.
+BRIEFING_NEEDS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+
+
+def cannot_post(interaction: discord.Interaction[Any]) -> str | None:
+    """Why the bot could not post briefings in the interaction's channel, from the
+    permissions Discord resolved for it there (``app_permissions``, overwrites included);
+    None when it can. In a thread, Send Messages in Threads stands for Send Messages."""
+    permissions = interaction.app_permissions
+    if permissions.administrator:
+        return None
+    needs = list(BRIEFING_NEEDS)
+    if isinstance(interaction.channel, discord.Thread):
+        needs[1] = ("send_messages_in_threads", "Send Messages in Threads")
+    missing = [label for flag, label in needs if not getattr(permissions, flag)]
+    if not missing:
+        return None
+    return (
+        f"newsbrief cannot post briefings in this channel (it lacks {', '.join(missing)}):"
+        " give it these permissions here, then set the schedule again."
+    )
+
+
 def _files(reply: Reply) -> list[discord.File]:
     """A reply's attachments as discord.py files (sent as multipart/form-data)."""
     return [
@@ -120,6 +148,8 @@ class CommandRunner:
             deferred.append(public)
 
         request = to_command_request(interaction, name, options)
+        if request.schedules_briefings and request.is_manager:
+            request = replace(request, cannot_post=cannot_post(interaction))
         reply = await handle(self.service, request, acknowledge)
         await self._send(interaction, reply, deferred_public=deferred[0] if deferred else None)
 
@@ -480,6 +510,24 @@ class DiscordPublisher:
             raise PublishError(
                 f"Discord refused the briefing for {channel}: HTTP {exc.status} {exc.text}",
                 rejected=exc.status == 400,
+            ) from exc
+
+    async def send_direct(self, channel: ChannelRef, user_id: str, message: object) -> None:
+        """One message to a member directly (a DM: how the manager who set a channel's
+        schedule hears that the channel cannot be posted in)."""
+        assert isinstance(message, DiscordMessage)
+        try:
+            dm = await self.client.create_dm(discord.Object(id=int(user_id)))
+            await dm.send(
+                content=message.content or None,
+                embeds=_embeds(message),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except (ValueError, discord.HTTPException) as exc:
+            status = getattr(exc, "status", "?")
+            raise PublishError(
+                f"Discord refused a direct message to {user_id}: HTTP {status}",
+                rejected=status == 400,
             ) from exc
 
     async def publish(self, channel: ChannelRef, briefing: Briefing) -> None:

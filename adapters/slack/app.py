@@ -53,7 +53,17 @@ BOLT_LOG = logging.getLogger("slack_bolt.newsbrief")
 
 PLATFORM = "slack"
 COMMANDS = ("/stance", "/briefing", "/newsbrief")
-SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "files:write")
+# channels:read and groups:read: conversations.info, to check that /briefing schedule is
+# set where the bot can post (a member, or a public channel with chat:write.public).
+SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+)
 MAX_RETRY_AFTER = 60.0
 # chat.postMessage errors about the message itself: sending it again can never work.
 REJECTED_MESSAGE = frozenset(
@@ -146,6 +156,44 @@ async def is_manager(client: AsyncWebClient, user_id: str, managers: Collection[
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
+NOT_IN_CHANNEL = (
+    "newsbrief is not in this channel, so no briefing could be posted here: invite it"
+    " (/invite @newsbrief), then set the schedule again."
+)
+
+
+def _scopes(response: Any) -> set[str]:
+    """The token's scopes, as Slack lists them in each Web API response's headers."""
+    headers = getattr(response, "headers", None) or {}
+    for key, value in headers.items():
+        if key.lower() == "x-oauth-scopes":
+            text = value[0] if isinstance(value, list) else str(value)
+            return {scope.strip() for scope in text.split(",") if scope.strip()}
+    return set()
+
+
+async def cannot_post(client: AsyncWebClient, channel: str) -> str | None:
+    """Why the bot could not post briefings in ``channel``, as conversations.info tells
+    (the bot is a member; or the channel is public and the token has chat:write.public);
+    None when it can, or when Slack would not say (a token without channels:read)."""
+    try:
+        response = await client.conversations_info(channel=channel)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code == "channel_not_found":  # a private channel the bot is not in
+            return NOT_IN_CHANNEL
+        log.warning("conversations.info for %s failed (%s): schedule not checked", channel, code)
+        return None
+    info = response.get("channel") or {}
+    if info.get("is_archived"):
+        return "This channel is archived: no briefing can be posted here."
+    if info.get("is_member"):
+        return None
+    if not info.get("is_private") and "chat:write.public" in _scopes(response):
+        return None
+    return NOT_IN_CHANNEL
+
+
 def _post_kwargs(message: SlackMessage) -> dict[str, Any]:
     # No parsing on Slack's side: escaped text stays text, names are not linked.
     return {
@@ -187,6 +235,9 @@ def register_commands(app: AsyncApp, service: Service, managers: Collection[str]
         if request.needs_manager:
             is_admin = await is_manager(client, request.user_id, managers)
             request = replace(request, is_manager=is_admin)
+        if request.schedules_briefings and request.is_manager:
+            problem = await cannot_post(client, request.channel.channel)
+            request = replace(request, cannot_post=problem)
         reply = await handle(service, request)
         channel = request.channel
         messages = render_reply(reply)
@@ -307,14 +358,24 @@ class SlackPublisher:
         return render_briefing(briefing)
 
     async def send(self, channel: ChannelRef, message: object) -> None:
+        await self._post(channel, channel.channel, message)
+
+    async def send_direct(self, channel: ChannelRef, user_id: str, message: object) -> None:
+        """One message to a member directly: posted to a user id, it arrives in the
+        app's direct messages with that person (the channel's manager, when the channel
+        itself cannot be posted in)."""
+        await self._post(channel, user_id, message)
+
+    async def _post(self, channel: ChannelRef, target: str, message: object) -> None:
         assert isinstance(message, SlackMessage)
         client = await self.client_for(channel.workspace)
         try:
-            await client.chat_postMessage(channel=channel.channel, **_post_kwargs(message))
+            await client.chat_postMessage(channel=target, **_post_kwargs(message))
         except SlackApiError as exc:
             code = error_code(exc)
+            what = "the briefing for" if target == channel.channel else f"a message to {target} on"
             raise PublishError(
-                f"Slack refused the briefing for {channel}: {code}",
+                f"Slack refused {what} {channel}: {code}",
                 rejected=code in REJECTED_MESSAGE,
             ) from exc
         except NETWORK_ERRORS as exc:

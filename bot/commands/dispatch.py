@@ -106,8 +106,13 @@ async def _dispatch(service: Service, request: CommandRequest) -> Reply:
             return TextReply("Nothing new since the last briefing.")
         return BriefingReply(briefing)
     if name == "briefing schedule":
+        if request.cannot_post and request.schedules_briefings:
+            # A schedule here would only fail at each slot: refused now, with the reason.
+            raise UserInputError(request.cannot_post)
         timezone = opts.get("timezone") or "UTC"
-        cron = await service.set_schedule(channel, opts.get("schedule", ""), timezone)
+        cron = await service.set_schedule(
+            channel, opts.get("schedule", ""), timezone, set_by=request.user_id
+        )
         return TextReply(f"Briefings scheduled: {cron} ({timezone}).")
     if name == "briefing status":
         return StatusReply(await service.status(channel))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserInputError
 from bot.ports import ChannelRef
+from bot.schedules import OFF as SCHEDULE_OFF
 
 TOP_LEVEL = ("stance", "briefing", "newsbrief")
 COMMANDS = (
@@ -94,7 +95,10 @@ class CommandRequest:
 
     ``name`` is a full command ("briefing topics add") with structured ``options``;
     ``problem`` says why a typed command did not parse (the dispatcher answers it).
-    ``is_manager`` is computed by the adapter from the platform's permissions.
+    ``is_manager`` is computed by the adapter from the platform's permissions;
+    ``cannot_post`` says why the bot cannot post in the channel, as the adapter found it
+    when the command schedules briefings (``schedules_briefings``), so that a schedule is
+    never accepted where no briefing could arrive.
     """
 
     name: str
@@ -103,6 +107,7 @@ class CommandRequest:
     user_id: str
     is_manager: bool = False
     problem: str | None = field(default=None, compare=False)
+    cannot_post: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_text(
@@ -131,6 +136,14 @@ class CommandRequest:
         """Whether this command is reserved for managers (False when it did not parse:
         the parse error is what the user will see)."""
         return self.problem is None and needs_manager(self.name, self.options)
+
+    @property
+    def schedules_briefings(self) -> bool:
+        """Whether this command would set briefings going (not ``off``): the adapter checks
+        first that the bot can post in the channel (managers' commands only)."""
+        if self.problem is not None or self.name != "briefing schedule":
+            return False
+        return self.options.get("schedule", "").strip().lower() not in SCHEDULE_OFF
 
     @property
     def public(self) -> bool:

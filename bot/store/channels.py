@@ -48,6 +48,7 @@ def channel_record(row: m.Channel) -> ChannelRecord:
         briefing_bullets=row.briefing_bullets,
         delivery_failures=row.delivery_failures or 0,
         paused_reason=row.paused_reason,
+        schedule_set_by=row.schedule_set_by,
     )
 
 
@@ -113,13 +114,22 @@ class ChannelStore(Database):
                 for row in session.scalars(select(m.Channel).order_by(m.Channel.id))
             ]
 
-    def set_schedule(self, ref: ChannelRef, cron: str | None, timezone: str, now: datetime) -> None:
+    def set_schedule(
+        self,
+        ref: ChannelRef,
+        cron: str | None,
+        timezone: str,
+        now: datetime,
+        set_by: str | None = None,
+    ) -> None:
         with self.transaction() as session:
             channel = self._ensure_channel(session, ref, now)
             if (cron, timezone) != (channel.schedule, channel.timezone):
                 channel.schedule_since = now
             channel.schedule = cron
             channel.timezone = timezone
+            if set_by:
+                channel.schedule_set_by = set_by
             # Setting a schedule (again) resumes one paused after failed deliveries.
             channel.delivery_failures = 0
             channel.paused_reason = None

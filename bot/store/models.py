@@ -263,6 +263,9 @@ class Channel(Base):
     # Deliveries that failed in a row, and why the schedule paused after too many (0013).
     delivery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     paused_reason: Mapped[str | None] = mapped_column(String(300))
+    # The platform's id of the manager who last set the schedule (0014): told of failures
+    # when the channel cannot be posted in.
+    schedule_set_by: Mapped[str | None] = mapped_column(String(200))
 
     feeds: Mapped[list[Feed]] = relationship(secondary="channel_feeds", order_by="Feed.id")
 

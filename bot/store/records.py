@@ -49,6 +49,7 @@ class ChannelRecord:
     briefing_bullets: int | None = None
     delivery_failures: int = 0  # deliveries that failed in a row
     paused_reason: str | None = None  # set when the schedule paused after too many
+    schedule_set_by: str | None = None  # the manager who last set the schedule
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,15 @@ from adapters.discord.render import bullet_line, clean, embed_size
 from bot.commands import DENIED
 from bot.errors import ConfigurationError
 from bot.ports import ChannelRef
-from tests.fakes.discord_api import APP_ID, FakeDiscordAPI, interaction_payload
+from tests.fakes.discord_api import (
+    ALL_PERMISSIONS,
+    APP_ID,
+    EMBED_LINKS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    FakeDiscordAPI,
+    interaction_payload,
+)
 from tests.fakes.service import (
     PING_TEXT,
     FakeService,
@@ -462,3 +470,69 @@ async def test_an_unknown_long_name_is_quoted_as_a_short_excerpt(
     assert follow_up.body["flags"] & EPHEMERAL
     assert "No actor matches 'Ruritaniaxxx" in follow_up.body["content"]
     assert len(follow_up.body["content"]) < 200
+
+
+@pytest.mark.parametrize(
+    ("withheld", "missing"),
+    [
+        (VIEW_CHANNEL, "View Channel, Send Messages, Embed Links"),
+        (SEND_MESSAGES, "Send Messages"),
+        (EMBED_LINKS, "Embed Links"),
+    ],
+    ids=["view", "send", "embeds"],
+)
+async def test_a_schedule_is_refused_where_the_bot_cannot_post(
+    client: discord.Client,
+    discord_api: FakeDiscordAPI,
+    service: FakeService,
+    withheld: int,
+    missing: str,
+) -> None:
+    """Issue 12, finding 6 on Discord: a manager schedules briefings in a channel where the
+    bot lacks a permission a briefing needs (its permissions there, overwrites included,
+    come with the interaction as ``app_permissions``): refused in one line, nothing set.
+    Without View Channel Discord resolves every channel permission to none."""
+    allowed = ALL_PERMISSIONS & ~ADMINISTRATOR & ~withheld
+    if withheld == VIEW_CHANNEL:
+        allowed &= ~SEND_MESSAGES & ~EMBED_LINKS
+    discord_api.channel_permissions[str(CHANNEL)] = allowed
+    options = briefing_option(None, "schedule", schedule="daily 08:00")
+    payload = interaction_payload(
+        name="briefing",
+        options=options,
+        permissions=MANAGE_CHANNELS,
+        app_permissions=discord_api.permissions_in(CHANNEL),
+    )
+    dispatch(client, payload)
+    await discord_api.wait_for(lambda f: bool(f.matching("POST", WEBHOOK)))
+    [answer] = discord_api.matching("POST", WEBHOOK)
+    assert answer.body["flags"] & EPHEMERAL
+    assert answer.body["content"] == "⚠️ " + clean(
+        f"newsbrief cannot post briefings in this channel (it lacks {missing}): give it"
+        " these permissions here, then set the schedule again."
+    )
+    assert service.calls == [] and service.channels == {}
+
+    # Turning briefings off needs no permission; with the permissions given, it is set.
+    off = interaction_payload(
+        name="briefing",
+        options=briefing_option(None, "schedule", schedule="off"),
+        permissions=MANAGE_CHANNELS,
+        app_permissions=discord_api.permissions_in(CHANNEL),
+        interaction_id=700000000000000011,
+    )
+    dispatch(client, off)
+    await discord_api.wait_for(lambda f: len(f.matching("POST", WEBHOOK)) == 2)
+    assert (
+        discord_api.matching("POST", WEBHOOK)[1]
+        .body["content"]
+        .startswith("Briefings scheduled: off")
+    )
+    discord_api.channel_permissions.clear()
+    dispatch(client, {**payload, "id": "700000000000000012"} | {"app_permissions": "2147483647"})
+    await discord_api.wait_for(lambda f: len(f.matching("POST", WEBHOOK)) == 3)
+    assert (
+        discord_api.matching("POST", WEBHOOK)[2]
+        .body["content"]
+        .startswith("Briefings scheduled: 0 8")
+    )

@@ -388,3 +388,62 @@ async def test_a_6000_character_command_is_refused_quoting_a_short_excerpt(
     assert "too long (6,000 characters; at most 500)" in answer.body["text"]
     assert len(answer.body["text"]) < 200
     assert service.calls == []
+
+
+NOT_IN = (
+    ":warning: newsbrief is not in this channel, so no briefing could be posted here: invite it"
+    " (/invite @newsbrief), then set the schedule again."
+)
+
+
+@pytest.mark.parametrize(
+    ("private", "scopes", "refused"),
+    [
+        (False, "", True),  # public, the install without chat:write.public
+        (True, "", True),  # private: conversations.info says channel_not_found
+        (True, ",chat:write.public", True),  # chat:write.public reaches public ones only
+        (False, ",chat:write.public", False),  # public, and the bot may post there unasked
+    ],
+    ids=["public", "private", "private-with-public-scope", "public-with-public-scope"],
+)
+async def test_a_schedule_is_refused_where_the_bot_cannot_post(
+    bot: SlackBot, service: FakeService, private: bool, scopes: str, refused: bool
+) -> None:
+    """Issue 12, finding 6: /briefing schedule in a channel the bot is not in was accepted,
+    and every slot then failed with not_in_channel. conversations.info is asked first (the
+    bot's membership, whether the channel is private, the token's scopes); where no
+    briefing could be posted, the schedule is refused in one line and nothing is set."""
+    bot.fake.not_in_channel.add(NEWS)
+    bot.fake.scopes += scopes
+    if private:
+        bot.fake.private.add(NEWS)
+    await bot.command("/briefing", "schedule daily 08:00", user_id="U0000ADMN")
+    await bot.fake.wait_for(lambda f: bool(f.named("response_url")))
+    [asked] = bot.fake.named("conversations.info")
+    assert asked.body["channel"] == NEWS
+    [answer] = bot.fake.named("response_url")
+    channel = ChannelRef("slack", TEAM, NEWS)
+    if refused:
+        assert answer.body["text"] == NOT_IN and answer.body["response_type"] == "ephemeral"
+        assert service.calls == [] and channel not in service.channels
+    else:
+        assert service.channels[channel].schedule == "0 8 * * *"
+    assert bot.fake.can_post(NEWS) is not refused  # the fake's posts agree
+
+
+async def test_a_schedule_is_checked_only_for_managers_and_never_to_turn_it_off(
+    bot: SlackBot, service: FakeService
+) -> None:
+    bot.fake.not_in_channel.add(NEWS)
+    await bot.command("/briefing", "schedule daily 08:00")  # not a manager: refused as such
+    await bot.command("/briefing", "schedule off", user_id="U0000ADMN")
+    await bot.fake.wait_for(lambda f: len(f.named("response_url")) == 2)
+    assert bot.fake.named("conversations.info") == []
+    assert service.channels[ChannelRef("slack", TEAM, NEWS)].schedule is None
+    bot.fake.not_in_channel.clear()  # invited: accepted
+    await bot.command("/briefing", "schedule daily 08:00", user_id="U0000ADMN")
+    await bot.fake.wait_for(lambda f: len(f.named("response_url")) == 3)
+    assert len(bot.fake.named("conversations.info")) == 1
+    confirmed = bot.fake.named("response_url")[2]
+    assert confirmed.body["text"].startswith("Briefings scheduled: 0 8 * * *")
+    assert service.channels[ChannelRef("slack", TEAM, NEWS)].schedule == "0 8 * * *"

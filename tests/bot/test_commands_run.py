@@ -126,7 +126,7 @@ class FakeRuntime:
         self.started = False
         self.closed = False
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self.started = True
 
     async def stop(self, grace: float, hurry: Any = None) -> None:

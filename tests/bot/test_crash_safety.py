@@ -126,7 +126,7 @@ async def _child(mode: str, url: str, record: Path, say: Callable[[str], None]) 
             summary = await runtime.ingest_once()
             say(f"done {summary}")
         else:
-            runtime.start()
+            await runtime.start()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + PATIENT
 

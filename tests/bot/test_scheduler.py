@@ -4,10 +4,13 @@ zone), catch-up of missed slots at start, once, across restarts; schedules chang
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +100,7 @@ async def test_jobs_follow_the_subscriptions(runtime: Runtime) -> None:
     await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="Europe/Berlin")
     await runtime.service.subscribe(DESK, schedule="weekdays 07:30", timezone="America/New_York")
     await runtime.service.subscribe(ChannelRef("console", "local", "quiet"))  # no schedule, no job
-    runtime.start()
+    await runtime.start()
     jobs = {job.id: job for job in runtime.scheduler.jobs()}
     assert set(jobs) == {POLL_JOB, briefing_job_id(NEWS), briefing_job_id(DESK)}
     news = jobs[briefing_job_id(NEWS)].trigger
@@ -121,7 +124,7 @@ async def test_the_poll_job_runs_at_start(runtime: Runtime) -> None:
     async with FeedServer() as server:
         server.route("/feed.xml", rss_feed("Empty", []), etag='"e1"')
         await runtime.service.add_feed(None, server.url("/feed.xml"))
-        runtime.start()
+        await runtime.start()
         await eventually(lambda: bool(server.requests_for("/feed.xml")), "the feed is polled")
         await eventually(
             lambda: runtime.repo.feed(server.url("/feed.xml")).last_polled is not None,  # type: ignore[union-attr]
@@ -134,7 +137,7 @@ async def test_a_briefing_job_publishes_when_it_fires(
 ) -> None:
     await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
     await seed(runtime)
-    runtime.start()
+    await runtime.start()
     await asyncio.sleep(0.05)
     assert console.published == []  # 06:00: no slot has passed yet
     clock.now = datetime(2024, 5, 1, 8, 0, 1, tzinfo=UTC)
@@ -159,7 +162,7 @@ async def test_missed_slots_are_delivered_once_at_start_and_never_again(
         rt = await build_runtime(
             settings, {"console": console}, now=clock, extractor=PatternExtractor()
         )
-        rt.start()
+        await rt.start()
         await eventually(partial(rt.repo.delivery_count, NEWS), "the missed slot is claimed")
         assert rt.repo.delivery_count(NEWS) == 1
         await asyncio.sleep(0.1)
@@ -171,6 +174,56 @@ async def test_missed_slots_are_delivered_once_at_start_and_never_again(
 async def test_a_channel_without_a_publisher_is_skipped(runtime: Runtime, clock: Clock) -> None:
     await runtime.service.subscribe(DESK, schedule="hourly", timezone="UTC")  # no slack publisher
     clock.now += timedelta(hours=3)
-    runtime.start()
+    await runtime.start()
     await asyncio.sleep(0.1)
     assert runtime.repo.delivery_count(DESK) == 0
+
+
+async def test_the_start_reads_the_schedules_off_the_loop_and_freezes_what_is_alive(
+    runtime: Runtime,
+) -> None:
+    """Issue 12, acceptance 1 (the loop never stalls): at start the bot may already be
+    answering, so the channels' schedules are read on the store's threads, not the loop's;
+    and what is alive then is frozen out of full garbage collections (each one holds every
+    thread, the loop's included, for as long as it scans), until the runtime closes."""
+    await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
+    loop_thread = threading.get_ident()
+    read_on: list[int] = []
+    channels = runtime.repo.channels
+
+    def recorded() -> Any:
+        read_on.append(threading.get_ident())
+        return channels()
+
+    runtime.repo.channels = recorded  # type: ignore[method-assign]
+    assert gc.get_freeze_count() == 0
+    await runtime.start()
+    assert read_on and loop_thread not in read_on
+    assert briefing_job_id(NEWS) in {job.id for job in runtime.scheduler.jobs()}
+    assert gc.get_freeze_count() > 0
+    await runtime.aclose()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_store_starts_its_threads_before_any_call(tmp_path: Path) -> None:
+    """A ThreadPoolExecutor starts a thread when a call finds none idle, and the caller
+    waits until it runs: on the loop, under load, a stall (176 ms seen in
+    ``store.py:_run < find_actor``). The store's threads are all started when it is made,
+    so a call never starts one."""
+    from bot.store import Repository, Store, open_database
+    from bot.store.store import STORE_THREADS
+
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'threads.db'}")
+    store = Store(Repository(sessions))
+    try:
+        pool = store._calls
+        assert len(pool._threads) == STORE_THREADS  # type: ignore[attr-defined]
+
+        async def calls() -> None:
+            await asyncio.gather(*(store.channels() for _ in range(3 * STORE_THREADS)))
+
+        asyncio.run(calls())
+        assert len(pool._threads) == STORE_THREADS  # type: ignore[attr-defined]
+    finally:
+        store.close()
+        engine.dispose()

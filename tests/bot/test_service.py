@@ -453,10 +453,14 @@ class PagedPublisher:
 
     def __init__(self, refuse: set[int], *, rejected: bool = False) -> None:
         self.sent: list[str] = []
+        self.notices: list[str] = []  # what the channel was told about its briefings
         self.refuse = refuse
         self.rejected = rejected
 
     def render(self, briefing: Briefing) -> list[str]:
+        if not briefing.stories:  # a notice about the channel's briefings: one message
+            self.notices.extend(briefing.notices)
+            return []
         return [f"{briefing.title} part {n}" for n in (1, 2, 3)]
 
     async def send(self, channel: ChannelRef, message: object) -> None:
@@ -480,6 +484,11 @@ async def test_a_briefing_that_fails_on_its_second_message_resumes_there(
     publisher = PagedPublisher({2})
     await service.deliver(CHANNEL, clock.now, publisher)
     assert publisher.sent == ["part1"]
+    # the channel is told, once, where and why
+    assert [n.split(" (")[0] for n in publisher.notices] == [
+        "A scheduled briefing could not be posted"
+    ]
+    assert "HTTP 403 Missing Access" in publisher.notices[0]
     delivery = repo.last_delivery(CHANNEL)
     assert delivery is not None and (delivery.status, delivery.sent) == ("failed", 1)
     assert await service.resume(CHANNEL, publisher) is True

@@ -34,6 +34,10 @@ APP_ID = 400000000000000001
 BOT_ID = 400000000000000002
 OWNER_ID = 400000000000000003
 TIMESTAMP = "2024-05-06T09:30:00.000000+00:00"
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ALL_PERMISSIONS = 2147483647
 
 
 @dataclass
@@ -153,6 +157,11 @@ class FakeDiscordAPI:
     base: str = ""
     gateway: str = ""
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
+    # The bot's resolved permissions by channel id (every one when absent): a post to a
+    # channel it cannot view is 403 Missing Access (50001), one it cannot send in 403
+    # Missing Permissions (50013), as Discord answers them.
+    channel_permissions: dict[str, int] = field(default_factory=dict)
+    dm_channels: dict[str, str] = field(default_factory=dict)  # user id -> its DM channel id
     gateway_open: int = 0  # gateway connections open now
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500000000000000001))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -179,6 +188,10 @@ class FakeDiscordAPI:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def permissions_in(self, channel_id: int | str) -> int:
+        """The bot's permissions in a channel, as an interaction's ``app_permissions``."""
+        return self.channel_permissions.get(str(channel_id), ALL_PERMISSIONS)
 
     def rate_limit_once(self, method: str, path_regex: str, retry_after: float = 0.05) -> None:
         """The next matching request is answered 429 with Retry-After, as Discord does."""
@@ -427,7 +440,25 @@ class FakeDiscordAPI:
             return (
                 web.Response(status=204) if method == "DELETE" else _json(self._message("0", body))
             )
+        if method == "POST" and path == "/users/@me/channels":
+            # A DM channel with the recipient (the same one each time, as Discord's).
+            recipient = str(body["recipient_id"])
+            dm = self.dm_channels.setdefault(recipient, str(next(self._ids)))
+            return _json(
+                {
+                    "id": dm,
+                    "type": 1,
+                    "last_message_id": None,
+                    "flags": 0,
+                    "recipients": [_user(int(recipient), "manager")],
+                }
+            )
         if method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
+            allowed = self.permissions_in(path.split("/")[2])
+            if not allowed & VIEW_CHANNEL:
+                return _json({"message": "Missing Access", "code": 50001}, status=403)
+            if not allowed & SEND_MESSAGES:
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             problems = self._check(body)
             if problems:
                 return _json({"message": "; ".join(problems), "code": 50035}, status=400)
@@ -451,9 +482,11 @@ def interaction_payload(
     interaction_id: int = 700000000000000001,
     token: str = "interaction-token",
     kind: int = 2,
+    app_permissions: int = ALL_PERMISSIONS,
 ) -> dict[str, Any]:
     """An INTERACTION_CREATE payload as the gateway delivers it for a slash command
-    (``kind=4`` for autocomplete); ``permissions`` is the member's resolved bitfield."""
+    (``kind=4`` for autocomplete); ``permissions`` is the member's resolved bitfield,
+    ``app_permissions`` the bot's (``FakeDiscordAPI.permissions_in`` the channel)."""
     return {
         "id": str(interaction_id),
         "application_id": str(APP_ID),
@@ -483,7 +516,7 @@ def interaction_payload(
         },
         "token": token,
         "version": 1,
-        "app_permissions": "2147483647",
+        "app_permissions": str(app_permissions),
         "locale": "en-US",
         "guild_locale": "en-US",
         "entitlements": [],

@@ -112,7 +112,9 @@ class FakeService(Service):
         self._record("briefing_now", channel)
         return self.briefing
 
-    async def set_schedule(self, channel: ChannelRef, schedule: str, timezone: str) -> str:
+    async def set_schedule(
+        self, channel: ChannelRef, schedule: str, timezone: str, *, set_by: str = ""
+    ) -> str:
         self._record("set_schedule", (channel, schedule, timezone))
         cron, zone = read_schedule(schedule, timezone)  # the service's own parser
         config = self._channel(channel)

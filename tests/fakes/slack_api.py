@@ -81,7 +81,15 @@ class FakeSlackAPI:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     rate_limited: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (n, after)
+    # chat.postMessage to a channel answered 429 the next n times: channel -> (n, after)
+    rate_limited_channels: dict[str, tuple[int, str]] = field(default_factory=dict)
     not_in_channel: set[str] = field(default_factory=set)
+    private: set[str] = field(default_factory=set)  # private channels (by id)
+    archived: set[str] = field(default_factory=set)
+    # The token's scopes, sent in X-OAuth-Scopes with every answer as Slack does. Without
+    # chat:write.public (an install that did not grant it), as here by default, a post to a
+    # channel the bot is not in is refused with not_in_channel, public or not.
+    scopes: str = "commands,chat:write,users:read,files:write,channels:read,groups:read"
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes uploaded
     # The n-th chat.postMessage (1-based; 0: none) is held unanswered until ``release``;
     # ``held`` counts the requests held now. A held message is posted when released.
@@ -192,12 +200,52 @@ class FakeSlackAPI:
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
+        response = await self._api_answer(request)
+        response.headers["X-OAuth-Scopes"] = self.scopes
+        return response
+
+    def can_post(self, channel: str) -> bool:
+        """Whether chat.postMessage reaches ``channel``: a member, or a public channel with
+        chat:write.public."""
+        if channel in self.archived:
+            return False
+        if channel not in self.not_in_channel:
+            return True
+        return channel not in self.private and "chat:write.public" in self.scopes.split(",")
+
+    def _conversation(self, channel: str) -> web.Response:
+        """conversations.info: a private channel the bot is not in is not found (as Slack
+        answers it), any other is described with ``is_member``."""
+        if channel in self.private and channel in self.not_in_channel:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_channel": True,
+                    "is_private": channel in self.private,
+                    "is_archived": channel in self.archived,
+                    "is_member": channel not in self.not_in_channel,
+                },
+            }
+        )
+
+    async def _api_answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._body(request)
         self._record(method, body, request)
         count, after = self.rate_limited.get(method, (0, ""))
         if count:
             self.rate_limited[method] = (count - 1, after)
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": after}
+            )
+        target = str(body.get("channel"))
+        count, after = self.rate_limited_channels.get(target, (0, ""))
+        if method == "chat.postMessage" and count:
+            self.rate_limited_channels[target] = (count - 1, after)
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": after}
             )
@@ -246,12 +294,17 @@ class FakeSlackAPI:
             finally:
                 self.held -= 1
                 self._changed.set()
+        if method == "conversations.info":
+            return self._conversation(str(body.get("channel")))
         if method in ("chat.postMessage", "chat.postEphemeral"):
             problems = block_violations(body)
             self.violations.extend(problems)
             if problems:
                 return web.json_response({"ok": False, "error": "invalid_blocks"})
-            if body.get("channel") in self.not_in_channel:
+            channel = str(body.get("channel"))
+            if channel in self.archived:
+                return web.json_response({"ok": False, "error": "is_archived"})
+            if not self.can_post(channel):
                 return web.json_response({"ok": False, "error": "not_in_channel"})
             if method == "chat.postMessage":
                 self.posted.append(Call(method, body, dict(request.headers)))
