@@ -952,6 +952,14 @@ def _nested(att: Attribution, outer: Attribution) -> bool:
     return (att.content[1] - att.content[0]) < 0.8 * (end - start)
 
 
+def _in_adverbial(att: Attribution, doc: Doc) -> bool:
+    """'… was right when he said “…”': the cue heads a clause of time or reason."""
+    if att.cue is None:
+        return False
+    span = doc.char_span(*att.cue, alignment_mode="expand")
+    return span is not None and span.root.dep_ == "advcl"
+
+
 def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     """Keep one attribution per content.
 
@@ -987,7 +995,7 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
                 break
         if clash is None:
             kept.append(att)
-        elif _nested(att, clash) and att.quote_ids and att.cue is not None:
+        elif _nested(att, clash) and att.quote_ids and _in_adverbial(att, doc):
             # "X said Y was right when he said “…”": Y's quoted words are Y's statement too
             kept.append(att)
         elif inside(att, clash) and not inside(clash, att) and not _nested(att, clash):
