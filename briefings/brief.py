@@ -48,6 +48,9 @@ DEFAULT_BULLETS = 4
 # five different things each said (at most two of them direct quotes).
 DIGEST_BULLETS = 8
 DIGEST_PER_PERSON = 5
+# ... and when one or two people carry the article, up to this many things in all.
+DIGEST_PIECES = 12
+DIGEST_MOST_PER_PERSON = 8
 DEFAULT_ALSO = 12
 # A channel briefing's bullet: one person, up to two things they said that differ.
 PER_PERSON = 2
@@ -348,7 +351,9 @@ def article_brief(article: Article, statements: Sequence[Statement]) -> StoryBri
         article.published,
         tuple(statements),
     )
-    return brief_story(Story((report,)), DIGEST_BULLETS, DIGEST_PER_PERSON)
+    people = {st.speaker_name for st in statements if named_speaker(st)}
+    per_person = min(DIGEST_MOST_PER_PERSON, DIGEST_PIECES // max(1, len(people)))
+    return brief_story(Story((report,)), DIGEST_BULLETS, max(DIGEST_PER_PERSON, per_person))
 
 
 def rank_key(story: Story, topic_hits: int) -> tuple[int, int, int, int, float]:

@@ -34,6 +34,7 @@ OWNER_DEPS = frozenset(("compound", "amod", "poss", "nsubj", "nsubjpass", "nmod"
 PLACE_PREPOSITIONS = frozenset(("to", "in", "into", "against", "with", "from", "through", "at"))
 # Officials resolved from their own title words count as this many mentions.
 OFFICIAL_WEIGHT = 2
+PERSON_WEIGHT = 0.5
 # "BONN, March 3 - …", "TOKYO (Reuters) - …", "Frankfurt, Germany — …": where a story
 # was filed, at the start of one of its first paragraphs.
 DATELINE = re.compile(
@@ -162,6 +163,15 @@ def story_context(doc: Doc, gaz: Gazetteer, resolved: Iterable[Actor | None]) ->
         counts[country] = counts.get(country, 0.0) + weight
         shown.setdefault(country, Counter())[" ".join(span.text.split())] += 1
         first.setdefault(country, span.start_char)
+    for ent in doc.ents:
+        # people the facts know by full name tell whose story it is, more weakly
+        if ent.label_ != "PERSON" or len(ent.text.split()) < 2:
+            continue
+        known = gaz.country_of_person(" ".join(ent.text.replace("’s", "").split()))
+        if known is not None and known.kind == "country":
+            counts[known.id] = counts.get(known.id, 0.0) + PERSON_WEIGHT
+            shown.setdefault(known.id, Counter())[" ".join(ent.text.split())] += 1
+            first.setdefault(known.id, ent.start_char)
     for actor in resolved:
         if (
             actor is not None

@@ -66,6 +66,7 @@ _SUBJECT_DEPS = frozenset(("nsubj",))
 _NO_SAYING = frozenset(
     ("be", "comment", "elaborate", "specify", "identify", "say", "discuss", "disclose", "give")
 )
+_CLOSE_WORDS = frozenset(("close", "closer", "linked", "familiar", "near", "loyal", "tied"))
 _CONCESSIVE = frozenset(("although", "though", "whereas"))
 _SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
 _TIME_WORDS = frozenset(
@@ -290,6 +291,8 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     if subjects:
         # "LISBON, May 4 — The minister said": the subject nearest the verb speaks
         before = [c for c in subjects if c.i < verb.i]
+        if len(before) >= 2 and _close_to(before[-2], before[-1]):
+            return before[-2]  # "sources close to minister X said": the sources
         return before[-1] if before else subjects[0]
     if depth >= 2:
         return None
@@ -304,6 +307,22 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     if verb.dep_ == "acl" and verb.tag_ == "VBG" and head.pos_ in ("NOUN", "PROPN"):
         return head
     return None
+
+
+def _close_to(far: Token, near: Token) -> bool:
+    """'sources close to finance minister X': the parse may make X a second subject."""
+    link = far.doc[far.i + 1] if far.i + 1 < near.i else None
+    return link is not None and link.lower_ in _CLOSE_WORDS and far.pos_ == "NOUN"
+
+
+def source_span(subject: Token) -> tuple[int, int]:
+    """The source mention, with what ties it to someone named ("sources close to X")."""
+    start, end = mention_span(subject)
+    verb = subject.head
+    later = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS and subject.i < c.i < verb.i]
+    if later and _close_to(subject, later[-1]):
+        end = later[-1].idx + len(later[-1].text)
+    return start, end
 
 
 def _reported_conjunct(verb: Token) -> bool:
@@ -657,7 +676,7 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
                 start, end = adjacent.inner  # the quote right before "Macron added"
                 if end > start and index.text[end - 1] in QUOTE_CHARS:
                     end -= 1
-        speaker = mention_span(subject)
+        speaker = source_span(subject)
         if speaker[0] < end and start < speaker[1]:
             continue  # the parse folded the source into its own content
         yield Attribution(

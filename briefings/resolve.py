@@ -229,7 +229,8 @@ def _same_as_before(st: Statement, before: Sequence[Statement]) -> Statement:
         return st
     for earlier in reversed(before):
         words = _title_words(earlier.speaker_name)
-        if words[-1:] == head and earlier.speaker_name[:1].islower():
+        # "the sources" after "sources close to the minister": the same head noun
+        if head[0] in (words[:1] + words[-1:]) and earlier.speaker_name[:1].islower():
             return replace(
                 st,
                 speaker_name=earlier.speaker_name,

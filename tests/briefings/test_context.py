@@ -343,3 +343,29 @@ def test_what_was_announced_leads_the_content(engine: Engine) -> None:
 def test_declining_to_be_specific_is_no_statement(engine: Engine) -> None:
     text = "Bank view\n\nThe senior bank official declined to be more specific."
     assert said(engine, text) == []
+
+
+def test_sources_close_to_a_minister_are_the_sources_and_keep_that_name(engine: Engine) -> None:
+    text = (
+        "Budget plans\n\n"
+        "PARIS, March 3 - The government will not spend more this year, sources close to "
+        "finance minister Paul Lemaire said.\n\n"
+        "The sources said rising debt ruled out a boost."
+    )
+    statements = said(engine, text)
+    first = by_words(statements, "spend more")
+    second = by_words(statements, "rising debt")
+    assert first.speaker_name == "sources close to finance minister Paul Lemaire"
+    assert second.speaker_name == first.speaker_name
+    assert second.actor is not None and second.actor.id == "FR"
+
+
+def test_people_the_facts_know_tell_whose_story_it_is(engine: Engine) -> None:
+    text = (
+        "Debate night\n\n"
+        "Hillary Clinton and Donald Trump meet on stage on Monday, and Hillary Clinton has "
+        "asked the moderator to check facts. Donald Trump says Hillary Clinton fears him.\n\n"
+        "Her campaign manager, Robin Hale, said the moderator should call out false claims."
+    )
+    statement = by_words(said(engine, text), "call out false claims")
+    assert statement.actor is not None and statement.actor.id == "US"
