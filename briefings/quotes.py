@@ -559,6 +559,70 @@ def _quoted_as_saying(doc: Doc, index: _Index) -> Iterator[Attribution]:
         )
 
 
+def _as_put_it(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    """'As Ms. Lee put it, the plan is …' / 'As the minister said, …': the main clause
+    is what the source said."""
+    for token in doc:
+        if token.dep_ != "advcl" or index.inside(token):
+            continue
+        if not any(c.dep_ == "mark" and c.lower_ == "as" for c in token.children):
+            continue
+        put_it = token.lower_ == "put" and any(
+            c.dep_ == "dobj" and c.lower_ == "it" for c in token.children
+        )
+        said = token.lower_ in SPEECH_FORMS and not any(
+            c.dep_ in ("ccomp", "dobj") for c in token.children
+        )
+        if not (put_it or said):
+            continue
+        subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        if subject is None or not _acceptable_source(subject, index):
+            continue
+        main = token.head
+        if main.i < token.i:
+            continue  # the clause must come after "As X put it,"
+        kept = [t for t in main.subtree if t.i > token.right_edge.i]
+        while kept and kept[0].is_punct:
+            kept.pop(0)
+        if len(kept) < 3:
+            continue
+        content = _trim(index.text, kept[0].idx, kept[-1].idx + len(kept[-1].text))
+        yield Attribution(
+            speaker=mention_span(subject),
+            speaker_token=subject.i,
+            cue=_span_chars([token] + [c for c in token.children if c.lower_ == "it"]),
+            content=content,
+            kind=Kind.INDIRECT,
+        )
+
+
+_SAID_LEAD = re.compile(r"(Said|Says|Added|Adds|Asked|Asks)\s+([A-Z][\w.’'\- ]{1,40}?):\s+(\S.*)")
+
+
+def _said_leads(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    """'Said Ellis: “I don't see it.”': the cue first, then the speaker and a colon."""
+    text = index.text
+    for para in _PARAGRAPH.finditer(text):
+        line = para.group()
+        for found in _SAID_LEAD.finditer(line):
+            if found.start() > 0 and line[found.start() - 1] not in ' "“':
+                continue
+            base = para.start()
+            span = doc.char_span(
+                base + found.start(2), base + found.end(2), alignment_mode="expand"
+            )
+            if span is None or not span.root.text[:1].isupper():
+                continue
+            content = _strip_marks(text, base + found.start(3), para.end())
+            yield Attribution(
+                speaker=(span.start_char, span.end_char),
+                speaker_token=span.root.i,
+                cue=(base + found.start(1), base + found.end(1)),
+                content=content,
+                kind=Kind.INDIRECT,
+            )
+
+
 def _labels(doc: Doc, index: _Index) -> Iterator[Attribution]:
     """'WALLACE: Let us start ...' in a transcript, and a headline 'Lynch: Be the voice'.
 
@@ -846,7 +910,12 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         if att.kind is Kind.DIRECT:  # verbatim words: a reported piece beside them goes
             att.parts = [p for p in att.parts if index.overlapping(*p)]
         found.append(att)
-    for att in chain(_according_to(doc, index), _quoted_as_saying(doc, index)):
+    for att in chain(
+        _according_to(doc, index),
+        _quoted_as_saying(doc, index),
+        _as_put_it(doc, index),
+        _said_leads(doc, index),
+    ):
         _apply_quotes(att, text, index)
         found.append(att)
     for att in _labels(doc, index):

@@ -112,6 +112,8 @@ CONTEXT_PREPOSITIONS = frozenset(("of", "from", "for", "at", "in"))
 
 def _clean_name(ent: Span) -> str:
     words = [t for t in ent if t.lower_ not in TITLE_WORDS and not t.is_punct]
+    while words and words[0].lower_ in _LEADING_CUES:
+        words.pop(0)  # "Said Ellis: …" is Ellis
     while words and words[0].tag_ == "JJ":  # "German" in "German Chancellor Olaf Scholz"
         words.pop(0)
     while words and words[-1].lower_ in ("'s", "’s"):
@@ -181,6 +183,7 @@ def context_of(token: Token) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
+_LEADING_CUES = frozenset(("said", "says", "added", "adds", "asked", "asks"))
 # Lower-case words a title run before a name may hold ("Victoria state treasurer Ann Lee").
 _TITLE_RUN_WORDS = TITLE_WORDS | frozenset(
     ("'s", "’s", "state", "provincial", "federal", "regional", "national", "treasurer")

@@ -473,3 +473,29 @@ def test_a_writers_although_clause_is_not_the_speakers(engine: Engine) -> None:
         ("claimed", "that the tax plan was fair"),
         ("refused to pledge", "to publish his own returns"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "content"),
+    [
+        (
+            "As Ms. Varga put it in a statement in July, the channel offers a view you "
+            "will not get elsewhere.",
+            "Varga",
+            "the channel offers a view you will not get elsewhere",
+        ),
+        (
+            "Tax adviser Ron Ellis doubts the plan.\n\nSaid Ellis: “I don't see any interest "
+            "in reform.”",
+            "Ron Ellis",
+            "I don't see any interest in reform",
+        ),
+    ],
+)
+def test_the_cue_before_the_source(engine: Engine, text: str, name: str, content: str) -> None:
+    statements = engine.extract(Article(text=text))
+    assert (name, content) in [(s.speaker_name, s.content.text) for s in statements]
+
+
+def test_as_expected_is_no_source(engine: Engine) -> None:
+    assert engine.extract(Article(text="As expected, the harbour bank raised its rates.")) == []
