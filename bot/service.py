@@ -381,7 +381,7 @@ class StoreService(Service):
         names = SpeakerNames(said, await self.known_names(said))
         statements = tuple(
             StanceStatement(
-                text=row.statement.content.text,
+                text=row.statement.words,
                 speaker_name=names.name(row.statement),
                 role=row.statement.role,
                 actor=row.statement.actor or match.actor,

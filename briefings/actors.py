@@ -1062,6 +1062,14 @@ class Gazetteer:
                 text = text.replace(f" {word} ", " | ")
         return found and not any(f" {w} " in text for w in self.data.private_words)
 
+    def is_person(self, name: str) -> bool:
+        """Whether the facts know someone by this name, at any date."""
+        return self.data.people.find(name, None) is not None
+
+    def is_private_word(self, text: str) -> bool:
+        """Whether a text is only one of the words that keep a speaker private."""
+        return key(text) in self.data.private_words
+
     def names(self) -> Iterable[tuple[str, Actor]]:
         """Every name the gazetteer knows with its actor, for fuzzy look-up and completion."""
         tables = (

@@ -129,7 +129,9 @@ def _statement(
         role=role,
         actor=actor,
         cue=_span(text, att.cue) if att.cue else None,
-        content=_span(text, att.content),
+        # a split quote's content runs from its first piece to its last, so the words
+        # after the attribution are in it too; ``words`` joins the pieces alone
+        content=_span(text, (att.parts[0][0], att.parts[-1][1]) if att.parts else att.content),
         kind=att.kind,
         stance=stance,
         parts=tuple(_span(text, p) for p in att.parts),

@@ -282,6 +282,10 @@ SPEECH_FORMS: dict[str, str] = _forms(SPEECH_VERBS)
 OBJECT_FORMS: dict[str, str] = _forms(OBJECT_VERBS)
 PREP_FORMS: dict[str, str] = _forms(set(PREP_VERBS))
 DESCRIBE_FORMS: dict[str, str] = _forms(DESCRIBE_VERBS)
+# Verbs that refuse or deny what their infinitive or gerund says ("refused to pledge to
+# release his returns", "denied knowing that …"): the cue holds both verbs.
+REFUSAL_VERBS = ["refuse", "decline", "deny"]
+REFUSAL_FORMS: dict[str, str] = _forms(REFUSAL_VERBS)
 
 # Subjects that are no source ("the report said" is one; "it said" is not).
 NON_SOURCE_SUBJECTS = frozenset(

@@ -107,7 +107,7 @@ class Statement:
     kind: Kind
     stance: Stance = Stance.UNCLEAR
     # A quote split by its attribution ("“A,” she said, “B.”"): every piece, in order,
-    # ``content`` being the first. Empty for a single piece.
+    # ``content`` running from the first piece to the last. Empty for a single piece.
     parts: tuple[Span, ...] = ()
     # The speaker's political party, when the article gives one ("Republican Sen. …").
     party: Actor | None = None

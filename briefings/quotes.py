@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from briefings.lexicon import (
@@ -23,6 +24,7 @@ from briefings.lexicon import (
     OBJECT_FORMS,
     PREP_FORMS,
     PREP_VERBS,
+    REFUSAL_FORMS,
     SPEECH_FORMS,
 )
 from briefings.models import Kind
@@ -61,6 +63,64 @@ _TRIM = " \t\n,;:.—–-"
 # '“…” ― Jane Doe': a dash after a closing mark, then a name to the end of the line
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[\u2015\u2014\u2013-][ \t\u00a0]*([^\n]{2,80})$", re.M)
 _SUBJECT_DEPS = frozenset(("nsubj",))
+_NO_SAYING = frozenset(
+    ("be", "comment", "elaborate", "specify", "identify", "say", "discuss", "disclose", "give")
+)
+_CONCESSIVE = frozenset(("although", "though", "whereas"))
+_SOURCE_END = re.compile(r"[,;\u2014\u2013]| - ")
+_TIME_WORDS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "decade",
+        "decades",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "weekend",
+        "season",
+        "quarter",
+        "time",
+    ]
+)
+# What a thing can do without speaking: "it shows that …", "it suggests …".
+_EVIDENCE_VERBS = frozenset(("show", "reveal", "indicate", "suggest", "find", "mean", "hint"))
+_QUOTED_AS = frozenset(("saying", "telling", "stating", "adding", "warning"))
+# Entities that name a source of their own: a person, a body, a place's government.
+_SOURCE_ENTITIES = frozenset(("PERSON", "ORG", "GPE", "NORP"))
 _MENTION_LEFT_DEPS = frozenset(
     ("compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct", "cc")
 )
@@ -267,16 +327,37 @@ def _acceptable_source(subject: Token, index: _Index) -> bool:
         return False
     if subject.tag_ in ("WP", "WDT") and subject.head.dep_ not in ("relcl", "acl"):
         return False
-    if subject.ent_type_ in ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
+    if subject.ent_type_ in ("PERCENT", "MONEY", "QUANTITY", "ORDINAL"):
         return False
+    if subject.ent_type_ in ("DATE", "TIME") and (
+        subject.like_num or subject.lower_ in _TIME_WORDS
+    ):
+        return False  # "Tuesday marked …"; but "May 2 - The Finance Ministry said" speaks
     low = subject.lower_
     if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
         return False
     return subject.pos_ in ("PROPN", "NOUN", "PRON") or subject.ent_type_ != ""
 
 
+def _it_said(verb: Token, subject: Token, index: _Index) -> bool:
+    """'the ministry said it would …, it said': "it" is a body that speaks when it says,
+    announces or warns something (a clause follows), not when it shows or believes."""
+    if subject.lower_ != "it" or index.inside(subject):
+        return False
+    base = SPEECH_FORMS.get(verb.lower_)
+    if base is None or base in MENTAL_VERBS or base in _EVIDENCE_VERBS:
+        return False
+    return any(c.dep_ == "ccomp" for c in verb.children)
+
+
 def _cue_chars(verb: Token, extra: Token | None = None) -> tuple[int, int]:
     tokens = [verb]
+    negation = [c for c in verb.children if c.dep_ == "neg" and c.i < verb.i]
+    if negation:
+        # "isn't saying", "did not say": the negation is part of what was done
+        tokens += negation + [
+            c for c in verb.children if c.dep_ in ("aux", "auxpass") and c.i < verb.i
+        ]
     if extra is not None:
         tokens.append(extra)
     return _span_chars(tokens)
@@ -289,6 +370,21 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
             start, end = _subtree_chars(child)
+            thing = next((c for c in children if c.dep_ == "dobj" and verb.i < c.i < child.i), None)
+            if thing is not None and lower in OBJECT_FORMS and thing.pos_ == "NOUN":
+                # "announced a program to cut jobs amid talk that …": the thing announced
+                # leads, and the parse may hang the rest of the sentence on the verb
+                start = thing.left_edge.idx
+            for clause in child.children:
+                if clause.dep_ == "advcl" and clause.i > child.i and _concessive(clause):
+                    # "… was smart, although he refused to …": the speaker's words end
+                    # where the writer's "although" begins
+                    kept = [t for t in child.subtree if t.i < clause.left_edge.i]
+                    while kept and kept[-1].is_punct:
+                        kept.pop()
+                    if kept:
+                        end = kept[-1].idx + len(kept[-1].text)
+                    break
             for conj in child.children:
                 if _reported_conjunct(conj):
                     # the second speech verb's words are a statement of their own
@@ -299,6 +395,12 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
                         end = kept[-1].idx + len(kept[-1].text)
                     break
             return (start, end), None
+    if lower in REFUSAL_FORMS:
+        refused = _refused(verb)
+        if refused is not None:
+            return refused
+        if lower not in OBJECT_FORMS:
+            return None  # "declined to comment" says nothing
     verb_base = SPEECH_FORMS.get(lower) or OBJECT_FORMS.get(lower) or PREP_FORMS.get(lower)
     if verb_base in MENTAL_VERBS:
         return None
@@ -324,6 +426,24 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     return None
 
 
+def _concessive(clause: Token) -> bool:
+    """'although he refused …': a clause of its own subject that the writer adds."""
+    marked = any(c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children)
+    return marked and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+
+
+def _refused(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
+    """'refused to pledge to release his returns', 'denied knowing that …': what the
+    infinitive or gerund says, with that verb joined to the cue."""
+    xcomp = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
+    if xcomp is None or xcomp.lower_ in _NO_SAYING:
+        return None  # "declined to be more specific", "refused to comment on it"
+    rest = [c for c in xcomp.children if c.i > xcomp.i and c.dep_ not in ("punct", "cc")]
+    if not rest:
+        return None
+    return (rest[0].left_edge.idx, _subtree_chars(xcomp)[1]), xcomp
+
+
 def _description(verb: Token, objects: list[Token]) -> tuple[int, int] | None:
     """'described Clinton as “a disgrace”', 'called him a liar', 'likened X to Y'."""
     after = [c for c in verb.children if c.i > verb.i]
@@ -340,6 +460,13 @@ def _description(verb: Token, objects: list[Token]) -> tuple[int, int] | None:
     return target.left_edge.idx, _subtree_chars(ends[0])[1]
 
 
+def _beside(text: str, start: int, phrase: tuple[int, int], end: int) -> tuple[int, int]:
+    """The longer side of a sentence around a source phrase: the words it reports."""
+    before = _trim(text, start, phrase[0])
+    after = _trim(text, phrase[1], end)
+    return before if before[1] - before[0] >= after[1] - after[0] else after
+
+
 def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
     for token in doc:
         if token.lower_ != "according" or index.inside(token):
@@ -354,15 +481,60 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         sent = token.sent
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
-        before = _trim(index.text, sent.start_char, phrase_start)
-        after = _trim(index.text, phrase_end, sent.end_char)
-        content = before if before[1] - before[0] >= after[1] - after[0] else after
+        content = _beside(index.text, sent.start_char, (phrase_start, phrase_end), sent.end_char)
+        stop = _SOURCE_END.search(index.text, source.idx + len(source.text), phrase_end)
+        if content[1] - content[0] < 8 and stop is not None:
+            # "according to bankers, a 200 mln dlr loan …": the parse hung the words on
+            # the source; the source ends at its first comma, semicolon or dash
+            content = _beside(
+                index.text, sent.start_char, (phrase_start, stop.start()), sent.end_char
+            )
         if content[1] - content[0] < 8:
             continue
         yield Attribution(
             speaker=mention_span(source),
             speaker_token=source.i,
             cue=_span_chars([token, nxt]),
+            content=content,
+            kind=Kind.INDIRECT,
+        )
+
+
+def _quoted_as_saying(doc: Doc, index: _Index) -> Iterator[Attribution]:
+    """'X was quoted as saying …', 'who was quoted by the paper as saying …', 'the paper
+    quoted an aide as saying …', and '“…,” X was quoted as saying': X speaks."""
+    for token in doc:
+        if token.lower_ != "quoted" or index.inside(token):
+            continue
+        prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "as"), None)
+        if prep is None:
+            continue
+        saying = next((c for c in prep.children if c.lower_ in _QUOTED_AS), None)
+        if saying is None:
+            continue
+        dep = "nsubjpass" if any(c.dep_ == "auxpass" for c in token.children) else "dobj"
+        # "BONN, May 4 - The minister was quoted": the subject nearest the verb speaks
+        subjects = [c for c in token.children if c.dep_ == dep]
+        before = [c for c in subjects if c.i < token.i]
+        subject = before[-1] if before else next(iter(subjects), None)
+        if subject is None or not _acceptable_source(subject, index):
+            continue
+        found = _complement(saying)
+        if found is not None:
+            content = found[0]
+        else:
+            clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
+            if clause is None:
+                continue
+            content = _subtree_chars(clause)
+        content = _trim(index.text, *content)
+        if content[1] - content[0] < 8:
+            continue
+        yield Attribution(
+            speaker=mention_span(subject),
+            speaker_token=subject.i,
+            # "quoted as saying" as written; "quoted an aide as saying" reads as "said"
+            cue=_span_chars([token, saying]) if prep.i == token.i + 1 else None,
             content=content,
             kind=Kind.INDIRECT,
         )
@@ -443,14 +615,19 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             and low not in OBJECT_FORMS
             and low not in PREP_FORMS
             and low not in DESCRIBE_FORMS
+            and low not in REFUSAL_FORMS
         ):
             continue
+        if token.dep_ == "xcomp" and token.head.lower_ in REFUSAL_FORMS:
+            continue  # "denied knowing that …": the denial reports it
         if index.inside(token) or token.dep_ == "amod":
             continue
         if any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
             continue
         subject = _subject(token)
-        if subject is None or not _acceptable_source(subject, index):
+        if subject is None or not (
+            _acceptable_source(subject, index) or _it_said(token, subject, index)
+        ):
             continue
         found = _complement(token)
         if found is None:
@@ -650,7 +827,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         if att.kind is Kind.DIRECT:  # verbatim words: a reported piece beside them goes
             att.parts = [p for p in att.parts if index.overlapping(*p)]
         found.append(att)
-    for att in _according_to(doc, index):
+    for att in chain(_according_to(doc, index), _quoted_as_saying(doc, index)):
         _apply_quotes(att, text, index)
         found.append(att)
     for att in _labels(doc, index):
@@ -775,6 +952,14 @@ def _nested(att: Attribution, outer: Attribution) -> bool:
     return (att.content[1] - att.content[0]) < 0.8 * (end - start)
 
 
+def _in_adverbial(att: Attribution, doc: Doc) -> bool:
+    """'… was right when he said “…”': the cue heads a clause of time or reason."""
+    if att.cue is None:
+        return False
+    span = doc.char_span(*att.cue, alignment_mode="expand")
+    return span is not None and span.root.dep_ == "advcl"
+
+
 def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     """Keep one attribution per content.
 
@@ -783,8 +968,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     otherwise the longer content wins.
     """
 
-    def pronoun_at(i: int) -> bool:
-        return doc[i].pos_ == "PRON"
+    def named_at(i: int) -> bool:
+        token = doc[i]
+        return token.pos_ == "PROPN" or token.ent_type_ in _SOURCE_ENTITIES
 
     def length(att: Attribution) -> int:
         return att.content[1] - att.content[0]
@@ -793,8 +979,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
         """Is ``att`` reported within ``other`` under a name of its own?"""
         if att.cue is None or not other.content[0] <= att.cue[0] < other.content[1]:
             return False
-        # "Tanner said he thinks ...": the pronoun's attribution belongs to the named source.
-        return not pronoun_at(att.speaker_token)
+        # "Tanner said he thinks ...", "Ortiz said 42 countries opposed ...", "the
+        # videos show": only a named source inside takes the words from the outer one.
+        return named_at(att.speaker_token)
 
     found.sort(key=lambda a: -length(a))
     kept: list[Attribution] = []
@@ -807,6 +994,9 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
                 clash = other
                 break
         if clash is None:
+            kept.append(att)
+        elif _nested(att, clash) and att.quote_ids and _in_adverbial(att, doc):
+            # "X said Y was right when he said “…”": Y's quoted words are Y's statement too
             kept.append(att)
         elif inside(att, clash) and not inside(clash, att) and not _nested(att, clash):
             kept[kept.index(clash)] = att

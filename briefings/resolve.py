@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -26,11 +27,12 @@ class ActorFinder:
         """The actor and the role of ``speaker`` as of ``when`` (the article's date)."""
         gaz = self.gazetteer
         role: str | None = None
-        title, _ = gaz.split_title(speaker.mention_text)
+        mention = _after_dateline(speaker.mention_text)
+        title, _ = gaz.split_title(mention)
         # The mention's own title words, then the title phrases seen around this person,
         # with a title and a following "of Sweden" read together.
-        phrases = [p for p in (title, speaker.mention_text) if p]
-        context = list(speaker.context)
+        phrases = [p for p in (title, mention) if p]
+        context = [_after_dateline(c) for c in speaker.context]
         for i, piece in enumerate(context[:-1]):
             after = context[i + 1]
             if after.lower().startswith(("of ", "from ")):
@@ -72,6 +74,26 @@ class ActorFinder:
         actor = st.actor or self.gazetteer.resolve(sender)
         return replace(st, speaker_name=sender, actor=actor)
 
+    def _private_bodies(self, doc: Doc) -> frozenset[str]:
+        """Organisations the article names that are no state body: a company, a bank,
+        a development bank ("a Boeing spokesman", "IADB president"). Their people speak
+        for them, not for the country the story is about."""
+        gaz = self.gazetteer
+        people = {w for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
+        found = set()
+        for ent in doc.ents:
+            name = ent.text.strip()
+            if ent.label_ != "ORG" or not name[:1].isupper():
+                continue
+            party = gaz.party(name) is not None or name.split()[-1].lower() == "party"
+            if name in people or gaz.is_person(name) or party:
+                continue  # a person or party the recogniser took for an organisation
+            if gaz.is_private_word(name):
+                continue  # "the Bank": a word, not a name
+            if gaz.resolve(name) is None and not gaz.is_public(name):
+                found.add(name)
+        return frozenset(found)
+
     def party(self, speaker: ResolvedSpeaker) -> Actor | None:
         """The party the words around the speaker give ("Republican Sen. …")."""
         for phrase in (speaker.mention_text, *speaker.context):
@@ -90,6 +112,7 @@ class ActorFinder:
         statements = _link_titles(statements, speakers)
         statements = [self._sent_by(doc, st) for st in statements]
         story = story_context(doc, gaz, (st.actor for st in statements))
+        private = self._private_bodies(doc)
         first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
             actor = st.actor
@@ -98,9 +121,8 @@ class ActorFinder:
                 if country is not None:
                     base = gaz.data.actors[country]
                     actor = Actor(base.id, base.name, st.party.evidence, base.kind)
-            if actor is None and gaz.is_public(
-                speaker.mention_text, st.role or "", *speaker.context
-            ):
+            phrases = (speaker.mention_text, st.role or "", *speaker.context)
+            if actor is None and gaz.is_public(*phrases) and not _names_any(phrases, private):
                 actor = story.actor(gaz)
             first.append(replace(st, actor=actor))
         # one person, one actor, role and party across the article: what any mention gave
@@ -115,6 +137,23 @@ class ActorFinder:
                 replace(st, actor=st.actor or actor, role=st.role or role, party=st.party or party)
             )
         return out
+
+
+# "WASHINGTON - " or "BONN, March 3 (Reuters) - " before a title: the place of the
+# dateline, not the country the title speaks for.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .,'’-]*[A-Z.,]\s*(?:,[^-—–\n]{0,30})?(?:\([^)]*\))?\s+[-—–]+\s+"
+)
+
+
+def _names_any(phrases: Sequence[str], names: frozenset[str]) -> bool:
+    """Whether a phrase names one of ``names`` as whole words."""
+    text = " ".join(phrases)
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in names)
+
+
+def _after_dateline(phrase: str) -> str:
+    return _DATELINE.sub("", phrase, count=1)
 
 
 # A bare title this close (in characters) after a named speaker's words can be them.

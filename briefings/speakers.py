@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.lexicon import PERSONAL_PRONOUNS
+from briefings.quotes import mention_span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -118,6 +119,27 @@ def _clean_name(ent: Span) -> str:
     return " ".join(t.text for t in words)
 
 
+def _title_case(line: str) -> bool:
+    """'Paper Says Poindexter May Link Reagan To Funds': a headline in title case."""
+    words = [w for w in line.split() if w[:1].isalpha()]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _person_inside(
+    ent: Span, given_name_female: Callable[[str], bool | None] | None
+) -> Span | None:
+    """A person's name the recogniser ran into an organisation's: "Credit Suisse Paul
+    Hofer" ends in a known given name and a surname."""
+    if ent.label_ != "ORG" or given_name_female is None or len(ent) < 3:
+        return None
+    given, surname = ent[-2], ent[-1]
+    if not (given.pos_ == surname.pos_ == "PROPN" and given.is_title and surname.is_title):
+        return None
+    if given_name_female(f"{given.text} {surname.text}") is None:
+        return None
+    return ent.doc[given.i : surname.i + 1]
+
+
 def context_of(token: Token) -> list[str]:
     """Title words around a name: left modifiers, appositions, "of Sweden"."""
     doc = token.doc
@@ -129,7 +151,9 @@ def context_of(token: Token) -> list[str]:
     while first > 0 and doc[first - 1].ent_type_ == "PERSON":
         first -= 1
     walk = first
-    while walk > 0 and (doc[walk - 1].text[:1].isupper() or doc[walk - 1].lower_ in ("'s", "’s")):
+    while walk > 0 and (
+        doc[walk - 1].text[:1].isupper() or doc[walk - 1].lower_ in _TITLE_RUN_WORDS
+    ):
         if "\n" in doc[walk - 1].text or doc[walk - 1].is_punct:
             break
         walk -= 1
@@ -156,6 +180,11 @@ def context_of(token: Token) -> list[str]:
         pieces.append(f"{_PARTY_LETTERS[tag.group(1)]} legislator from {tag.group(2)}")
     return [p for p in pieces if p.strip()]
 
+
+# Lower-case words a title run before a name may hold ("Victoria state treasurer Ann Lee").
+_TITLE_RUN_WORDS = TITLE_WORDS | frozenset(
+    ("'s", "’s", "state", "provincial", "federal", "regional", "national", "treasurer")
+)
 
 # The party and state after a US legislator's name: "(D-Mont.)", "(R-Ky.)", "(I-Vt.)".
 _PARTY_TAG = re.compile(r"\s*\(([DRI])-\s?([A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)?)\)")
@@ -216,9 +245,17 @@ class PersonIndex:
         self.mentions: list[tuple[int, str]] = []  # (offset, full name) in text order
         surnames: dict[str, str] = {}
         names: list[tuple[int, str, list[str], bool | None]] = []
+        headline_end = self.text.find("\n") if _title_case(self.text.split("\n", 1)[0]) else -1
         for ent in doc.ents:
-            if ent.label_ != "PERSON" or inside_quote[ent.start_char]:
+            if inside_quote[ent.start_char]:
                 continue
+            if ent.start_char < headline_end and self.text.count(ent.text) == 1:
+                continue  # "… May Link Reagan To Funds": a capitalised headline misleads
+            # the recogniser; a name it gives that the story never repeats is no name
+            person = ent if ent.label_ == "PERSON" else _person_inside(ent, given_name_female)
+            if person is None:
+                continue
+            ent = person
             name = _clean_name(ent)
             if not name:
                 continue
@@ -228,10 +265,14 @@ class PersonIndex:
                 female = True
             names.append((ent.start_char, name, context_of(ent.root), female))
         # Longest names first so that "Scholz" maps to "Olaf Scholz".
+        shared: dict[str, set[str]] = {}
         for _, name, _, _ in sorted(names, key=lambda n: -len(n[1].split())):
             parts = name.split()
             if len(parts) > 1:
                 surnames.setdefault(parts[-1].lower(), name)
+                shared.setdefault(parts[-1].lower(), set()).add(parts[0].lower())
+        # surnames two people of the article share ("Keith Scott", "Rakeyia Scott")
+        self.ambiguous = frozenset(k for k, given in shared.items() if len(given) > 1)
         self.surnames = surnames
         genders = _genders_from_pronouns(doc, [(o, self.full_name(n)) for o, n, _, _ in names])
         for offset, name, context, female in names:
@@ -252,6 +293,22 @@ class PersonIndex:
                 )
             self.mentions.append((offset, full))
         self.mentions.sort()
+        # Who the sentences are about: people named as a clause's subject, also by a
+        # surname the recogniser missed ("Trump never missed a chance …")
+        self.subjects: list[tuple[int, str]] = []
+        for token in doc:
+            if token.dep_ not in ("nsubj", "nsubjpass") or inside_quote[token.idx]:
+                continue
+            if not token.text[:1].isupper() or token.pos_ == "PRON":
+                continue
+            if token.lower_ in self.ambiguous:
+                continue
+            found: str | None = self.surnames.get(token.lower_)
+            if found is None and token.ent_type_ == "PERSON":
+                span = _entity_of(token)
+                found = self.full_name(_clean_name(span)) if span is not None else None
+            if found is not None and found in self.persons:
+                self.subjects.append((token.idx, found))
 
     def full_name(self, name: str) -> str:
         parts = name.split()
@@ -297,7 +354,8 @@ def resolve_speaker(
     text = index.text[mention[0] : mention[1]]
     if token.tag_ in ("WP", "WDT") and token.head.dep_ in ("relcl", "acl"):
         antecedent = token.head.head
-        named = resolve_speaker(antecedent, (antecedent.idx, antecedent.idx), index, previous)
+        # "the bank's chief, who said": the antecedent's whole mention names the speaker
+        named = resolve_speaker(antecedent, mention_span(antecedent), index, previous)
         return ResolvedSpeaker(named.name, named.person, named.context, text)
     low = token.lower_
     if (low in PERSONAL_PRONOUNS or low == "it") and token.pos_ == "PRON":
@@ -309,6 +367,11 @@ def resolve_speaker(
         person = index.persons.get(named_after)
         context = tuple(context_of(token)) + (person.context if person else ())
         return ResolvedSpeaker(named_after, person, context, text)
+    among = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "including"), None)
+    named_in = next((c for c in among.children if c.dep_ == "pobj"), None) if among else None
+    if named_in is not None and named_in.ent_type_ == "PERSON":
+        # "some delegates including Finance Minister Ana Ruiz said": the one named speaks
+        return resolve_speaker(named_in, mention_span(named_in), index, previous)
     appos = next((c for c in token.children if c.dep_ == "appos"), None)
     if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
         # "Brazil's finance minister, Paulo Sardinha, said": the title speaks by name
@@ -322,8 +385,9 @@ def resolve_speaker(
         context = tuple(context_of(token)) + (person.context if person else ())
         return ResolvedSpeaker(name, person, context, text)
     # a surname the recogniser mislabels later on ("Valdivieso" as ORG) is still the person
-    if token.pos_ == "PROPN" and (
-        token.ent_type_ in ("", "PERSON") or token.lower_ in index.surnames
+    # and so is one the tagger reads as an adjective ("Conable", "Notable")
+    if (token.pos_ == "PROPN" and token.ent_type_ in ("", "PERSON")) or (
+        token.text[:1].isupper() and token.lower_ in index.surnames
     ):
         name = index.full_name(token.text)
         person = index.persons.get(name)
@@ -420,12 +484,20 @@ def _resolve_pronoun(
 ) -> ResolvedSpeaker:
     low = token.lower_
     offset = token.idx
+    if low == "it":
+        body = _it_antecedent(token, index, previous)
+        if body is not None:
+            return _again(body, text)
     if low in ("they", "them", "it"):
         for _, speaker in reversed(previous):
             if speaker.person is None and speaker.name.lower() not in PERSONAL_PRONOUNS:
                 return ResolvedSpeaker(speaker.name, None, speaker.context, text)
         return ResolvedSpeaker(text, None, (), text)
     want_female = low in FEMALE
+    governing = _governing_subject(token, index)
+    if governing is not None and governing.female in (None, want_female):
+        # "X said Trump was right when he said …": the subject of the clause "he" hangs on
+        return ResolvedSpeaker(governing.name, governing, governing.context, text)
     recent = [(pos, sp) for pos, sp in previous if 0 <= offset - pos <= 1500 and _one_human(sp)]
     # The speaker just before, when close and not of the other sex: "…, an official
     # said. He added …".
@@ -435,6 +507,20 @@ def _resolve_pronoun(
             return _again(speaker, text)
     # Else the nearest speaker or person named who agrees for sure, then the nearest
     # whose sex the article leaves open.
+    # Else the nearest speaker or subject who agrees (for sure, then maybe), then the
+    # nearest person named at all.
+    subjects = [(p, n) for p, n in index.subjects if p < offset and offset - p <= 1500]
+    for wanted in (want_female, None):
+        pick: tuple[int, ResolvedSpeaker] | None = None
+        for pos, speaker in recent:
+            if _gender(speaker) is wanted and (pick is None or pos >= pick[0]):
+                pick = (pos, speaker)
+        for pos, name in subjects:
+            person = index.persons[name]
+            if person.female is wanted and (pick is None or pos > pick[0]):
+                pick = (pos, ResolvedSpeaker(name, person, person.context, text))
+        if pick is not None:
+            return _again(pick[1], text)
     named = [(pos, name) for pos, name in index.mentions if pos < offset and offset - pos <= 1500]
     for wanted in (want_female, None):
         best: tuple[int, ResolvedSpeaker] | None = None
@@ -448,3 +534,74 @@ def _resolve_pronoun(
         if best is not None:
             return _again(best[1], text)
     return ResolvedSpeaker(text, None, (), text)
+
+
+# Nouns for a body that can say something as "it": "the ministry … It said".
+IT_NOUNS = frozenset(
+    (
+        "ministry", "government", "department", "agency", "commission", "committee",
+        "council", "company", "bank", "group", "union", "party", "organisation",
+        "organization", "office", "administration", "cabinet", "court", "board", "paper",
+        "newspaper", "daily", "weekly", "institute", "fund", "association", "federation",
+        "alliance", "bureau", "embassy", "parliament", "congress", "senate", "firm",
+        "corporation", "exchange", "authority", "regime", "league", "campaign", "network",
+        "station", "radio", "television", "magazine", "coalition", "junta", "secretariat",
+        "directorate", "army", "military", "navy", "police", "kremlin", "pentagon",
+    )
+)  # fmt: skip
+# How many sentences back (besides its own) "it" looks for the body it stands for.
+IT_SENTENCES = 2
+
+
+def _it_antecedent(
+    token: Token, index: PersonIndex, previous: list[tuple[int, ResolvedSpeaker]]
+) -> ResolvedSpeaker | None:
+    """The body "it" stands for: the nearest ministry, company or paper in its own or
+    the two sentences before (their subjects first), unless a body spoke nearer."""
+    doc = token.doc
+    sentences = [token.sent]
+    while len(sentences) <= IT_SENTENCES and sentences[-1].start > 0:
+        sentences.append(doc[sentences[-1].start - 1].sent)
+    for sent in sentences:
+        found = [
+            t
+            for t in sent
+            if t.i < token.i
+            and t.pos_ in ("NOUN", "PROPN")
+            and t.dep_ != "compound"
+            and (t.lower_ in IT_NOUNS or (t.ent_type_ == "ORG" and t.pos_ == "PROPN"))
+            and t.lower_ not in index.surnames  # a person the recogniser took for a body
+        ]
+        if not found:
+            continue
+        subjects = [t for t in found if t.dep_ in ("nsubj", "nsubjpass")]
+        body = (subjects or found)[-1]
+        for pos, speaker in reversed(previous):
+            if (
+                body.idx < pos < token.idx
+                and speaker.person is None
+                and not _one_human(speaker)
+                and speaker.name.lower() not in PERSONAL_PRONOUNS
+            ):
+                return speaker  # a body that spoke after it was named
+            if pos <= body.idx:
+                break
+        return resolve_speaker(body, mention_span(body), index, previous)
+    return None
+
+
+def _governing_subject(token: Token, index: PersonIndex) -> Person | None:
+    """The person who is the subject of the clause a pronoun's clause depends on:
+    "Trump was right when he said" -> Trump; "Ann Lee won and she said" -> Ann Lee."""
+    verb = token.head
+    if token.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ not in ("advcl", "conj"):
+        return None
+    parent = verb.head
+    subject = next((c for c in parent.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.pos_ == "PRON" or subject.i > token.i:
+        return None
+    full = index.surnames.get(subject.lower_)
+    if full is None and subject.ent_type_ == "PERSON":
+        ent = _entity_of(subject)
+        full = index.full_name(_clean_name(ent)) if ent is not None else None
+    return index.persons.get(full) if full is not None else None

@@ -338,7 +338,8 @@ def _cue_token(doc: Doc, att: Attribution) -> Token | None:
     span = doc.char_span(att.cue[0], att.cue[1], alignment_mode="expand")
     if span is None or len(span) == 0:
         return None
-    verbs = [token for token in span if token.pos_ in ("VERB", "AUX")]
+    # "did not back": the main verb, not its auxiliary
+    verbs = [t for t in span if t.pos_ == "VERB"] or [t for t in span if t.pos_ == "AUX"]
     return verbs[0] if verbs else span.root
 
 

@@ -234,3 +234,112 @@ def test_a_given_name_tells_whom_she_means(engine: Engine) -> None:
     )
     statement = by_words(said(engine, text), "port will stay open")
     assert statement.speaker_name == "Susan Achterberg"
+
+
+def test_a_companys_spokesman_speaks_for_no_country(engine: Engine) -> None:
+    text = (
+        "Crash inquiry\n\n"
+        "OSAKA, May 4 - Japanese investigators blamed faulty repairs for the crash.\n\n"
+        "A Norvane Aircraft spokesman said the company would wait for the final report.\n\n"
+        "A Transport Ministry official said the report would be published in June."
+    )
+    statements = said(engine, text)
+    company = by_words(statements, "wait for the final report")
+    ministry = by_words(statements, "published in June")
+    assert company.actor is None
+    assert ministry.actor is not None and ministry.actor.id == "JP"
+
+
+def test_a_dateline_city_is_not_the_country_of_the_title_after_it(engine: Engine) -> None:
+    text = (
+        "Peace talks\n\n"
+        "WASHINGTON - Egyptian Foreign Minister Amr Saleh said he had made progress "
+        "in talks on a peace conference."
+    )
+    statement = by_words(said(engine, text), "made progress")
+    assert statement.actor is not None and statement.actor.id == "EG"
+
+
+def test_a_title_run_with_lower_case_words_gives_the_role_and_country(engine: Engine) -> None:
+    text = (
+        "Smelter deal\n\n"
+        "“The venture opens markets we could not reach alone,” Victoria state treasurer "
+        "Rob Kettle said."
+    )
+    statement = by_words(said(engine, text), "opens markets")
+    assert statement.speaker_name == "Rob Kettle"
+    assert statement.actor is not None and statement.actor.id == "AU"
+    assert statement.role == "State Treasurer"
+
+
+def test_a_person_the_recogniser_ran_into_a_company_name(engine: Engine) -> None:
+    text = (
+        "Gold tax\n\n"
+        "A new tax could drive trading abroad, the Tokyo branch manager of Credit Suisse "
+        "Paul Hofmann told a press conference.\n\n"
+        "“Tokyo dealers could be out of business,” he said."
+    )
+    statement = by_words(said(engine, text), "out of business")
+    assert statement.speaker_name == "Paul Hofmann"
+
+
+def test_a_surname_the_tagger_reads_as_an_adjective_is_still_the_person(engine: Engine) -> None:
+    text = (
+        "Bank visit\n\n"
+        "World Bank President Barber Conable is expected to press Jakarta for reforms, "
+        "western diplomats said.\n\n"
+        "Conable, who flew in from Tokyo, will meet ministers.\n\n"
+        "“The economy is being very well managed,” Conable told reporters at the airport."
+    )
+    statement = by_words(said(engine, text), "very well managed")
+    assert statement.speaker_name == "Barber Conable"
+    assert statement.actor is not None and statement.actor.id == "WORLDBANK"
+
+
+def test_words_quoted_inside_anothers_statement_are_their_speakers_too(engine: Engine) -> None:
+    text = (
+        "Army row\n\n"
+        "Retired Gen. Tom Mills said Paul Grant was “absolutely right” when he said on "
+        "Wednesday that under the last government, “the army has been reduced to rubble.”"
+    )
+    statements = said(engine, text)
+    assert [st.speaker_name for st in statements] == ["Tom Mills", "Paul Grant"]
+    assert "reduced to rubble" in statements[1].words
+
+
+def test_he_is_the_subject_the_story_is_about_not_a_name_in_passing(engine: Engine) -> None:
+    text = (
+        "Campaign trail\n\n"
+        "By the time the debates began, Paul Grant led the polls, needling rivals such as "
+        "Tom Reyes and Sam Ortiz. Grant never missed a chance to remind the audience that "
+        "he paid for his own campaign. He claimed great wealth and said it kept him free of "
+        "donors."
+    )
+    statement = by_words(said(engine, text), "free of donors")
+    assert statement.speaker_name == "Paul Grant"
+
+
+def test_one_named_among_a_group_speaks_for_it(engine: Engine) -> None:
+    text = (
+        "Loan talks\n\n"
+        "Some delegates including Chilean Finance Minister Ana Ruiz said they were "
+        "optimistic a compromise could be reached."
+    )
+    statement = by_words(said(engine, text), "optimistic")
+    assert statement.speaker_name == "Ana Ruiz"
+    assert statement.actor is not None and statement.actor.id == "CL"
+
+
+def test_what_was_announced_leads_the_content(engine: Engine) -> None:
+    text = (
+        "Jobs plan\n\n"
+        "The government announced a plan to cut long-term unemployment amid talk among "
+        "analysts that it wants to spend more."
+    )
+    statement = by_words(said(engine, text), "cut long-term unemployment")
+    assert statement.content.text.startswith("a plan to cut long-term unemployment")
+
+
+def test_declining_to_be_specific_is_no_statement(engine: Engine) -> None:
+    text = "Bank view\n\nThe senior bank official declined to be more specific."
+    assert said(engine, text) == []

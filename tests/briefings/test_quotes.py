@@ -334,3 +334,142 @@ def test_a_second_speech_verb_joined_to_the_reported_clause_is_its_own_statement
         ("the port minister", "said", "the border would reopen"),
         ("the port minister", "urged", "traders to be patient"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "content"),
+    [
+        (
+            "The harbour minister was quoted as saying that the quay would reopen in June.",
+            "the harbour minister",
+            "that the quay would reopen in June",
+        ),
+        (
+            "The Evening Courier quoted an aide to the mayor as saying the tram plan was dead.",
+            "an aide",
+            "the tram plan was dead",
+        ),
+        (
+            "“We will never sign this treaty,” the envoy was quoted as saying.",
+            "the envoy",
+            "We will never sign this treaty",
+        ),
+    ],
+)
+def test_quoted_as_saying_names_who_was_quoted_not_the_outlet(
+    engine: Engine, text: str, name: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.content.text) for s in statements] == [(name, content)]
+
+
+def test_it_said_is_the_body_named_before(engine: Engine) -> None:
+    text = (
+        "The trade ministry published its monthly figures on Friday. "
+        "It said exports had fallen for a third month."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.speaker_name) for s in statements] == [("It", "the trade ministry")]
+
+
+def test_it_shows_is_no_statement(engine: Engine) -> None:
+    text = "The survey was published on Monday. It shows that most farmers expect a poor harvest."
+    assert engine.extract(Article(text=text)) == []
+
+
+def test_who_said_names_the_antecedent_with_its_title(engine: Engine) -> None:
+    text = (
+        "The strike ended after talks with the union's chief negotiator, "
+        "who said the deal was fair."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.speaker_name) for s in statements] == [
+        ("who", "the union's chief negotiator")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "content"),
+    [
+        (
+            "According to conservative radio host Tom Bell, the plan reeks of favoritism.",
+            "Tom Bell",
+            "the plan reeks of favoritism",
+        ),
+        (
+            "According to Ana Ruiz, a senior banker, the loan is ready.",
+            "Ana Ruiz",
+            "the loan is ready",
+        ),
+    ],
+)
+def test_according_to_reports_the_words_beside_the_source(
+    engine: Engine, text: str, name: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.content.text) for s in statements] == [(name, content)]
+
+
+def test_an_unnamed_source_inside_reported_words_does_not_take_them(engine: Engine) -> None:
+    text = (
+        "The senator said videos show the guards lied about everything that happened "
+        "on the night of the riot."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [s.speaker_name for s in statements] == ["the senator"]
+
+
+def test_a_dateline_date_does_not_hide_the_subject(engine: Engine) -> None:
+    text = "OSLO, May 2 - The Finance Ministry warned on Tuesday that the krone was too strong."
+    statements = engine.extract(Article(text=text))
+    assert [s.speaker_name for s in statements] == ["the Finance Ministry"]
+
+
+def test_a_split_quote_content_runs_to_its_last_piece(engine: Engine) -> None:
+    text = "“The talks went well,” Mayor Tom Reyes said. “We meet again next week.”"
+    (st,) = engine.extract(Article(text=text))
+    assert st.content.text.startswith("The talks went well")
+    assert st.content.text.endswith("We meet again next week")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "content"),
+    [
+        (
+            "The governor refused to pledge to cut the fuel tax before the vote.",
+            "refused to pledge",
+            "to cut the fuel tax before the vote",
+        ),
+        (
+            "The mayor has denied knowing that the contracts were rigged.",
+            "denied knowing",
+            "that the contracts were rigged",
+        ),
+        (
+            "The prosecutor isn't saying if the council broke any laws.",
+            "isn't saying",
+            "if the council broke any laws",
+        ),
+    ],
+)
+def test_a_refusal_or_negation_stays_in_the_cue(
+    engine: Engine, text: str, cue: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.cue.text if s.cue else None, s.content.text) for s in statements] == [(cue, content)]
+
+
+def test_declining_to_comment_is_no_statement(engine: Engine) -> None:
+    assert engine.extract(Article(text="The harbour minister declined to comment.")) == []
+
+
+def test_a_writers_although_clause_is_not_the_speakers(engine: Engine) -> None:
+    text = (
+        "The senator claimed that the tax plan was fair, although he again refused to "
+        "pledge to publish his own returns."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.cue.text if s.cue else None, s.content.text) for s in statements] == [
+        ("claimed", "that the tax plan was fair"),
+        ("refused to pledge", "to publish his own returns"),
+    ]
