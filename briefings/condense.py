@@ -20,6 +20,19 @@ _CLAUSE_END = re.compile(r"[.;:!?]\s|,\s|\s[—–]\s")
 # Stronger words carry a position better than mild ones: direct quotes first, then mixed.
 _KIND_WEIGHT = {Kind.DIRECT: 3, Kind.MIXED: 2, Kind.INDIRECT: 1}
 # Cues that turn the words into their opposite when dropped.
+# A cue that says what was not said or done: "isn't saying", "did not say", "never said".
+_NEGATED = re.compile(r"\bnot\b|n[’']t\b|\bnever\b")
+_PRINCIPALS = frozenset(
+    (
+        "president", "minister", "secretary", "chancellor", "premier", "senator", "governor",
+        "attorney general", "mayor", "nominee", "candidate", "leader", "king", "queen", "judge",
+        "justice", "speaker", "ambassador", "general", "governor", "treasurer", "commissioner",
+    )
+)  # fmt: skip
+_VOICES = frozenset(
+    ("spokesman", "spokeswoman", "spokesperson", "aide", "adviser", "advisor", "press",
+     "communications", "director", "manager", "deputy", "assistant")
+)  # fmt: skip
 NEGATIVE_CUES = ("deni", "deny", "reject", "dismiss", "refus", "rebuff", "disput", "rule out")
 # Speakers that are things written, not people: they are shown only when nobody sent them.
 # (A poll or a survey is a source in its own right: "a new poll shows".)
@@ -67,7 +80,7 @@ def trim(text: str, max_chars: int) -> str:
 def is_denial(cue: str) -> bool:
     """Whether a cue rejects its words ("denied", "rejected", "ruled out")."""
     low = cue.lower()
-    return any(n in low for n in NEGATIVE_CUES)
+    return any(n in low for n in NEGATIVE_CUES) or bool(_NEGATED.search(low))
 
 
 def named_speaker(st: Statement) -> bool:
@@ -116,6 +129,15 @@ def is_headline(st: Statement, headline: set[str]) -> bool:
     return bool(words) and len(words & headline) >= 0.8 * len(words)
 
 
+def _principal(role: str | None) -> bool:
+    """Whether a role is an office that decides, not one that speaks for it: a
+    secretary, minister or attorney general leads before a spokesman or an aide."""
+    words = (role or "").lower().replace("-", " ").split()
+    if not words or any(w in _VOICES for w in words):
+        return False
+    return words[-1] in _PRINCIPALS or " ".join(words[-2:]) in _PRINCIPALS
+
+
 def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     """How much an editor would lead with one speaker's statements: named principals and
     officials, people in the headline, direct quotes and denials, then how much they
@@ -129,6 +151,7 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
         + 2 * named
         + 2 * any(st.actor is not None for st in statements)
         + (lead.role is not None)
+        + 2 * any(_principal(st.role) for st in statements)
         + 2 * any(st.kind is Kind.DIRECT for st in statements)
         + 2 * any(is_denial(cue_of(st)) for st in statements)
         + min(len(statements), 4)
