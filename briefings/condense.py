@@ -151,10 +151,10 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
         + 2 * named
         + 2 * any(st.actor is not None for st in statements)
         + (lead.role is not None)
-        + 2 * any(_principal(st.role) for st in statements)
+        + 3 * any(_principal(st.role) for st in statements)
         + 2 * any(st.kind is Kind.DIRECT for st in statements)
         + 2 * any(is_denial(cue_of(st)) for st in statements)
-        + min(len(statements), 4)
+        + min(len(statements), 3)
     )
 
 

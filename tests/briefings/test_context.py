@@ -369,3 +369,19 @@ def test_people_the_facts_know_tell_whose_story_it_is(engine: Engine) -> None:
     )
     statement = by_words(said(engine, text), "call out false claims")
     assert statement.actor is not None and statement.actor.id == "US"
+
+
+def test_a_negated_cue_is_kept_and_a_deciding_office_leads_a_spokesman(engine: Engine) -> None:
+    text = (
+        "Harbour inquiry\n\n"
+        "Harbour spokesman Tom Field said the berths were safe. Field said the cranes were "
+        "new. Field said the crews were trained.\n\n"
+        "Transport Secretary Anna Berg said the inquiry would report in May.\n\n"
+        "Attorney General Mark Ode isn't saying if the harbour board broke any laws."
+    )
+    found = bullets(engine, text)
+    names = [b.speaker_name for b in found]
+    assert names.index("Anna Berg") < names.index("Tom Field")
+    assert names.index("Mark Ode") < names.index("Tom Field")
+    ode = found[names.index("Mark Ode")]
+    assert "isn't saying" in bullet_line(ode)
