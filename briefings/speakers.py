@@ -111,11 +111,19 @@ CONTEXT_PREPOSITIONS = frozenset(("of", "from", "for", "at", "in"))
 
 
 def _clean_name(ent: Span) -> str:
-    words = [t for t in ent if t.lower_ not in TITLE_WORDS and not t.is_punct]
-    while words and words[0].lower_ in _LEADING_CUES:
-        words.pop(0)  # "Said Ellis: …" is Ellis
-    while words and words[0].tag_ == "JJ":  # "German" in "German Chancellor Olaf Scholz"
+    words = [t for t in ent if not t.is_punct or t.text == "."]
+    # titles, cues and adjectives lead a name ("Said Ellis", "German Chancellor Olaf
+    # Scholz"); a title word later is the name itself ("Larry King", "Ann Bishop")
+    while len(words) > 1 and (
+        words[0].lower_ in TITLE_WORDS
+        or words[0].lower_ in _LEADING_CUES
+        or words[0].tag_ == "JJ"
+        or words[0].is_punct
+    ):
         words.pop(0)
+    words = [t for t in words if not t.is_punct]
+    if len(words) == 1 and words[0].lower_ in TITLE_WORDS and ent.label_ != "PERSON":
+        return ""
     while words and words[-1].lower_ in ("'s", "’s"):
         words.pop()
     return " ".join(t.text for t in words)

@@ -385,3 +385,13 @@ def test_a_negated_cue_is_kept_and_a_deciding_office_leads_a_spokesman(engine: E
     assert names.index("Mark Ode") < names.index("Tom Field")
     ode = found[names.index("Mark Ode")]
     assert "isn't saying" in bullet_line(ode)
+
+
+def test_a_surname_that_is_also_a_title_stays_in_the_name(engine: Engine) -> None:
+    text = (
+        "Talk show\n\n"
+        "Talk show host Larry King said the channel had given him freedom.\n\n"
+        "“Nobody told me what to ask,” King said."
+    )
+    statements = said(engine, text)
+    assert [st.speaker_name for st in statements] == ["Larry King", "Larry King"]
