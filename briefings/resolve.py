@@ -25,10 +25,19 @@ class ActorFinder:
 
     def find(self, speaker: ResolvedSpeaker, when: date | None) -> tuple[Actor | None, str | None]:
         """The actor and the role of ``speaker`` as of ``when`` (the article's date)."""
+        actor, role = self._find(speaker, when)
+        name = speaker.name.lower()
+        if role and speaker.person is not None and (role.lower() in name or name in role.lower()):
+            role = None  # "King" of "Larry King" is his name; a role never holds the name
+        return actor, role
+
+    def _find(self, speaker: ResolvedSpeaker, when: date | None) -> tuple[Actor | None, str | None]:
         gaz = self.gazetteer
         role: str | None = None
         mention = _after_dateline(speaker.mention_text)
         title, _ = gaz.split_title(mention)
+        if title and speaker.person is not None and title.lower() in speaker.name.lower():
+            title = None  # "King" in "Larry King" is his name, not a crown
         # The mention's own title words, then the title phrases seen around this person,
         # with a title and a following "of Sweden" read together.
         phrases = [p for p in (title, mention) if p]
@@ -121,7 +130,12 @@ class ActorFinder:
                 if country is not None:
                     base = gaz.data.actors[country]
                     actor = Actor(base.id, base.name, st.party.evidence, base.kind)
-            phrases = (speaker.mention_text, st.role or "", *speaker.context)
+            mention, role = speaker.mention_text, st.role or ""
+            if speaker.person is not None:
+                # "Larry King": a name's own words ("King") hold no office
+                for words in (speaker.name, speaker.name.split()[-1]):
+                    mention, role = mention.replace(words, " "), role.replace(words, " ")
+            phrases = (mention, role, *speaker.context)
             if actor is None and gaz.is_public(*phrases) and not _names_any(phrases, private):
                 actor = story.actor(gaz)
             first.append(replace(st, actor=actor))

@@ -390,8 +390,10 @@ def test_a_negated_cue_is_kept_and_a_deciding_office_leads_a_spokesman(engine: E
 def test_a_surname_that_is_also_a_title_stays_in_the_name(engine: Engine) -> None:
     text = (
         "Talk show\n\n"
-        "Talk show host Larry King said the channel had given him freedom.\n\n"
+        "WASHINGTON - Talk show host Larry King said the channel had given him freedom.\n\n"
         "“Nobody told me what to ask,” King said."
     )
     statements = said(engine, text)
     assert [st.speaker_name for st in statements] == ["Larry King", "Larry King"]
+    # "King" is his name, not an office: a host speaks for no country
+    assert [(st.actor, st.role) for st in statements] == [(None, None), (None, None)]
