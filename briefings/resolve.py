@@ -130,12 +130,12 @@ class ActorFinder:
                 if country is not None:
                     base = gaz.data.actors[country]
                     actor = Actor(base.id, base.name, st.party.evidence, base.kind)
-            mention, role = speaker.mention_text, st.role or ""
+            mention, held = speaker.mention_text, st.role or ""
             if speaker.person is not None:
                 # "Larry King": a name's own words ("King") hold no office
                 for words in (speaker.name, speaker.name.split()[-1]):
-                    mention, role = mention.replace(words, " "), role.replace(words, " ")
-            phrases = (mention, role, *speaker.context)
+                    mention, held = mention.replace(words, " "), held.replace(words, " ")
+            phrases = (mention, held, *speaker.context)
             if actor is None and gaz.is_public(*phrases) and not _names_any(phrases, private):
                 actor = story.actor(gaz)
             first.append(replace(st, actor=actor))
