@@ -1058,8 +1058,9 @@ class Gazetteer:
         for word in self.data.public_words:
             if f" {word} " in text:
                 found = True
-                # "central bank" and "attorney general" hide their private words
-                text = text.replace(f" {word} ", " | ")
+                # "central bank" and "attorney general" hide their private words (every
+                # time: the spaces around one are not consumed, so the next still matches)
+                text = re.sub(rf"(?<= ){re.escape(word)}(?= )", "|", text)
         return found and not any(f" {w} " in text for w in self.data.private_words)
 
     def is_person(self, name: str) -> bool:

@@ -530,3 +530,10 @@ def test_bad_data_raises_a_clear_error(mutate: Any, message: str) -> None:
     mutate(docs)
     with pytest.raises(GazetteerDataError, match=message):
         build_data(docs)
+
+
+def test_a_public_office_named_twice_is_still_public() -> None:
+    gaz = load_gazetteer()
+    # the words around a speaker often repeat the title: each must hide "attorney"
+    assert gaz.is_public("Attorney General", "But Attorney General", "Attorney General")
+    assert not gaz.is_public("a bank economist", "bank economist")
