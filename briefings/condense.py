@@ -26,7 +26,7 @@ _PRINCIPALS = frozenset(
     (
         "president", "minister", "secretary", "chancellor", "premier", "senator", "governor",
         "attorney general", "mayor", "nominee", "candidate", "leader", "king", "queen", "judge",
-        "justice", "speaker", "ambassador", "general", "governor", "treasurer", "commissioner",
+        "justice", "speaker", "ambassador", "general", "treasurer", "commissioner",
     )
 )  # fmt: skip
 _VOICES = frozenset(

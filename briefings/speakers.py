@@ -314,12 +314,18 @@ class PersonIndex:
                 continue
             if token.lower_ in self.ambiguous:
                 continue
-            found: str | None = self.surnames.get(token.lower_)
-            if found is None and token.ent_type_ == "PERSON":
-                span = _entity_of(token)
-                found = self.full_name(_clean_name(span)) if span is not None else None
-            if found is not None and found in self.persons:
-                self.subjects.append((token.idx, found))
+            found = self.named_by(token)
+            if found is not None:
+                self.subjects.append((token.idx, found.name))
+
+    def named_by(self, token: Token) -> Person | None:
+        """The person of the article a token names: by a surname the article gave a full
+        name to, or by a name the recogniser found."""
+        found: str | None = self.surnames.get(token.lower_)
+        if found is None and token.ent_type_ == "PERSON":
+            span = _entity_of(token)
+            found = self.full_name(_clean_name(span)) if span is not None else None
+        return self.persons.get(found) if found is not None else None
 
     def full_name(self, name: str) -> str:
         parts = name.split()
@@ -516,35 +522,37 @@ def _resolve_pronoun(
         pos, speaker = recent[-1]
         if offset - pos <= CLOSE_SPEAKER and _gender(speaker) in (None, want_female):
             return _again(speaker, text)
-    # Else the nearest speaker or person named who agrees for sure, then the nearest
-    # whose sex the article leaves open.
     # Else the nearest speaker or subject who agrees (for sure, then maybe), then the
-    # nearest person named at all.
-    subjects = [(p, n) for p, n in index.subjects if p < offset and offset - p <= 1500]
-    for wanted in (want_female, None):
-        pick: tuple[int, ResolvedSpeaker] | None = None
-        for pos, speaker in recent:
-            if _gender(speaker) is wanted and (pick is None or pos >= pick[0]):
-                pick = (pos, speaker)
-        for pos, name in subjects:
-            person = index.persons[name]
-            if person.female is wanted and (pick is None or pos > pick[0]):
-                pick = (pos, ResolvedSpeaker(name, person, person.context, text))
-        if pick is not None:
-            return _again(pick[1], text)
-    named = [(pos, name) for pos, name in index.mentions if pos < offset and offset - pos <= 1500]
+    # nearest speaker or person named at all who does.
+    for people in (index.subjects, index.mentions):
+        near = [(pos, name) for pos, name in people if pos < offset and offset - pos <= 1500]
+        found = _nearest_agreeing(recent, near, index, want_female, text)
+        if found is not None:
+            return found
+    return ResolvedSpeaker(text, None, (), text)
+
+
+def _nearest_agreeing(
+    recent: list[tuple[int, ResolvedSpeaker]],
+    people: list[tuple[int, str]],
+    index: PersonIndex,
+    want_female: bool,
+    text: str,
+) -> ResolvedSpeaker | None:
+    """The nearest of the recent speakers and ``people`` (offset, full name) whose sex is
+    the one wanted for sure, else the nearest whose sex the article leaves open."""
     for wanted in (want_female, None):
         best: tuple[int, ResolvedSpeaker] | None = None
         for pos, speaker in recent:
             if _gender(speaker) is wanted and (best is None or pos >= best[0]):
                 best = (pos, speaker)
-        for pos, name in named:
+        for pos, name in people:
             person = index.persons[name]
             if person.female is wanted and (best is None or pos > best[0]):
                 best = (pos, ResolvedSpeaker(name, person, person.context, text))
         if best is not None:
             return _again(best[1], text)
-    return ResolvedSpeaker(text, None, (), text)
+    return None
 
 
 # Nouns for a body that can say something as "it": "the ministry … It said".
@@ -611,8 +619,4 @@ def _governing_subject(token: Token, index: PersonIndex) -> Person | None:
     subject = next((c for c in parent.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None or subject.pos_ == "PRON" or subject.i > token.i:
         return None
-    full = index.surnames.get(subject.lower_)
-    if full is None and subject.ent_type_ == "PERSON":
-        ent = _entity_of(subject)
-        full = index.full_name(_clean_name(ent)) if ent is not None else None
-    return index.persons.get(full) if full is not None else None
+    return index.named_by(subject)
