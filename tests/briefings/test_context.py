@@ -397,3 +397,25 @@ def test_a_surname_that_is_also_a_title_stays_in_the_name(engine: Engine) -> Non
     assert [st.speaker_name for st in statements] == ["Larry King", "Larry King"]
     # "King" is his name, not an office: a host speaks for no country
     assert [(st.actor, st.role) for st in statements] == [(None, None), (None, None)]
+
+
+def test_whoever_carries_the_article_gets_the_pieces_the_others_do_not_use(
+    engine: Engine,
+) -> None:
+    lines = [
+        "Port reform divides the city\n",
+        "Harbour director Maria Lindqvist said the port would close its old docks.",
+        "Lindqvist said the new terminal would open in the spring.",
+        "She said the city would pay for half of the dredging.",
+        "She said the ferries would keep running through the works.",
+        "She said the fishermen would get a quay of their own.",
+        "She said the rail link would be finished by the summer.",
+        "She said the old warehouses would become housing.",
+        "Councillor Tomas Reyes said the plan was too costly.",
+        "Union leader Ines Cole said the dockers had not been consulted.",
+    ]
+    shown = bullets(engine, "\n\n".join(lines))
+    director = next(b for b in shown if b.speaker_name == "Maria Lindqvist")
+    # seven different things said; the other two speakers have one each
+    assert 1 + len(director.also) == 7
+    assert {b.speaker_name for b in shown} >= {"Tomas Reyes", "Ines Cole"}
