@@ -15,8 +15,8 @@ that carries the request, read off the stack, not every file the request touches
 - When the reply enters the platform's renderer, the stack again: the files that carry
   it *back*.
 
-A helper that is called and returns before the database (parsing, the text every renderer
-shares, the engine's grouping) is entered but carries nothing: the recorder collects every
+A helper that is called and returns (parsing the text, the engine's grouping into stories,
+the text every renderer shares) is entered but carries nothing: the recorder collects every
 project file entered as well (``PathRecorder.entered``), on every thread, and the chain is
 always a part of it.
 """
