@@ -474,4 +474,3 @@ def test_a_companys_statement_speaks_for_the_company_not_the_country(engine: Eng
     statement = by_words(said(engine, text), "checked twice")
     assert statement.speaker_name == "Norvane"
     assert statement.actor is None
-
