@@ -144,11 +144,15 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     said."""
     lead = statements[0]
     name = max((st.speaker_name for st in statements), key=len)
-    named = sum(1 for w in name.split() if w[:1].isupper()) >= 2
+    # a person's name ("Ana Ruiz"), not a group's capitals ("Other E.U. leaders")
+    named = sum(1 for w in name.split() if w[:1].isupper()) >= 2 and name.split()[-1][:1].isupper()
+    # someone the facts know by name: a leader, a nominee, a minister of the day
+    known = any(st.actor is not None and st.actor.evidence.startswith("fact:") for st in statements)
     surname = name.split()[-1] if name.split() else ""
     return (
         3 * bool(headline & words_of(surname))
         + 2 * named
+        + 2 * known
         + 2 * any(st.actor is not None for st in statements)
         + (lead.role is not None)
         + 3 * any(_principal(st.role) for st in statements)

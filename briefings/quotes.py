@@ -1121,6 +1121,14 @@ def _in_adverbial(att: Attribution, doc: Doc) -> bool:
     return span is not None and span.root.dep_ == "advcl"
 
 
+def _in_passing(att: Attribution, doc: Doc) -> bool:
+    """'X, who said …', 'with X having said …': the cue heads a clause about a person."""
+    if att.cue is None:
+        return False
+    span = doc.char_span(*att.cue, alignment_mode="expand")
+    return span is not None and span.root.dep_ in ("relcl", "pcomp")
+
+
 def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
     """Keep one attribution per content.
 
@@ -1131,6 +1139,8 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
 
     def named_at(i: int) -> bool:
         token = doc[i]
+        if token.tag_ in ("WP", "WDT") and token.head.dep_ == "relcl":
+            token = token.head.head  # "Chirac's spokesman Denis Baudouin, who said"
         return token.pos_ == "PROPN" or token.ent_type_ in _SOURCE_ENTITIES
 
     def length(att: Attribution) -> int:
@@ -1158,6 +1168,10 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
             kept.append(att)
         elif _nested(att, clash) and att.quote_ids and _in_adverbial(att, doc):
             # "X said Y was right when he said “…”": Y's quoted words are Y's statement too
+            kept.append(att)
+        elif _nested(att, clash) and _in_passing(att, doc) and named_at(att.speaker_token):
+            # "analysts said it was sparked by Minister X, who said …", "…, with Minister X
+            # having said …": what X said is X's statement too
             kept.append(att)
         elif inside(att, clash) and not inside(clash, att) and not _nested(att, clash):
             kept[kept.index(clash)] = att

@@ -234,10 +234,13 @@ def _link_titles(
     out: list[Statement] = []
     for st, speaker in zip(statements, speakers, strict=True):
         words = _title_words(speaker.mention_text) if speaker.person is None else []
+        # "a spokeswoman for the senator": a new person, not the spokeswoman named before
+        new = speaker.mention_text.lower().startswith(("a ", "an "))
         matches = [
             person
             for person in named.values()
             if words
+            and not new
             and _title_words(person.role or "")[-1:] == words[-1:]
             and set(words)
             <= set(_title_words(person.role or ""))

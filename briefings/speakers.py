@@ -390,9 +390,14 @@ def resolve_speaker(
         # "some delegates including Finance Minister Ana Ruiz said": the one named speaks
         return resolve_speaker(named_in, mention_span(named_in), index, previous)
     appos = next((c for c in token.children if c.dep_ == "appos"), None)
-    if token.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
+    if (
+        token.pos_ in ("NOUN", "NUM")
+        and appos is not None
+        and (appos.ent_type_ == "PERSON" or (appos.pos_ == "PROPN" and not appos.ent_type_))
+    ):
+        # ("one of the family's lawyers, Ana Ruiz, said": the one named)
         # "Brazil's finance minister, Paulo Sardinha, said": the title speaks by name
-        named = resolve_speaker(appos, (appos.idx, appos.idx), index, previous)
+        named = resolve_speaker(appos, mention_span(appos), index, previous)
         context = tuple(context_of(token)) + named.context
         return ResolvedSpeaker(named.name, named.person, context, text)
     ent = _entity_of(token)

@@ -474,3 +474,31 @@ def test_a_companys_statement_speaks_for_the_company_not_the_country(engine: Eng
     statement = by_words(said(engine, text), "checked twice")
     assert statement.speaker_name == "Norvane"
     assert statement.actor is None
+
+
+def test_a_spokeswoman_for_someone_else_is_not_the_one_named_before(engine: Engine) -> None:
+    text = (
+        "Campaign row\n\n"
+        "Campaign spokeswoman Jessica Hale said the campaign would defend itself.\n\n"
+        "A spokeswoman for the rival candidate said the attack was a lie."
+    )
+    statement = by_words(said(engine, text), "attack was a lie")
+    assert statement.speaker_name != "Jessica Hale"
+
+
+def test_a_leader_the_facts_know_leads_before_unnamed_groups(engine: Engine) -> None:
+    text = (
+        "Europe weighs defence plans\n\n"
+        "Other E.U. leaders proposed jointly owned drones for the armies of the bloc.\n\n"
+        "Central European leaders warned that the bloc would lose its defence capability.\n\n"
+        "Some E.U. officials said the plan would take years to build.\n\n"
+        "Baltic leaders said the plan came too late for their region.\n\n"
+        "Nordic leaders said the plan needed a budget of its own.\n\n"
+        "Southern European leaders said the plan was too costly for them.\n\n"
+        "Eastern European leaders said the plan must include air defence.\n\n"
+        "Western European leaders said the plan would be ready by March.\n\n"
+        "Donald Trump said he would not defend allies that do not pay."
+    )
+    shown = [b.speaker_name for b in bullets(engine, text)]
+    assert "Donald Trump" in shown
+    assert shown.index("Donald Trump") == 0

@@ -557,3 +557,33 @@ def test_a_polls_finding_is_what_it_says(
 
 def test_a_person_who_shows_something_says_nothing(engine: Engine) -> None:
     assert engine.extract(Article(text="The guide showed the visitors the old harbour.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "content"),
+    [
+        (
+            "The analysts said the rally was sparked by Finance Minister Ana Ruiz, who said "
+            "yesterday that rates would fall before the summer.",
+            "Ana Ruiz",
+            "that rates would fall before the summer",
+        ),
+        (
+            "Some analysts noted friction between the ministry and the bank, with Finance "
+            "Minister Paul Ortega having said before the cut he favoured lower rates.",
+            "Paul Ortega",
+            "he favoured lower rates",
+        ),
+    ],
+)
+def test_a_named_persons_words_told_in_passing_are_theirs(
+    engine: Engine, text: str, name: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert (name, content) in [(s.speaker_name, s.content.text) for s in statements]
+
+
+def test_one_of_a_group_named_in_apposition_is_the_speaker(engine: Engine) -> None:
+    text = "In a statement, one of the family's lawyers, Ana Ruiz, said the video was clear."
+    statements = engine.extract(Article(text=text))
+    assert [s.speaker_name for s in statements] == ["Ana Ruiz"]
