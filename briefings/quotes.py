@@ -397,6 +397,10 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
             start, end = _subtree_chars(child)
+            if child.left_edge.i < verb.i and child.left_edge.tag_ in ("WDT", "WP"):
+                # "donations, which he said were accompanied by favours": the words
+                # after the cue, of the thing the relative pronoun stands for
+                start = verb.doc[verb.i + 1].idx
             last = child
             for later in children:
                 if later.dep_ == "ccomp" and later.i > last.i and _adjacent(last, later):
@@ -456,6 +460,11 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
             return described, None
     if lower in OBJECT_FORMS and objects:
         return _subtree_chars(objects[0]), None
+    that = next((c for c in children if c.dep_ == "mark" and c.i == verb.i + 1), None)
+    if that is not None and lower in SPEECH_FORMS and that.right_edge.i > that.i + 2:
+        # "said that after the sale the government had decided …": the parse hung the
+        # reported words on "that"
+        return (verb.doc[that.i + 1].idx, _subtree_chars(that)[1]), None
     # "said many of the examples critics cite failed to …": the parse took the reported
     # clause's subject for an object; a finite verb inside shows the clause
     if (

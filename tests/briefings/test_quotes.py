@@ -587,3 +587,23 @@ def test_one_of_a_group_named_in_apposition_is_the_speaker(engine: Engine) -> No
     text = "In a statement, one of the family's lawyers, Ana Ruiz, said the video was clear."
     statements = engine.extract(Article(text=text))
     assert [s.speaker_name for s in statements] == ["Ana Ruiz"]
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        (
+            "He attacked his rivals for accepting donations, which he said were "
+            "accompanied by favours.",
+            "were accompanied by favours",
+        ),
+        (
+            "Officials said that after the success of the sale the government had decided "
+            "to speed up its program.",
+            "after the success of the sale the government had decided",
+        ),
+    ],
+)
+def test_reported_words_the_parse_hangs_elsewhere(engine: Engine, text: str, content: str) -> None:
+    statements = engine.extract(Article(text=text))
+    assert any(s.content.text.startswith(content) for s in statements), statements
