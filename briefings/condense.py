@@ -138,6 +138,9 @@ def _principal(role: str | None) -> bool:
     return words[-1] in _PRINCIPALS or " ".join(words[-2:]) in _PRINCIPALS
 
 
+_POLLS = frozenset(("poll", "polls", "survey"))
+
+
 def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     """How much an editor would lead with one speaker's statements: named principals and
     officials, people in the headline, direct quotes and denials, then how much they
@@ -148,11 +151,20 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     named = sum(1 for w in name.split() if w[:1].isupper()) >= 2 and name.split()[-1][:1].isupper()
     # someone the facts know by name: a leader, a nominee, a minister of the day
     known = any(st.actor is not None and st.actor.evidence.startswith("fact:") for st in statements)
+    # a state or body speaking in its own name ("China said", "the Kremlin warned") and
+    # a poll's finding are what a newsletter leads with, as much as a named principal
+    itself = any(
+        st.actor is not None and st.actor.evidence.startswith(("country:", "metonym:"))
+        for st in statements
+    )
+    poll = bool(_POLLS & words_of(name))
     surname = name.split()[-1] if name.split() else ""
     return (
         3 * bool(headline & words_of(surname))
         + 2 * named
         + 2 * known
+        + 5 * itself
+        + 6 * poll
         + 2 * any(st.actor is not None for st in statements)
         + (lead.role is not None)
         + 3 * any(_principal(st.role) for st in statements)

@@ -169,9 +169,8 @@ class ActorFinder:
 # Words that make a party's member speak for no country: experts and former aides.
 _UNAFFILIATED = frozenset(
     (
-        "former", "fellow", "consultant", "consultants", "strategist", "strategists",
-        "scholar", "lecturer", "teaching", "teaches", "professor", "analyst", "economist",
-        "pollster",
+        "former", "fellow", "consultant", "consultants", "scholar", "lecturer", "teaching",
+        "teaches", "professor", "analyst", "economist", "pollster",
     )
 )  # fmt: skip
 

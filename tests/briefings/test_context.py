@@ -502,3 +502,39 @@ def test_a_leader_the_facts_know_leads_before_unnamed_groups(engine: Engine) -> 
     shown = [b.speaker_name for b in bullets(engine, text)]
     assert "Donald Trump" in shown
     assert shown.index("Donald Trump") == 0
+
+
+def test_an_apposition_gives_its_own_country_not_the_one_after_it(engine: Engine) -> None:
+    text = (
+        "Missile test\n\n"
+        "SEOUL - North Korea tested a missile on Friday.\n\n"
+        "Anne Morel, the foreign minister of France, a permanent member of the Security "
+        "Council, said the test could not go unanswered."
+    )
+    statement = by_words(said(engine, text), "could not go unanswered")
+    assert statement.actor is not None and statement.actor.id == "FR"
+
+
+def test_a_state_speaking_in_its_own_name_and_a_poll_make_the_digest(engine: Engine) -> None:
+    names = ("Anne Morel", "Jon Berg", "Ana Ruiz", "Tom Hale", "Eva Lind", "Paul Ortega")
+    lines = ["Missile test alarms the coast\n"]
+    lines += [f"{name}, a local resident, said the test was frightening." for name in names]
+    lines += [
+        "Mark Dunn, a fisherman, said the boats stayed in port.",
+        "Ines Cole, a teacher, said the children were scared.",
+        "China said it was resolutely opposed to the test.",
+        "A new poll shows most voters want new sanctions.",
+    ]
+    shown = [b.speaker_name for b in bullets(engine, "\n\n".join(lines))]
+    assert "China" in shown
+    assert any("poll" in name for name in shown)
+
+
+def test_a_nonpartisan_body_speaks_for_no_country(engine: Engine) -> None:
+    text = (
+        "Debate sound\n\n"
+        "WASHINGTON - The debate was marred by sound problems.\n\n"
+        "The nonpartisan Commission said there had been issues with the audio."
+    )
+    statement = by_words(said(engine, text), "issues with the audio")
+    assert statement.actor is None
