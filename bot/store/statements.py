@@ -4,6 +4,7 @@ names they teach (aliases), the running totals per actor and stance, and the /st
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -419,8 +420,10 @@ class StatementStore(Database):
             )
 
 
+@functools.cache
 def _stats_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT adding to the running totals of (actor, stance)."""
+    """INSERT ... ON CONFLICT adding to the running totals of (actor, stance); built once
+    per dialect (its ``excluded`` is a table alias, a nest of reference cycles each time)."""
     stats = m.ActorStats
     insert: Any
     earliest: Any
