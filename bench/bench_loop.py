@@ -63,6 +63,9 @@ class Figures:
     sent: int
     callbacks: int
     long_ids: set[str] = field(default_factory=set)
+    collections: int = 0
+    longest_collection: float = 0.0
+    longest_generation: int = -1
 
     def lines(self) -> list[str]:
         normal = sorted(v for k, v in self.latencies.items() if k not in self.long_ids)
@@ -73,7 +76,11 @@ class Figures:
             f"loop: worst stall {self.worst_stall * 1000:.0f} ms over {self.beats} beats; "
             f"{len(self.stalls)} stalls over {STALL_LIMIT * 1000:.0f} ms",
         ]
-        out += [f"  stall {s.seconds * 1000:.0f} ms: {s.where}" for s in self.stalls]
+        out += [f"  stall {s.describe()}" for s in self.stalls]
+        out.append(
+            f"garbage collections: {self.collections}, longest "
+            f"{self.longest_collection * 1000:.1f} ms (generation {self.longest_generation})"
+        )
         for label, values in (("/stance Germany", normal), ("/stance 6,000 chars", long)):
             if values:
                 out.append(
@@ -170,6 +177,9 @@ async def run_scenario(feeds: int = 60, items: int = 100, data_dir: Path | None 
                 sent=answered["sent"],
                 callbacks=answered["callbacks"],
                 long_ids=long_ids,
+                collections=monitor.collections,
+                longest_collection=monitor.longest_collection,
+                longest_generation=monitor.longest_generation,
             )
         finally:
             await client.close()
