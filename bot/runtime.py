@@ -204,7 +204,9 @@ class Runtime:
         posted finish the message it is posting, then stop: within ``grace`` seconds, or
         until ``hurry`` is set, after which it is cancelled (its claim given up all the
         same). Either way the next start posts the rest from the first unsent message, so
-        nothing is half-posted for good, nothing lost, nothing posted twice by us."""
+        nothing is half-posted for good and nothing lost; a message cut off may have reached
+        the platform, and is asked for again with the same key (posted once on Discord,
+        maybe twice on Slack: docs/architecture.md)."""
         if self.scheduler.running:
             self.scheduler.scheduler.pause()  # shutdown would cancel the jobs under way
         self.service.stop_sending()

@@ -381,3 +381,51 @@ def test_sigterm_on_discord_finishes_the_message_being_posted_and_the_next_start
     assert _discord_posted(fake) == expected
     assert _deliveries(data_dir) == [("delivered", total, total)]
     assert fake.violations == []
+
+
+def test_a_discord_message_cut_off_by_a_second_sigterm_is_not_posted_twice_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """A second signal cuts the briefing off while Discord has created message 2 but not
+    answered: the bot cannot know it is out, and the next start posts it again, with the
+    same nonce (Discord's ``enforce_nonce``), so Discord answers with the message it made
+    and creates no second one."""
+    data_dir = tmp_path / "data"
+    asyncio.run(_prepare(data_dir, DISCORD_CHANNEL))
+    discord = FakeThread(FakeDiscordAPI())
+    with discord.served() as fake:
+        fake.hold_post = 2
+        bot = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        try:
+            discord.wait_for(lambda f: f.held == 1)
+            bot.process.send_signal(signal.SIGTERM)
+            bot.wait_for_line("finish their message first")
+            bot.process.send_signal(signal.SIGTERM)
+            bot.wait_for_line("SIGTERM again: stopping now")
+            assert bot.wait() == 0, "\n".join(bot.lines)
+        finally:
+            bot.kill()
+            discord.call(fake.release)
+        log = "\n".join(bot.lines)
+        assert "Traceback" not in log, log
+        assert "cut off while posting a message" in log
+        [(status, sent, total)] = _deliveries(data_dir)
+        assert (status, sent) == ("sending", 1), log
+        expected = _discord_expected(data_dir)
+        assert _discord_posted(fake) == expected[:2]  # message 2 is out, unbeknown to the bot
+
+        fake.hold_post = 0
+        again = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        posts = r"/channels/\d+/messages"
+        try:
+            # messages 2 to the last asked for again: 2 + (total - 1) requests in all
+            discord.wait_for(lambda f: len(f.matching("POST", posts)) == total + 1)
+            again.wait_for_line("newsbrief running")
+            assert again.stop() == 0, "\n".join(again.lines)
+        finally:
+            again.kill()
+        assert "Traceback" not in "\n".join(again.lines)
+
+    assert _discord_posted(fake) == expected  # message 2 once
+    assert _deliveries(data_dir) == [("delivered", total, total)]
+    assert fake.violations == []
