@@ -41,21 +41,33 @@ _OURS = tuple(str(_ROOT / name) for name in ("bot", "adapters", "briefings", "co
 class Stall:
     """One stall of the loop: how long, and where the loop thread was while it lasted
     (our innermost frames, innermost first; the innermost frame of any code when none of
-    ours was on the stack), and how much of it the garbage collector ran (``collecting``
-    seconds, its oldest ``generation`` then; -1 when none ran)."""
+    ours was on the stack), how much of it the garbage collector ran (``collecting``
+    seconds, its oldest ``generation`` then; -1 when none ran), and the CPU time the loop
+    thread and the whole process had meanwhile (``loop_cpu``, ``process_cpu``; -1 when
+    not measured). They tell the causes apart: the loop's own work (its thread busy),
+    another thread holding the interpreter (the process busy, the loop thread not), or a
+    machine too busy to run the process at all (neither)."""
 
     seconds: float
     where: str
     collecting: float = 0.0
     generation: int = -1
+    loop_cpu: float = -1.0
+    process_cpu: float = -1.0
 
     def describe(self) -> str:
-        """The stall in a line: its length, what ran and any garbage collection in it."""
+        """The stall in a line: its length, what ran, any garbage collection in it and
+        the CPU time the loop thread and the process had."""
         line = f"{self.seconds * 1000:.0f} ms; running: {self.where}"
         if self.generation >= 0:
             line += (
                 f"; garbage collection {self.collecting * 1000:.0f} ms "
                 f"(generation {self.generation})"
+            )
+        if self.process_cpu >= 0:
+            line += (
+                f"; CPU: loop thread {self.loop_cpu * 1000:.0f} ms, "
+                f"process {self.process_cpu * 1000:.0f} ms"
             )
         return line
 
@@ -165,6 +177,7 @@ class LoopMonitor:
         loop = asyncio.get_running_loop()
         while True:
             began = time.monotonic()
+            loop_cpu, process_cpu = time.thread_time(), time.process_time()
             before = loop.time()
             self._last_beat = time.monotonic()
             await asyncio.sleep(self.interval)
@@ -176,7 +189,16 @@ class LoopMonitor:
             # later than the watchdog's, makes it a hair shorter than the threshold.
             if late > self.threshold or (caught is not None and late > self.threshold / 2):
                 collecting, generation = self._collections_since(began)
-                self._record(Stall(late, caught or "?", collecting, generation))
+                self._record(
+                    Stall(
+                        late,
+                        caught or "?",
+                        collecting,
+                        generation,
+                        time.thread_time() - loop_cpu,
+                        time.process_time() - process_cpu,
+                    )
+                )
 
     def _record(self, stall: Stall) -> None:
         self.stalls.append(stall)
