@@ -33,6 +33,12 @@ T = TypeVar("T")
 STALL_THRESHOLD = 0.1
 """Seconds: a loop that runs one thing longer than this is stalled (logged)."""
 
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread may keep the interpreter while another waits for it (Python's default:
+0.005). The loop thread gives the interpreter up at every socket call and waits for it
+again behind the ingestion thread; at 5 ms, under load, such waits added up to stalls of
+110-170 ms with the loop thread idle and the process busy (issue 12; docs/benchmarks.md)."""
+
 _ROOT = Path(__file__).resolve().parent.parent
 _OURS = tuple(str(_ROOT / name) for name in ("bot", "adapters", "briefings", "config", "tests"))
 
