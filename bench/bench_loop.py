@@ -66,6 +66,7 @@ class Figures:
     collections: int = 0
     longest_collection: float = 0.0
     longest_generation: int = -1
+    latest_beat: float = 0.0
 
     def lines(self) -> list[str]:
         normal = sorted(v for k, v in self.latencies.items() if k not in self.long_ids)
@@ -76,7 +77,8 @@ class Figures:
             f"loop: worst stall {self.worst_stall * 1000:.0f} ms over {self.beats} beats; "
             f"{sum(s.seconds > STALL_LIMIT for s in self.stalls)} stalls over "
             f"{STALL_LIMIT * 1000:.0f} ms ({len(self.stalls)} recorded: the monitor also "
-            "records one over half of it that its watchdog caught)",
+            "records one over half of it that its watchdog caught); latest beat "
+            f"{self.latest_beat * 1000:.0f} ms late",
         ]
         out += [f"  stall {s.describe()}" for s in self.stalls]
         out.append(
@@ -183,6 +185,7 @@ async def run_scenario(feeds: int = 60, items: int = 100, data_dir: Path | None 
                 collections=monitor.collections,
                 longest_collection=monitor.longest_collection,
                 longest_generation=monitor.longest_generation,
+                latest_beat=monitor.latest,
             )
         finally:
             await client.close()

@@ -98,7 +98,8 @@ def _describe(frame: FrameType | None, depth: int = 3) -> str:
 
 class LoopMonitor:
     """Logs (WARNING) every stall of the running loop over ``threshold`` seconds with what
-    ran, and keeps the last ones in ``stalls`` (``count`` and ``worst`` over all). Every
+    ran, and keeps the last ones in ``stalls`` (``count`` and ``worst`` over all; ``latest``
+    is the latest any beat came, under the threshold too). Every
     garbage collection in the process is timed while it watches (``collections``, and the
     longest in ``longest_collection`` with its ``longest_generation``).
 
@@ -118,6 +119,7 @@ class LoopMonitor:
         self.count = 0
         self.worst = 0.0
         self.beats = 0
+        self.latest = 0.0  # the latest any beat came, stall or not (seconds)
         self.collections = 0
         self.longest_collection = 0.0
         self.longest_generation = -1
@@ -190,6 +192,7 @@ class LoopMonitor:
             self._last_beat = time.monotonic()  # at once: the watchdog must not see a gap
             self.beats += 1
             late = loop.time() - before - self.interval
+            self.latest = max(self.latest, late)
             caught, self._caught = self._caught, None
             # A stall the watchdog caught is one even if the loop's clock, read a moment
             # later than the watchdog's, makes it a hair shorter than the threshold.
