@@ -27,6 +27,7 @@ from briefings.condense import (
     words_of,
 )
 from briefings.models import (
+    Actor,
     Article,
     Briefing,
     Bullet,
@@ -45,11 +46,10 @@ from briefings.stories import DEFAULT_WINDOW, Report, Story, cluster_reports
 DEFAULT_STORIES = 8
 DEFAULT_BULLETS = 4
 # One article read on its own (``newsbrief digest``): its newsworthy people, and up to
-# five different things each said (at most two of them direct quotes).
+# this many different things said in all (at most two direct quotes each), shared out
+# so that whoever carries the article says most, up to eight things each.
 DIGEST_BULLETS = 8
-DIGEST_PER_PERSON = 5
-# ... and when one or two people carry the article, up to this many things in all.
-DIGEST_PIECES = 12
+DIGEST_PIECES = 20
 DIGEST_MOST_PER_PERSON = 8
 DEFAULT_ALSO = 12
 # A channel briefing's bullet: one person, up to two things they said that differ.
@@ -120,6 +120,8 @@ def story_bullets(
     max_chars: int = 280,
     per_person: int = 1,
     names: SpeakerNames | None = None,
+    limit: int | None = None,
+    pieces: int | None = None,
 ) -> list[Bullet]:
     """One bullet per person (or body) of the story that the engine could name, most
     important first (``briefings.condense.importance``: principals and officials, people
@@ -128,7 +130,10 @@ def story_bullets(
     ``names``: the briefing's, so a person has one name in every story). The words shown
     carry the person's overall side, with their cue verb; ``outlets`` counts the outlets
     that reported those same words; up to ``per_person`` - 1 other things they said that
-    say something different follow as ``also``. The headline is never a statement."""
+    say something different follow as ``also``. With ``pieces``, the bullets share that
+    many things in all, each up to ``per_person``: what one speaker has not to say goes
+    to those who said more, the most important first. ``limit`` keeps the first bullets.
+    The headline is never a statement."""
     headline = words_of(story.headline)
     scope = story_names(story, names)
     groups: dict[str, list[_Said]] = {}
@@ -136,70 +141,115 @@ def story_bullets(
         for st in report.statements:
             if named_speaker(st) and not is_headline(st, headline) and not _nested(st, report):
                 groups.setdefault(scope.key(st), []).append(_Said(st, report))
-    ranked: list[tuple[tuple[int, ...], Bullet]] = []
-    voices: list[tuple[Bullet, bool]] = []
-    for order, said in enumerate(groups.values()):
-        statements = [s.statement for s in said]
-        stance = aggregate(st.stance for st in statements)
-        decided = stance in (Stance.SUPPORTS, Stance.OPPOSES)
-
-        def reported_by(one: _Said, said: list[_Said] = said) -> set[str]:
-            words = one.statement.words
-            return {
-                s.report.outlet or s.report.url
-                for s in said
-                if _same_words(s.statement.words, words)
-            }
-
-        # the words most outlets carry, among those taking the person's overall side;
-        # then what the report leads with (news puts the most important first)
-        best = max(
-            said,
-            key=lambda s: (
-                decided and s.statement.stance is stance,
-                len(reported_by(s)),
-                -s.statement.content.start,
-            ),
-        )
-        outlets = reported_by(best)
-        others = [st for st in statements if not _same_words(st.words, best.statement.words)]
-        also = pick_statements(others, per_person - 1, keep=[best.statement.words])
-        # the fullest name, an actor and a role, from whichever report has them
-        name = max((scope.name(st) for st in statements), key=len)
-        actor = best.statement.actor or next((st.actor for st in statements if st.actor), None)
-        role = best.statement.role or next((st.role for st in statements if st.role), None)
-        bullet = Bullet(
-            label=name,
-            actor=actor,
-            speaker_name=name,
-            role=role,
-            text=trim(best.statement.words, max_chars),
-            kind=best.statement.kind,
-            stance=stance,
-            statements=len(said),
-            outlets=len(outlets),
-            cue=cue_of(best.statement),
-            also=tuple(Said(cue_of(st), trim(st.words, max_chars), st.kind) for st in also),
-        )
-        person = scope.is_person(best.statement)
-        weight = importance(statements, headline)
-        ranked.append(((-weight, -len(outlets), -int(decided), order), bullet))
-        voices.append((bullet, person))
-    bullets = [bullet for _, bullet in sorted(ranked, key=lambda pair: pair[0])]
+    voices = [_voice(said, scope, headline, order) for order, said in enumerate(groups.values())]
+    voices.sort(key=lambda v: v.rank)
     # A country or body speaking for itself adds little beside one of its people, and an
     # unnamed group ("analysts") little beside two named voices: such lines go.
-    people_of = {b.actor.id for b, person in voices if person and b.actor}
-    named_voices = sum(1 for b, person in voices if person or b.actor)
-    weak = {
-        id(b)
-        for b, person in voices
-        if not person
-        and (
-            (b.actor and b.actor.id in people_of and b.speaker_name == b.actor.name)
-            or (not b.actor and b.speaker_name.lower() in GROUPS and named_voices >= 2)
+    people_of = {v.actor.id for v in voices if v.person and v.actor}
+    named_voices = sum(1 for v in voices if v.person or v.actor)
+    kept = [
+        v
+        for v in voices
+        if v.person
+        or not (
+            (v.actor and v.actor.id in people_of and v.name == v.actor.name)
+            or (not v.actor and v.name.lower() in GROUPS and named_voices >= 2)
         )
-    }
-    return [b for b in bullets if id(b) not in weak]
+    ][: limit if limit is not None else None]
+    if pieces is None:
+        shares = [per_person] * len(kept)
+    else:
+        shares = _share(
+            [len({frozenset(words_of(s.statement.words)) for s in v.said}) for v in kept],
+            pieces,
+            per_person,
+        )
+    return [_bullet(v, max(1, share), max_chars) for v, share in zip(kept, shares, strict=True)]
+
+
+def _share(wants: list[int], total: int, most: int) -> list[int]:
+    """``total`` things shared out one at a time in rank order, each up to ``most`` and
+    to what it has (``wants``), so what one has not goes to the others."""
+    given = [0] * len(wants)
+    left = total
+    while left > 0:
+        open_ = [i for i, want in enumerate(wants) if given[i] < min(want, most)]
+        if not open_:
+            break
+        for i in open_[:left]:
+            given[i] += 1
+        left -= min(left, len(open_))
+    return given
+
+
+@dataclass(frozen=True, slots=True)
+class _Voice:
+    """One speaker of a story, before it becomes a bullet."""
+
+    said: list[_Said]
+    best: _Said
+    name: str
+    actor: Actor | None
+    role: str | None
+    stance: Stance
+    outlets: set[str]
+    person: bool
+    rank: tuple[int, ...]
+
+
+def _reported_by(one: _Said, said: list[_Said]) -> set[str]:
+    words = one.statement.words
+    return {s.report.outlet or s.report.url for s in said if _same_words(s.statement.words, words)}
+
+
+def _voice(said: list[_Said], scope: SpeakerNames, headline: set[str], order: int) -> _Voice:
+    statements = [s.statement for s in said]
+    stance = aggregate(st.stance for st in statements)
+    decided = stance in (Stance.SUPPORTS, Stance.OPPOSES)
+    # the words most outlets carry, among those taking the person's overall side;
+    # then what the report leads with (news puts the most important first)
+    best = max(
+        said,
+        key=lambda s: (
+            decided and s.statement.stance is stance,
+            len(_reported_by(s, said)),
+            -s.statement.content.start,
+        ),
+    )
+    outlets = _reported_by(best, said)
+    weight = importance(statements, headline)
+    return _Voice(
+        said=said,
+        best=best,
+        # the fullest name, an actor and a role, from whichever report has them
+        name=max((scope.name(st) for st in statements), key=len),
+        actor=best.statement.actor or next((st.actor for st in statements if st.actor), None),
+        role=best.statement.role or next((st.role for st in statements if st.role), None),
+        stance=stance,
+        outlets=outlets,
+        person=scope.is_person(best.statement),
+        rank=(-weight, -len(outlets), -int(decided), order),
+    )
+
+
+def _bullet(voice: _Voice, per_person: int, max_chars: int) -> Bullet:
+    best = voice.best.statement
+    statements = [s.statement for s in voice.said]
+    others = [st for st in statements if not _same_words(st.words, best.words)]
+    also = pick_statements(others, per_person - 1, keep=[best.words])
+    return Bullet(
+        label=voice.name,
+        actor=voice.actor,
+        speaker_name=voice.name,
+        role=voice.role,
+        text=trim(best.words, max_chars),
+        kind=best.kind,
+        stance=voice.stance,
+        statements=len(voice.said),
+        outlets=len(voice.outlets),
+        cue=cue_of(best),
+        also=tuple(Said(cue_of(st), trim(st.words, max_chars), st.kind) for st in also),
+    )
 
 
 def _is_warning(st: Statement) -> bool:
@@ -320,9 +370,11 @@ def brief_story(
     bullets: int = DEFAULT_BULLETS,
     per_person: int = 1,
     names: SpeakerNames | None = None,
+    pieces: int | None = None,
 ) -> StoryBrief:
     """One story as a briefing shows it: headline, sources, issue, split, bullets (each
-    with up to ``per_person`` things its speaker said, under the name ``names`` give)."""
+    with up to ``per_person`` things its speaker said, under the name ``names`` give;
+    with ``pieces``, that many things shared out among them)."""
     issue = story_issue(story)
     sources = tuple(
         Source(report.outlet, report.url) for report in story.reports if report.url or report.outlet
@@ -333,7 +385,11 @@ def brief_story(
         url=first.url,
         outlet=", ".join(story.outlets),
         published=story.published,
-        bullets=tuple(story_bullets(story, per_person=per_person, names=names)[: max(0, bullets)]),
+        bullets=tuple(
+            story_bullets(
+                story, per_person=per_person, names=names, limit=max(0, bullets), pieces=pieces
+            )
+        ),
         sources=sources,
         issue=issue,
         split=story_split(story, issue, names),
@@ -351,9 +407,9 @@ def article_brief(article: Article, statements: Sequence[Statement]) -> StoryBri
         article.published,
         tuple(statements),
     )
-    people = {st.speaker_name for st in statements if named_speaker(st)}
-    per_person = min(DIGEST_MOST_PER_PERSON, DIGEST_PIECES // max(1, len(people)))
-    return brief_story(Story((report,)), DIGEST_BULLETS, max(DIGEST_PER_PERSON, per_person))
+    return brief_story(
+        Story((report,)), DIGEST_BULLETS, DIGEST_MOST_PER_PERSON, pieces=DIGEST_PIECES
+    )
 
 
 def rank_key(story: Story, topic_hits: int) -> tuple[int, int, int, int, float]:

@@ -119,6 +119,11 @@ _TIME_WORDS = frozenset(
 )
 # What a thing can do without speaking: "it shows that …", "it suggests …".
 _EVIDENCE_VERBS = frozenset(("show", "reveal", "indicate", "suggest", "find", "mean", "hint"))
+# What measures opinion and speaks through its figures: "the poll shows Smith ahead".
+_SURVEYS = frozenset(
+    ("poll", "polls", "survey", "surveys", "average", "study", "census", "tally", "count")
+)
+_FINITE = frozenset(("VBD", "VBZ", "VBP", "MD"))
 _QUOTED_AS = frozenset(("saying", "telling", "stating", "adding", "warning"))
 # Entities that name a source of their own: a person, a body, a place's government.
 _SOURCE_ENTITIES = frozenset(("PERSON", "ORG", "GPE", "NORP"))
@@ -355,7 +360,7 @@ def _acceptable_source(subject: Token, index: _Index) -> bool:
     low = subject.lower_
     if low in NON_SOURCE_SUBJECTS or low in FIRST_SECOND_PERSON:
         return False
-    return subject.pos_ in ("PROPN", "NOUN", "PRON") or subject.ent_type_ != ""
+    return subject.pos_ in ("PROPN", "NOUN", "PRON") or subject.ent_type_ != "" or low in _SURVEYS
 
 
 def _it_said(verb: Token, subject: Token, index: _Index) -> bool:
@@ -386,9 +391,18 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
     """The words a reporting verb reports, and the particle that joins the cue, if any."""
     lower = verb.lower_
     children = list(verb.children)
+    dated = _after_the_day(verb, children)
+    if dated is not None:
+        return dated, None
     for child in children:
         if child.dep_ == "ccomp" and child.i > verb.i - 60:
             start, end = _subtree_chars(child)
+            last = child
+            for later in children:
+                if later.dep_ == "ccomp" and later.i > last.i and _adjacent(last, later):
+                    # "said they were hopeful a deal could be reached": the parse may hang
+                    # the second half on the verb as a clause of its own
+                    end, last = _subtree_chars(later)[1], later
             thing = next((c for c in children if c.dep_ == "dobj" and verb.i < c.i < child.i), None)
             if thing is not None and lower in OBJECT_FORMS and thing.pos_ == "NOUN":
                 # "announced a program to cut jobs amid talk that …": the thing announced
@@ -442,7 +456,58 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
             return described, None
     if lower in OBJECT_FORMS and objects:
         return _subtree_chars(objects[0]), None
+    # "said many of the examples critics cite failed to …": the parse took the reported
+    # clause's subject for an object; a finite verb inside shows the clause
+    if (
+        lower in SPEECH_FORMS
+        and objects
+        and verb_base not in _EVIDENCE_VERBS
+        and any(t.tag_ in _FINITE and t.i > objects[0].i for t in objects[0].subtree)
+    ):
+        return _subtree_chars(objects[0]), None
     return None
+
+
+def _adjacent(first: Token, second: Token) -> bool:
+    """Whether one clause's words start right where the other's end."""
+    return second.left_edge.i == first.right_edge.i + 1
+
+
+def _after_the_day(verb: Token, children: list[Token]) -> tuple[int, int] | None:
+    """'said Monday the United States … should have more say': wire copy puts the day
+    after the verb, and the parse reads the subject that follows as the day's
+    apposition, leaving its verb without a subject; the words run from that subject."""
+    for day in children:
+        if day.dep_ != "npadvmod" or day.ent_type_ != "DATE" or not 0 < day.i - verb.i <= 2:
+            continue
+        subject = next((c for c in day.children if c.dep_ == "appos" and c.i > day.i), None)
+        if subject is None:
+            continue
+        clause = next(
+            (
+                c
+                for c in children
+                if c.dep_ in ("advcl", "ccomp", "conj")
+                and c.i > subject.i
+                and c.pos_ in ("VERB", "AUX")
+                and not any(k.dep_ in ("nsubj", "nsubjpass", "expl") for k in c.children)
+            ),
+            None,
+        )
+        if clause is not None:
+            return subject.left_edge.idx, _subtree_chars(clause)[1]
+    return None
+
+
+def _survey_finding(verb: Token, subject: Token) -> tuple[tuple[int, int], None] | None:
+    """'The poll indicates a tightening race', 'the average shows Smith ahead by three
+    points': a poll's finding is what it says (a person's "showed" is not speech)."""
+    if subject.lower_ not in _SURVEYS or SPEECH_FORMS.get(verb.lower_) not in _EVIDENCE_VERBS:
+        return None
+    after = [c for c in verb.children if c.i > verb.i and not c.is_punct and c.dep_ != "cc"]
+    if not after:
+        return None
+    return (after[0].left_edge.idx, _subtree_chars(after[-1])[1]), None
 
 
 def _concessive(clause: Token) -> bool:
@@ -500,6 +565,14 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         sent = token.sent
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
+        added = next((c for c in source.children if c.dep_ == "appos" and c.i > source.i), None)
+        after = doc[added.right_edge.i + 1] if added and added.right_edge.i + 1 < len(doc) else None
+        if added is not None and after is not None and after.pos_ in ("AUX", "VERB"):
+            # "according to Minister Ana Ruiz, a loan has been …": the parse read the words'
+            # subject as her apposition; a verb follows it, where an apposition ends
+            before = doc[added.left_edge.i - 1]
+            if before.i > source.i and before.is_punct:
+                phrase_end = before.idx
         content = _beside(index.text, sent.start_char, (phrase_start, phrase_end), sent.end_char)
         stop = _SOURCE_END.search(index.text, source.idx + len(source.text), phrase_end)
         if content[1] - content[0] < 8 and stop is not None:
@@ -712,7 +785,7 @@ def _verb_attributions(doc: Doc, index: _Index) -> Iterator[Attribution]:
             _acceptable_source(subject, index) or _it_said(token, subject, index)
         ):
             continue
-        found = _complement(token)
+        found = _complement(token) or _survey_finding(token, subject)
         if found is None:
             pieces = _parenthetical(token, subject, index)
             if pieces is not None:

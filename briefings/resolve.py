@@ -101,6 +101,9 @@ class ActorFinder:
                 continue  # "the Bank": a word, not a name
             if gaz.resolve(name) is None and not gaz.is_public(name):
                 found.add(name)
+                short = name.rsplit(" ", 1)[0]
+                if " " in name and gaz.is_private_word(name.split()[-1]) and len(short) > 3:
+                    found.add(short)  # "Boeing Co" is also "Boeing"
         return frozenset(found)
 
     def party(self, speaker: ResolvedSpeaker) -> Actor | None:
@@ -125,7 +128,13 @@ class ActorFinder:
         first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
             actor = st.actor
-            if actor is None and st.party is not None:
+            unaffiliated = _names_any(
+                [p.lower() for p in (speaker.mention_text, st.role or "", *speaker.context)],
+                _UNAFFILIATED,
+            )
+            if actor is None and st.party is not None and not unaffiliated:
+                # "Republican Sen. Ann Lee" is American; "a Republican tax consultant" or a
+                # former aide now teaching speaks for no country
                 country = gaz.party_country(st.party)
                 if country is not None:
                     base = gaz.data.actors[country]
@@ -136,7 +145,11 @@ class ActorFinder:
                 for words in (speaker.name, speaker.name.split()[-1]):
                     mention, held = mention.replace(words, " "), held.replace(words, " ")
             phrases = (mention, held, *speaker.context)
-            if actor is None and gaz.is_public(*phrases) and not _names_any(phrases, private):
+            heard = speaker.mention_text.lower().split()
+            document = bool(heard) and heard[-1] in DOCUMENT_NOUNS
+            # and who sent the document that speaks ("the statement": Boeing's)
+            named = (*phrases, st.speaker_name) if document else phrases
+            if actor is None and gaz.is_public(*phrases) and not _names_any(named, private):
                 actor = story.actor(gaz)
             first.append(replace(st, actor=actor))
         # one person, one actor, role and party across the article: what any mention gave
@@ -151,6 +164,16 @@ class ActorFinder:
                 replace(st, actor=st.actor or actor, role=st.role or role, party=st.party or party)
             )
         return out
+
+
+# Words that make a party's member speak for no country: experts and former aides.
+_UNAFFILIATED = frozenset(
+    (
+        "former", "fellow", "consultant", "consultants", "strategist", "strategists",
+        "scholar", "lecturer", "teaching", "teaches", "professor", "analyst", "economist",
+        "pollster",
+    )
+)  # fmt: skip
 
 
 # "WASHINGTON - " or "BONN, March 3 (Reuters) - " before a title: the place of the
@@ -180,12 +203,23 @@ PUBLIC_HEADS = frozenset(
         "chairman", "chairwoman", "ambassador", "envoy", "commissioner", "judge", "justice",
     )
 )  # fmt: skip
+# "another judge", "a second nominee": not the one named.
+_OTHER = frozenset(("another", "other", "second", "former", "fellow", "rival", "two", "three"))
 _DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "his", "her", "their"))
+
+
+# Words that name the same office or side: "the GOP nominee" is the Republican nominee.
+_SAME_WORD = {"gop": "republican", "democrat": "democratic", "justice": "judge"}
+# Offices one person holds in a story, so that "a New York judge" who ruled in the lead
+# is the judge the article names later.
+_ONE_HOLDER = frozenset(
+    ("judge", "nominee", "governor", "mayor", "president", "chancellor", "premier", "prosecutor")
+)
 
 
 def _title_words(text: str) -> list[str]:
     words = [w.strip(".,;:'’").lower() for w in text.split()]
-    return [w for w in words if w and w not in _DETERMINERS]
+    return [_SAME_WORD.get(w, w) for w in words if w and w not in _DETERMINERS]
 
 
 def _link_titles(
@@ -221,6 +255,12 @@ def _link_titles(
             ]
             if before and words[-1] in PUBLIC_HEADS:
                 matches = [before[-1]]
+        if not matches and words and words[-1] in _ONE_HOLDER and words[0] not in _OTHER:
+            matches = [
+                person
+                for person in named.values()
+                if _title_words(person.role or "")[-1:] == words[-1:]
+            ]
         if len(matches) == 1:
             person = matches[0]
             st = replace(

@@ -397,3 +397,80 @@ def test_a_surname_that_is_also_a_title_stays_in_the_name(engine: Engine) -> Non
     assert [st.speaker_name for st in statements] == ["Larry King", "Larry King"]
     # "King" is his name, not an office: a host speaks for no country
     assert [(st.actor, st.role) for st in statements] == [(None, None), (None, None)]
+
+
+def test_whoever_carries_the_article_gets_the_pieces_the_others_do_not_use(
+    engine: Engine,
+) -> None:
+    lines = [
+        "Port reform divides the city\n",
+        "Harbour director Maria Lindqvist said the port would close its old docks.",
+        "Lindqvist said the new terminal would open in the spring.",
+        "She said the city would pay for half of the dredging.",
+        "She said the ferries would keep running through the works.",
+        "She said the fishermen would get a quay of their own.",
+        "She said the rail link would be finished by the summer.",
+        "She said the old warehouses would become housing.",
+        "Councillor Tomas Reyes said the plan was too costly.",
+        "Union leader Ines Cole said the dockers had not been consulted.",
+    ]
+    shown = bullets(engine, "\n\n".join(lines))
+    director = next(b for b in shown if b.speaker_name == "Maria Lindqvist")
+    # seven different things said; the other two speakers have one each
+    assert 1 + len(director.also) == 7
+    assert {b.speaker_name for b in shown} >= {"Tomas Reyes", "Ines Cole"}
+
+
+def test_the_judge_of_the_lead_is_the_judge_named_later(engine: Engine) -> None:
+    text = (
+        "Court keeps mayor's files sealed\n\n"
+        "A Boston judge on Friday rejected a request to open the mayor's old tax files, "
+        "saying the courts had no business judging what voters should know.\n\n"
+        "Superior Court Justice Helen Marsh wrote that the files were private.\n\n"
+        "Another judge said last year that such files should be public."
+    )
+    statements = said(engine, text)
+    assert by_words(statements, "no business judging").speaker_name == "Helen Marsh"
+    assert by_words(statements, "such files should be public").speaker_name != "Helen Marsh"
+
+
+def test_the_gop_nominee_is_the_republican_nominee(engine: Engine) -> None:
+    text = (
+        "Nominee attacks the debate rules\n\n"
+        "Republican presidential nominee Tom Baker said the rules favoured his rival.\n\n"
+        "Democratic presidential nominee Ann Lee said the rules were fair to both.\n\n"
+        "The GOP nominee said the moderators had been unfair."
+    )
+    statement = by_words(said(engine, text), "moderators had been unfair")
+    assert statement.speaker_name == "Tom Baker"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("Ann Cole, a Republican tax consultant, said the plan would cost billions.", "cost"),
+        (
+            "Paul Grant, a senior fellow at a research institution and a former ambassador "
+            "to Moscow, said the sanctions had failed.",
+            "sanctions had failed",
+        ),
+    ],
+)
+def test_experts_and_former_officials_speak_for_no_country(
+    engine: Engine, line: str, words: str
+) -> None:
+    text = "Tax plan\n\nWASHINGTON - The Treasury Secretary defended the plan.\n\n" + line
+    statement = by_words(said(engine, text), words)
+    assert statement.actor is None
+
+
+def test_a_companys_statement_speaks_for_the_company_not_the_country(engine: Engine) -> None:
+    text = (
+        "Crash inquiry\n\n"
+        "OSAKA, May 4 - Japanese investigators blamed faulty repairs by Norvane Co.\n\n"
+        "Norvane issued a statement after the crash.\n\n"
+        "The statement said the repairs had been checked twice."
+    )
+    statement = by_words(said(engine, text), "checked twice")
+    assert statement.speaker_name == "Norvane"
+    assert statement.actor is None

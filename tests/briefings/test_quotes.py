@@ -499,3 +499,61 @@ def test_the_cue_before_the_source(engine: Engine, text: str, name: str, content
 
 def test_as_expected_is_no_source(engine: Engine) -> None:
     assert engine.extract(Article(text="As expected, the harbour bank raised its rates.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        # the parse hangs the second half of the reported words on the verb
+        (
+            "The envoy said they were optimistic a compromise deal could be reached next week.",
+            "they were optimistic a compromise deal could be reached next week",
+        ),
+        # wire copy's day after the verb: the subject reads as the day's apposition
+        (
+            "Trade Minister Ana Ruiz said Monday the United States, as the largest "
+            "shareholder of the fund, should have more say in approving loans.",
+            "the United States, as the largest shareholder of the fund, should have more say",
+        ),
+        # the reported clause's subject taken for the verb's object
+        (
+            "Tom Bell, a builder, said many of the projects that critics point to as "
+            "failures were delayed by the weather.",
+            "many of the projects that critics point to as failures were delayed",
+        ),
+    ],
+)
+def test_reported_words_the_parse_splits_are_read_whole(
+    engine: Engine, text: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert len(statements) == 1, statements
+    assert statements[0].content.text.startswith(content)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        (
+            "The poll indicates a tightening race as the governor gains support in the north.",
+            "The poll",
+            "a tightening race as the governor gains support",
+        ),
+        (
+            "The state average shows the mayor ahead by four points in the cities.",
+            "The state average",
+            "the mayor ahead by four points",
+        ),
+    ],
+)
+def test_a_polls_finding_is_what_it_says(
+    engine: Engine, text: str, speaker: str, content: str
+) -> None:
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker.text, s.content.text[: len(content)]) for s in statements] == [
+        (speaker, content)
+    ]
+
+
+def test_a_person_who_shows_something_says_nothing(engine: Engine) -> None:
+    assert engine.extract(Article(text="The guide showed the visitors the old harbour.")) == []
