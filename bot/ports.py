@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from briefings.models import Briefing
@@ -42,8 +43,13 @@ class MessagePublisher(Publisher, Protocol):
         """The briefing's messages, in order (pure: the same briefing, the same messages)."""
         ...
 
-    async def send(self, channel: ChannelRef, message: object) -> None:
-        """Post one message; raise ``PublishError`` (``rejected`` for this message only)."""
+    async def send(self, channel: ChannelRef, message: object, key: str | None = None) -> None:
+        """Post one message; raise ``PublishError`` (``rejected`` for this message only).
+
+        ``key`` is the same at every attempt at this message of this delivery (a resume
+        after a stop or a failure asks again for the one whose answer never came), so a
+        platform that can refuse a repeat posts it once (Discord's enforced nonce);
+        ``None`` for a message of its own (a notice)."""
         ...
 
 
@@ -57,6 +63,12 @@ class DirectPublisher(MessagePublisher, Protocol):
         ...
 
 
+def message_key(channel: ChannelRef, slot: datetime, n: int) -> str:
+    """The key of message ``n`` (0-based) of the channel's delivery for ``slot``: the same
+    at every attempt (see ``MessagePublisher.send``)."""
+    return f"{channel}|{slot.isoformat()}|{n}"
+
+
 def messages_of(publisher: Publisher, briefing: Briefing) -> Sequence[object]:
     """What ``publisher`` posts for ``briefing``: its messages, or the briefing as one."""
     if isinstance(publisher, MessagePublisher):
@@ -64,10 +76,12 @@ def messages_of(publisher: Publisher, briefing: Briefing) -> Sequence[object]:
     return [briefing]
 
 
-async def send_message(publisher: Publisher, channel: ChannelRef, message: object) -> None:
-    """Post one of ``messages_of``'s messages."""
+async def send_message(
+    publisher: Publisher, channel: ChannelRef, message: object, key: str | None = None
+) -> None:
+    """Post one of ``messages_of``'s messages (``key``: see ``MessagePublisher.send``)."""
     if isinstance(publisher, MessagePublisher):
-        await publisher.send(channel, message)
+        await publisher.send(channel, message, key)
     else:
         assert isinstance(message, Briefing)
         await publisher.publish(channel, message)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from bot.errors import DeliveryStopped, NewsbriefError, UserInputError
 from bot.extraction import Extractor, InlineExtractor, ProcessPoolExtractor
 from bot.ingest.models import FetchedItem
 from bot.ingest.pipeline import IngestPipeline, IngestSummary
-from bot.loops import STALL_THRESHOLD, LoopMonitor, LoopThread
+from bot.loops import STALL_THRESHOLD, SWITCH_INTERVAL, LoopMonitor, LoopThread
 from bot.ports import ChannelRef, Publisher
 from bot.scheduler import Scheduler
 from bot.service import StoreService
@@ -103,6 +104,7 @@ class Runtime:
         # Polling and ingestion never run on the bot's loop: on this one, in a thread.
         self.ingest_loop = LoopThread("ingest")
         self.monitor = LoopMonitor(config.stall_threshold)
+        self._switch_interval: float | None = None  # Python's, while watch_loop sets ours
         self.scheduler = Scheduler(
             self._scheduled_poll, self._scheduled_briefing, config.poll_interval
         )
@@ -156,9 +158,14 @@ class Runtime:
         """Log the loop's stalls (``LoopMonitor``), and keep full garbage collections short:
         what is alive once the bot has started (modules, clients, caches) is frozen out of
         them (``gc.freeze``). A full collection holds every thread, the loop's included, for
-        as long as it scans; it scanned these objects every time, never to free one."""
+        as long as it scans; it scanned these objects every time, never to free one. The
+        loop thread waits for the interpreter at most ``SWITCH_INTERVAL`` behind the
+        ingestion thread (``sys.setswitchinterval``) until the runtime closes."""
         self.monitor.start()
         gc.freeze()
+        if self._switch_interval is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
 
     def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)
@@ -204,7 +211,9 @@ class Runtime:
         posted finish the message it is posting, then stop: within ``grace`` seconds, or
         until ``hurry`` is set, after which it is cancelled (its claim given up all the
         same). Either way the next start posts the rest from the first unsent message, so
-        nothing is half-posted for good, nothing lost, nothing posted twice by us."""
+        nothing is half-posted for good and nothing lost; a message cut off may have reached
+        the platform, and is asked for again with the same key (posted once on Discord,
+        maybe twice on Slack: docs/architecture.md)."""
         if self.scheduler.running:
             self.scheduler.scheduler.pause()  # shutdown would cancel the jobs under way
         self.service.stop_sending()
@@ -242,6 +251,9 @@ class Runtime:
 
     async def aclose(self) -> None:
         gc.unfreeze()
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         self.scheduler.shutdown()
         for task in list(self._tasks):
             task.cancel()

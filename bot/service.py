@@ -24,7 +24,14 @@ from bot.errors import (
     UserInputError,
 )
 from bot.fit import FEED_TITLE_MAX, one_line
-from bot.ports import ChannelRef, DirectPublisher, Publisher, messages_of, send_message
+from bot.ports import (
+    ChannelRef,
+    DirectPublisher,
+    Publisher,
+    message_key,
+    messages_of,
+    send_message,
+)
 from bot.schedules import latest_slot, next_slot, read_schedule
 from bot.store.lookup import Match, gazetteer
 from bot.store.records import ChannelRecord, FeedRecord, StoredStatement
@@ -528,7 +535,7 @@ class StoreService(Service):
                 )
                 raise DeliveryStopped(f"stopped before message {n + 1} of {len(messages)}")
             try:
-                await send_message(publisher, channel, messages[n])
+                await send_message(publisher, channel, messages[n], message_key(channel, slot, n))
             except PublishError as exc:
                 reason = one_line(str(exc), REASON_CHARS)
                 if not exc.rejected:

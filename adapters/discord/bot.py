@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import logging
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -483,6 +484,12 @@ def build_client(
     return NewsbriefClient(service, **options)
 
 
+def nonce_of(key: str) -> int:
+    """A message's nonce for its delivery key: the same key, the same nonce, within
+    Discord's 25 characters (an integer of at most 19 digits)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:7], "big")
+
+
 class DiscordPublisher:
     """Posts briefings to Discord channels through the client's REST connection, one
     message at a time (the delivery counts them; see ``bot.ports.MessagePublisher``)."""
@@ -495,15 +502,22 @@ class DiscordPublisher:
     def render(self, briefing: Briefing) -> list[DiscordMessage]:
         return render_briefing(briefing)
 
-    async def send(self, channel: ChannelRef, message: object) -> None:
+    async def send(self, channel: ChannelRef, message: object, key: str | None = None) -> None:
+        """One message to the channel. With a ``key`` its nonce is the key's, enforced:
+        Discord creates no second message for a nonce it saw from the bot in the last few
+        minutes and answers with the first, so a message whose answer a stop cut off is
+        not posted twice by the next start (a random nonce otherwise, as discord.py's)."""
         assert isinstance(message, DiscordMessage)
         guild_id = int(channel.workspace) if channel.workspace.isdigit() else None
         target = self.client.get_partial_messageable(int(channel.channel), guild_id=guild_id)
+        # discord.py sends every nonce enforced, a random one when none is given
+        nonce = nonce_of(key) if key is not None else secrets.randbits(63)
         try:
             await target.send(
                 content=message.content or None,
                 embeds=_embeds(message),
                 allowed_mentions=NO_MENTIONS,
+                nonce=nonce,
             )
         except discord.HTTPException as exc:
             # 400 is this message (a limit, a malformed field); 403 and 404 the channel.

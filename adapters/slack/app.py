@@ -357,7 +357,10 @@ class SlackPublisher:
     def render(self, briefing: Briefing) -> list[SlackMessage]:
         return render_briefing(briefing)
 
-    async def send(self, channel: ChannelRef, message: object) -> None:
+    async def send(self, channel: ChannelRef, message: object, key: str | None = None) -> None:
+        """One message to the channel. ``key`` is not used: ``chat.postMessage`` has no
+        idempotency key, so a message whose answer a stop cut off is posted again by the
+        next start (at least once; see docs/architecture.md)."""
         await self._post(channel, channel.channel, message)
 
     async def send_direct(self, channel: ChannelRef, user_id: str, message: object) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,29 @@ def claim_keys(guid: str | None, url: str, body: str) -> list[str]:
     return keys
 
 
+# The IN statements run for every feed and every batch of articles are built once, their
+# values bound at each call: building one makes SQLAlchemy clone its IN parameter, and each
+# clone is a reference cycle (BindParameter._cloned_set holds the parameter itself) that
+# only the cyclic garbage collector frees, a collection that holds every thread, the bot's
+# event loop included (see ``_ALIASES`` in bot/store/statements.py).
+_LINKED = select(m.FeedArticle.guid_hash).where(
+    m.FeedArticle.guid_hash.in_(bindparam("keys", expanding=True))
+)
+_LINKED_TO_FEED = _LINKED.where(m.FeedArticle.feed_id == bindparam("feed_id"))
+_LINKED_TO_NO_FEED = _LINKED.where(m.FeedArticle.feed_id.is_(None))
+_GIVEN_UP = select(m.PendingItem.guid_hash).where(
+    m.PendingItem.feed_id == bindparam("feed_id"),
+    m.PendingItem.guid_hash.in_(bindparam("keys", expanding=True)),
+    m.PendingItem.attempts >= bindparam("give_up"),
+)
+_CLAIMS = select(m.ArticleClaim).where(m.ArticleClaim.key.in_(bindparam("keys", expanding=True)))
+_CLAIMS_LOCKED = _CLAIMS.with_for_update()
+_RELEASE = delete(m.ArticleClaim).where(
+    m.ArticleClaim.key.in_(bindparam("keys", expanding=True)),
+    m.ArticleClaim.holder == bindparam("holder"),
+)
+
+
 class ArticleStore(Database):
     """Articles: is this one new, store it with its statements, which feeds reach it, and
     the items still waiting for their text."""
@@ -125,22 +148,14 @@ class ArticleStore(Database):
         known: set[str] = set()
         with self.transaction() as session:
             keys = {guid: item_key(guid, url) for guid, url in items}
-            linked = set(
-                session.scalars(
-                    select(m.FeedArticle.guid_hash).where(
-                        _feed_is(m.FeedArticle.feed_id, feed_id),
-                        m.FeedArticle.guid_hash.in_(set(keys.values())),
-                    )
-                )
-            )
-            if feed_id is not None:
+            wanted = sorted(set(keys.values()))
+            if feed_id is None:
+                linked = set(session.scalars(_LINKED_TO_NO_FEED, {"keys": wanted}))
+            else:
+                linked = set(session.scalars(_LINKED_TO_FEED, {"keys": wanted, "feed_id": feed_id}))
                 linked |= set(
                     session.scalars(
-                        select(m.PendingItem.guid_hash).where(
-                            m.PendingItem.feed_id == feed_id,
-                            m.PendingItem.guid_hash.in_(set(keys.values())),
-                            m.PendingItem.attempts >= give_up,
-                        )
+                        _GIVEN_UP, {"keys": wanted, "feed_id": feed_id, "give_up": give_up}
                     )
                 )
             for guid, url in items:
@@ -223,12 +238,10 @@ class ArticleStore(Database):
         every = {key for keys in wanted for key in keys}
         if not every:
             return []
-        query = select(m.ArticleClaim).where(m.ArticleClaim.key.in_(every))
-        if self.dialect == "postgresql":
-            query = query.with_for_update()
+        query = _CLAIMS_LOCKED if self.dialect == "postgresql" else _CLAIMS
         out: list[bool] = []
         with self.transaction() as session:
-            held = {row.key: row for row in session.scalars(query)}
+            held = {row.key: row for row in session.scalars(query, {"keys": sorted(every)})}
             for keys in wanted:
                 if any(
                     key in held and held[key].holder != holder and held[key].lease_until > now
@@ -261,11 +274,7 @@ class ArticleStore(Database):
         if not keys:
             return
         with self.transaction() as session:
-            session.execute(
-                delete(m.ArticleClaim).where(
-                    m.ArticleClaim.key.in_(keys), m.ArticleClaim.holder == holder
-                )
-            )
+            session.execute(_RELEASE, {"keys": sorted(keys), "holder": holder})
 
     def store_article(
         self, article: NewArticle, statements: Sequence[Statement], now: datetime

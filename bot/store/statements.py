@@ -4,13 +4,14 @@ names they teach (aliases), the running totals per actor and stance, and the /st
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, bindparam, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,15 @@ from bot.store.records import (
     normalise_name,
 )
 from briefings.models import Actor, Stance, Statement
+
+# Statements run for every article ingested are built once, their values bound at each call:
+# building one makes SQLAlchemy clone its IN parameter, and each clone is a reference cycle
+# (BindParameter._cloned_set holds the parameter itself) that only the cyclic garbage
+# collector frees, a collection that holds every thread, the bot's event loop included.
+_ALIASES = (
+    select(m.Alias, m.Actor).join(m.Actor, m.Alias.actor_id == m.Actor.id).order_by(m.Alias.id)
+)
+_ALIASES_FROM = _ALIASES.where(m.Alias.source.in_(bindparam("sources", expanding=True)))
 
 # A name fit to learn from: capitalised words, with the usual lower-case particles.
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|von|van|der|de|da|di|del|la|le|bin|al|el)$")
@@ -213,13 +223,16 @@ class StatementStore(Database):
             return _actor(row) if row else None
 
     def aliases(self, sources: Iterable[str] | None = None) -> list[AliasEntry]:
-        query = select(m.Alias, m.Actor).join(m.Actor, m.Alias.actor_id == m.Actor.id)
-        if sources is not None:
-            query = query.where(m.Alias.source.in_(list(sources)))
+        """Every alias with its actor, or those from ``sources`` only (ingestion reads the
+        learned and configured ones after each article it stores)."""
         with self.sessions() as session:
+            if sources is None:
+                rows = session.execute(_ALIASES)
+            else:
+                rows = session.execute(_ALIASES_FROM, {"sources": list(sources)})
             return [
                 AliasEntry(alias.name, _actor(actor), alias.source, alias.speaker_name)
-                for alias, actor in session.execute(query.order_by(m.Alias.id))
+                for alias, actor in rows
             ]
 
     def full_names(self, names: Iterable[str]) -> list[AliasEntry]:
@@ -407,8 +420,10 @@ class StatementStore(Database):
             )
 
 
+@functools.cache
 def _stats_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT adding to the running totals of (actor, stance)."""
+    """INSERT ... ON CONFLICT adding to the running totals of (actor, stance); built once
+    per dialect (its ``excluded`` is a table alias, a nest of reference cycles each time)."""
     stats = m.ActorStats
     insert: Any
     earliest: Any

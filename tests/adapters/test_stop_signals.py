@@ -24,23 +24,37 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.ingest import FetchedItem
 from bot.ports import ChannelRef
 from bot.runtime import build_runtime
 from briefings.models import Actor, Article, Kind, Span, Statement
 from config.settings import load_settings
+from tests.fakes.discord_api import FakeDiscordAPI
 from tests.fakes.service import TOKEN_ENV
 from tests.fakes.slack_api import TEAM, FakeSlackAPI
 from tests.timing import PATIENT
 
+ROOT = Path(__file__).resolve().parents[2]
 NEWS = "C0000NEWS"
 CHANNEL = ChannelRef("slack", TEAM, NEWS)
 STORIES = 20
 OUTLETS = 3  # each story reported by three outlets: its sources take sections of their own
 SPEAKERS = 10
 GERMANY = Actor("DE", "Germany")
+DISCORD_CHANNEL = ChannelRef("discord", "100000000000000001", "200000000000000002")
+
+
+class Served(Protocol):
+    async def start(self) -> str: ...
+
+    async def close(self) -> None: ...
+
+    async def wait_for(self, predicate: Any) -> None: ...
+
+
+F = TypeVar("F", bound=Served)
 
 
 def _word(n: int, salt: int) -> str:
@@ -96,9 +110,10 @@ class SaidExtractor:
         return None
 
 
-async def _prepare(data_dir: Path) -> None:
+async def _prepare(data_dir: Path, channel: ChannelRef = CHANNEL) -> None:
     """The channel as a manager left it three hours ago (hourly briefings, 20 stories of 10
-    bullets) and the news it has not had: a briefing of three Slack messages is due."""
+    bullets) and the news it has not had: a briefing of three Slack messages (more on
+    Discord) is due."""
     started = datetime.now(UTC) - timedelta(hours=3)
     settings = load_settings(data_dir=data_dir, database_url=None)
     runtime = await build_runtime(settings, {}, now=lambda: started, extractor=SaidExtractor())
@@ -118,30 +133,31 @@ async def _prepare(data_dir: Path) -> None:
         ]
         summary = await runtime.ingest_items(items)
         assert summary.statements_new == STORIES * OUTLETS * SPEAKERS, summary
-        await runtime.service.subscribe(CHANNEL, schedule="0 * * * *", timezone="UTC")
-        await runtime.service.set_length(CHANNEL, 20, 10)
+        await runtime.service.subscribe(channel, schedule="0 * * * *", timezone="UTC")
+        await runtime.service.set_length(channel, 20, 10)
     finally:
         await runtime.aclose()
 
 
-class FakeSlackThread:
-    """The fake Slack on an event loop of its own in a thread (the bot is another process)."""
+class FakeThread(Generic[F]):
+    """A platform fake on an event loop of its own in a thread (the bot is another
+    process)."""
 
-    def __init__(self) -> None:
-        self.fake = FakeSlackAPI()
+    def __init__(self, fake: F) -> None:
+        self.fake = fake
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def call(self, fn: Callable[[], Any]) -> None:
         self.loop.call_soon_threadsafe(fn)
 
-    def wait_for(self, predicate: Callable[[FakeSlackAPI], bool]) -> None:
+    def wait_for(self, predicate: Callable[[F], bool]) -> None:
         asyncio.run_coroutine_threadsafe(self.fake.wait_for(predicate), self.loop).result(
             PATIENT + 5
         )
 
     @contextmanager
-    def served(self) -> Iterator[FakeSlackAPI]:
+    def served(self) -> Iterator[F]:
         self.thread.start()
         try:
             asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(PATIENT)
@@ -153,25 +169,52 @@ class FakeSlackThread:
             self.loop.close()
 
 
+def slack_env(fake: FakeSlackAPI) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_APP_TOKEN": fake.app_token,
+        "NEWSBRIEF_SLACK_API_URL": fake.base,
+    }
+
+
+def discord_env(fake: FakeDiscordAPI) -> dict[str, str]:
+    # discord.py's address is set by the test-side launcher (tests/fakes/discord_run.py).
+    return {
+        "DISCORD_TOKEN": fake.token,
+        "FAKE_DISCORD_API": fake.base,
+        "FAKE_DISCORD_GATEWAY": fake.gateway,
+    }
+
+
+NEWSBRIEF_RUN = [str(Path(sys.executable).with_name("newsbrief")), "run"]
+DISCORD_RUN = [sys.executable, "-m", "tests.fakes.discord_run"]
+
+
 class Bot:
     """``newsbrief run`` as its own process; its log lines (stderr) read as they come."""
 
-    def __init__(self, fake: FakeSlackAPI, data_dir: Path, cwd: Path) -> None:
+    def __init__(
+        self,
+        platform_env: Mapping[str, str],
+        data_dir: Path,
+        cwd: Path,
+        command: Sequence[str] = NEWSBRIEF_RUN,
+    ) -> None:
         env = {
             k: v for k, v in os.environ.items() if k not in TOKEN_ENV and "proxy" not in k.lower()
         }
+        env.update(platform_env)
         env.update(
             {
-                "SLACK_BOT_TOKEN": fake.token,
-                "SLACK_APP_TOKEN": fake.app_token,
-                "NEWSBRIEF_SLACK_API_URL": fake.base,
                 "NEWSBRIEF_DATA_DIR": str(data_dir),
                 "NEWSBRIEF_NLP_PROCESSES": "0",
                 "NEWSBRIEF_STOP_GRACE_SECONDS": str(PATIENT),
+                # the launcher is imported from the project (the tests are not installed)
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
             }
         )
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("newsbrief")), "run"],
+            list(command),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -229,10 +272,10 @@ def test_sigterm_while_a_briefing_is_posted_finishes_its_message_and_the_next_st
 ) -> None:
     data_dir = tmp_path / "data"
     asyncio.run(_prepare(data_dir))
-    slack = FakeSlackThread()
+    slack = FakeThread(FakeSlackAPI())
     with slack.served() as fake:
         fake.hold_post = 2  # the briefing's second message waits for the test
-        bot = Bot(fake, data_dir, tmp_path)
+        bot = Bot(slack_env(fake), data_dir, tmp_path)
         try:
             slack.wait_for(lambda f: f.held == 1)
             bot.process.send_signal(signal.SIGTERM)
@@ -254,7 +297,7 @@ def test_sigterm_while_a_briefing_is_posted_finishes_its_message_and_the_next_st
         assert _deliveries(data_dir) == [("sending", 2, 3)]
 
         fake.hold_post = 0
-        again = Bot(fake, data_dir, tmp_path)
+        again = Bot(slack_env(fake), data_dir, tmp_path)
         try:
             slack.wait_for(lambda f: len(f.posted) == 3)
             again.wait_for_line("newsbrief running")
@@ -270,4 +313,119 @@ def test_sigterm_while_a_briefing_is_posted_finishes_its_message_and_the_next_st
     blocks = [str(p.body["blocks"]) for p in fake.posted]
     assert len(set(blocks)) == 3
     assert _deliveries(data_dir) == [("delivered", 3, 3)]
+    assert fake.violations == []
+
+
+def _discord_expected(data_dir: Path) -> list[tuple[str, list[str]]]:
+    """The delivery's messages as the renderer makes them from the stored briefing:
+    (content, embed titles) each."""
+    from adapters.discord.render import render_briefing
+    from briefings.codec import briefing_from_json
+
+    with sqlite3.connect(data_dir / "newsbrief.db") as db:
+        [(stored,)] = db.execute("SELECT briefing FROM deliveries WHERE messages > 0")
+    return [
+        (m.content, [str(e.get("title")) for e in m.embeds])
+        for m in render_briefing(briefing_from_json(stored))
+    ]
+
+
+def _discord_posted(fake: FakeDiscordAPI) -> list[tuple[str, list[str]]]:
+    return [
+        (p.body.get("content") or "", [str(e.get("title")) for e in p.body.get("embeds") or []])
+        for p in fake.posted
+    ]
+
+
+def test_sigterm_on_discord_finishes_the_message_being_posted_and_the_next_start_the_rest(
+    tmp_path: Path,
+) -> None:
+    """The same on Discord: the real ``newsbrief run`` (through a launcher that points
+    discord.py at the fake), its gateway connection and its REST client."""
+    data_dir = tmp_path / "data"
+    asyncio.run(_prepare(data_dir, DISCORD_CHANNEL))
+    discord = FakeThread(FakeDiscordAPI())
+    with discord.served() as fake:
+        fake.hold_post = 2  # the briefing's second message: created, its answer held
+        bot = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        try:
+            discord.wait_for(lambda f: f.held == 1)
+            bot.process.send_signal(signal.SIGTERM)
+            bot.wait_for_line("SIGTERM: stopping")
+            bot.wait_for_line("finish their message first")
+            discord.call(fake.release)  # the message being posted is answered: recorded
+            assert bot.wait() == 0, "\n".join(bot.lines)
+        finally:
+            bot.kill()
+        log = "\n".join(bot.lines)
+        assert "Traceback" not in log, log
+        [(status, sent, total)] = _deliveries(data_dir)
+        assert (status, sent) == ("sending", 2) and total >= 3, log
+        assert f"stopped at message 3 of {total}" in log
+        assert "newsbrief stopped (SIGTERM)" in log
+        discord.wait_for(lambda f: f.gateway_open == 0)  # the gateway connection closed
+        expected = _discord_expected(data_dir)
+        assert _discord_posted(fake) == expected[:2]  # nothing half-posted, none begun
+
+        fake.hold_post = 0
+        again = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        try:
+            discord.wait_for(lambda f: len(f.posted) == total)
+            again.wait_for_line("newsbrief running")
+            assert again.stop() == 0, "\n".join(again.lines)
+        finally:
+            again.kill()
+        assert "Traceback" not in "\n".join(again.lines)
+
+    # Every message of the briefing once, in order: none twice, none missing.
+    assert _discord_posted(fake) == expected
+    assert _deliveries(data_dir) == [("delivered", total, total)]
+    assert fake.violations == []
+
+
+def test_a_discord_message_cut_off_by_a_second_sigterm_is_not_posted_twice_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """A second signal cuts the briefing off while Discord has created message 2 but not
+    answered: the bot cannot know it is out, and the next start posts it again, with the
+    same nonce (Discord's ``enforce_nonce``), so Discord answers with the message it made
+    and creates no second one."""
+    data_dir = tmp_path / "data"
+    asyncio.run(_prepare(data_dir, DISCORD_CHANNEL))
+    discord = FakeThread(FakeDiscordAPI())
+    with discord.served() as fake:
+        fake.hold_post = 2
+        bot = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        try:
+            discord.wait_for(lambda f: f.held == 1)
+            bot.process.send_signal(signal.SIGTERM)
+            bot.wait_for_line("finish their message first")
+            bot.process.send_signal(signal.SIGTERM)
+            bot.wait_for_line("SIGTERM again: stopping now")
+            assert bot.wait() == 0, "\n".join(bot.lines)
+        finally:
+            bot.kill()
+            discord.call(fake.release)
+        log = "\n".join(bot.lines)
+        assert "Traceback" not in log, log
+        assert "cut off while posting a message" in log
+        [(status, sent, total)] = _deliveries(data_dir)
+        assert (status, sent) == ("sending", 1), log
+        expected = _discord_expected(data_dir)
+        assert _discord_posted(fake) == expected[:2]  # message 2 is out, unbeknown to the bot
+
+        fake.hold_post = 0
+        again = Bot(discord_env(fake), data_dir, tmp_path, DISCORD_RUN)
+        posts = r"/channels/\d+/messages"
+        try:
+            # messages 2 to the last asked for again: 2 + (total - 1) requests in all
+            discord.wait_for(lambda f: len(f.matching("POST", posts)) == total + 1)
+            again.wait_for_line("newsbrief running")
+            assert again.stop() == 0, "\n".join(again.lines)
+        finally:
+            again.kill()
+        assert "Traceback" not in "\n".join(again.lines)
+
+    assert _discord_posted(fake) == expected  # message 2 once
+    assert _deliveries(data_dir) == [("delivered", total, total)]
     assert fake.violations == []

@@ -6,6 +6,7 @@ compared; nothing here is timed."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -57,10 +58,42 @@ async def test_a_stall_is_logged_with_the_code_that_held_the_loop(
         await monitor.aclose()
     [stall] = monitor.stalls
     assert stall.where.startswith("tests/bot/test_loops.py:hold_the_loop:")
-    assert monitor.worst == stall.seconds > 0.05
+    assert monitor.worst == stall.seconds == monitor.latest > 0.05
+    assert 0 <= stall.loop_cpu <= stall.process_cpu  # CPU time measured over the stall
     [record] = [r for r in caplog.records if r.name == "bot.loops"]
     assert record.levelname == "WARNING" and "hold_the_loop" in record.getMessage()
     assert record.getMessage().startswith("event loop stalled ")
+
+
+def collect_while_holding_the_loop(caught: threading.Event) -> None:
+    """Blocks the loop with a full garbage collection in it, until the watchdog saw it."""
+    gc.collect()
+    assert caught.wait(PATIENT)
+
+
+async def test_a_stall_names_the_garbage_collection_that_ran_in_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caught = threading.Event()
+    monitor = LoopMonitor(0.05, on_caught=caught.set)
+    monitor.start()
+    try:
+        await until(lambda: monitor.beats >= 1)
+        before = monitor.collections
+        collect_while_holding_the_loop(caught)
+        await until(lambda: monitor.count >= 1)
+    finally:
+        await monitor.aclose()
+    assert monitor.collections > before and monitor.longest_generation == 2
+    [stall] = monitor.stalls
+    assert stall.where.startswith("tests/bot/test_loops.py:collect_while_holding_the_loop:")
+    assert stall.generation == 2 and stall.collecting > 0
+    [record] = [r for r in caplog.records if r.name == "bot.loops"]
+    assert "; garbage collection " in record.getMessage()
+    assert "ms (generation 2); CPU: loop thread " in record.getMessage()
+    n = monitor.collections
+    gc.collect()  # no longer watched
+    assert monitor.collections == n
 
 
 # ----------------------------------------------------------------------- the loop thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.loops import SWITCH_INTERVAL
 from bot.ports import ChannelRef
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import POLL_JOB, briefing_job_id
@@ -185,7 +187,8 @@ async def test_the_start_reads_the_schedules_off_the_loop_and_freezes_what_is_al
     """Issue 12, acceptance 1 (the loop never stalls): at start the bot may already be
     answering, so the channels' schedules are read on the store's threads, not the loop's;
     and what is alive then is frozen out of full garbage collections (each one holds every
-    thread, the loop's included, for as long as it scans), until the runtime closes."""
+    thread, the loop's included, for as long as it scans), and the loop thread waits less
+    for the interpreter behind the ingestion thread, until the runtime closes."""
     await runtime.service.subscribe(NEWS, schedule="daily 08:00", timezone="UTC")
     loop_thread = threading.get_ident()
     read_on: list[int] = []
@@ -197,12 +200,15 @@ async def test_the_start_reads_the_schedules_off_the_loop_and_freezes_what_is_al
 
     runtime.repo.channels = recorded  # type: ignore[method-assign]
     assert gc.get_freeze_count() == 0
+    python_switch_interval = sys.getswitchinterval()
     await runtime.start()
     assert read_on and loop_thread not in read_on
     assert briefing_job_id(NEWS) in {job.id for job in runtime.scheduler.jobs()}
     assert gc.get_freeze_count() > 0
+    assert sys.getswitchinterval() == SWITCH_INTERVAL < python_switch_interval
     await runtime.aclose()
     assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == python_switch_interval
 
 
 def test_the_store_starts_its_threads_before_any_call(tmp_path: Path) -> None:

@@ -463,7 +463,7 @@ class PagedPublisher:
             return []
         return [f"{briefing.title} part {n}" for n in (1, 2, 3)]
 
-    async def send(self, channel: ChannelRef, message: object) -> None:
+    async def send(self, channel: ChannelRef, message: object, key: str | None = None) -> None:
         part = int(str(message)[-1])
         if part in self.refuse:
             if not self.rejected:

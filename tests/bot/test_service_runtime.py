@@ -468,7 +468,7 @@ class HeldPagedPublisher:
     def render(self, briefing: Briefing) -> list[int]:
         return [1, 2, 3]
 
-    async def send(self, channel: ChannelRef, message: object) -> None:
+    async def send(self, channel: ChannelRef, message: object, key: str | None = None) -> None:
         assert isinstance(message, int)
         if message == self.hold:
             self.holding.set()

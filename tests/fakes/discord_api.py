@@ -163,6 +163,16 @@ class FakeDiscordAPI:
     channel_permissions: dict[str, int] = field(default_factory=dict)
     dm_channels: dict[str, str] = field(default_factory=dict)  # user id -> its DM channel id
     gateway_open: int = 0  # gateway connections open now
+    # Channel messages created, in order (a repeat of an enforced nonce creates none, as
+    # Discord answers it with the message it created before).
+    posted: list[Recorded] = field(default_factory=list)
+    # The n-th channel message request (1-based; 0: none) is created when it arrives but
+    # answered only on ``release``: a poster stopped meanwhile never hears that it is out.
+    # ``held`` counts the answers held now.
+    hold_post: int = 0
+    held: int = 0
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    _by_nonce: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500000000000000001))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -188,6 +198,10 @@ class FakeDiscordAPI:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def release(self) -> None:
+        """Answer the held channel message (call it on the fake's loop)."""
+        self._release.set()
 
     def permissions_in(self, channel_id: int | str) -> int:
         """The bot's permissions in a channel, as an interaction's ``app_permissions``."""
@@ -339,7 +353,19 @@ class FakeDiscordAPI:
         )
         self._changed.set()
         try:
-            return self._answer(request, path, body)
+            response = self._answer(request, path, body)
+            if (
+                request.method == "POST"
+                and re.fullmatch(r"/channels/\d+/messages", path)
+                and self.hold_post == len(self.matching("POST", r"/channels/\d+/messages"))
+            ):
+                self.held += 1
+                self._changed.set()
+                try:
+                    await self._release.wait()
+                finally:
+                    self.held -= 1
+            return response
         finally:
             self._changed.set()
 
@@ -462,7 +488,22 @@ class FakeDiscordAPI:
             problems = self._check(body)
             if problems:
                 return _json({"message": "; ".join(problems), "code": 50035}, status=400)
-            return _json(self._message(path.split("/")[2], body))
+            channel_id = path.split("/")[2]
+            nonce = str(body.get("nonce") or "")
+            if len(nonce) > 25:
+                self.violations.append(f"nonce of {len(nonce)} characters (limit 25)")
+                return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+            if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._by_nonce:
+                # Discord: "If another message was created by the same author with the
+                # same nonce, that message will be returned and no new message will be
+                # created" (for a few minutes: here, for the fake's life).
+                return _json(self._by_nonce[channel_id, nonce])
+            message = self._message(channel_id, body)
+            if nonce:
+                message["nonce"] = nonce
+                self._by_nonce[channel_id, nonce] = message
+            self.posted.append(self.requests[-1])
+            return _json(message)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _check(self, payload: dict[str, Any]) -> list[str]:
