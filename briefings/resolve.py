@@ -50,6 +50,11 @@ class ActorFinder:
         for phrase in phrases:
             actor, found_role = gaz.role_phrase(phrase)
             role = role or found_role
+            if actor is not None and _FORMER.search(phrase):
+                # "a former Mexican foreign minister" held the office; he speaks for
+                # no country now (unless the facts give him one at the article's date)
+                role = role or phrase
+                continue
             if actor is not None:
                 return actor, role or title
         if speaker.person is None:
@@ -125,6 +130,12 @@ class ActorFinder:
         statements = [self._sent_by(doc, st) for st in statements]
         story = story_context(doc, gaz, (st.actor for st in statements))
         private = self._private_bodies(doc)
+        # all that the article says around one person, wherever it says it: "a spokesman
+        # at the strike headquarters, Ana Ruiz," is still private when "Ruiz said" later
+        around: dict[str, list[str]] = {}
+        for st, speaker in zip(statements, speakers, strict=True):
+            if speaker.person is not None:
+                around.setdefault(st.speaker_name, []).extend(speaker.context)
         first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
             actor = st.actor
@@ -144,7 +155,7 @@ class ActorFinder:
                 # "Larry King": a name's own words ("King") hold no office
                 for words in (speaker.name, speaker.name.split()[-1]):
                     mention, held = mention.replace(words, " "), held.replace(words, " ")
-            phrases = (mention, held, *speaker.context)
+            phrases = (mention, held, *around.get(st.speaker_name, speaker.context))
             heard = speaker.mention_text.lower().split()
             document = bool(heard) and heard[-1] in DOCUMENT_NOUNS
             # and who sent the document that speaks ("the statement": Boeing's)
@@ -166,6 +177,7 @@ class ActorFinder:
         return out
 
 
+_FORMER = re.compile(r"(?i)\b(former|ex-|onetime|one-time)")
 # Words that make a party's member speak for no country: experts and former aides.
 _UNAFFILIATED = frozenset(
     (

@@ -538,3 +538,33 @@ def test_a_nonpartisan_body_speaks_for_no_country(engine: Engine) -> None:
     )
     statement = by_words(said(engine, text), "issues with the audio")
     assert statement.actor is None
+
+
+def test_what_the_first_mention_says_about_a_person_holds_for_the_later_ones(
+    engine: Engine,
+) -> None:
+    text = (
+        "Port strike\n\n"
+        "LISBON, May 4 - Dock workers stopped work at every port on Monday.\n\n"
+        "A spokesman at the dockworkers' strike headquarters, Rui Tavares, told reporters "
+        "that nine ports were closed.\n\n"
+        "Tavares said the strike would go on until Friday."
+    )
+    statements = said(engine, text)
+    assert by_words(statements, "nine ports were closed").actor is None
+    assert by_words(statements, "go on until Friday").actor is None
+
+
+def test_a_former_minister_speaks_for_no_country_but_a_known_candidate_still_does(
+    engine: Engine,
+) -> None:
+    text = (
+        "Trade threats\n\n"
+        "Luis Ortega, a former Peruvian foreign minister who is a critic of the government, "
+        "said the tariffs would hurt both sides.\n\n"
+        "Former Secretary of State Hillary Clinton said the tariffs were a mistake."
+    )
+    statements = said(engine, text, datetime(2016, 9, 28, tzinfo=UTC))
+    assert by_words(statements, "hurt both sides").actor is None
+    clinton = by_words(statements, "were a mistake")
+    assert clinton.actor is not None and clinton.actor.id == "US"
