@@ -1029,7 +1029,7 @@ def extract_attributions(doc: Doc, quotes: list[Quote] | None = None) -> list[At
         if (
             new is None
             and previous is not None
-            and _continues(text, quotes[qid - 1], quote, previous)
+            and _continues(doc, text, quotes[qid - 1], quote, previous)
         ):
             previous.parts.append(inner)
             by_quote[qid] = previous
@@ -1094,7 +1094,7 @@ def _speech_punctuated(text: str, quote: Quote) -> bool:
     return text[quote.end - 2] in ",?!" and not text[quote.end : quote.end + 2].startswith(("\n",))
 
 
-def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) -> bool:
+def _continues(doc: Doc, text: str, before: Quote, quote: Quote, previous: Attribution) -> bool:
     """Does ``quote`` carry on the speech of the quote just before it?
 
     True for a quote split by its attribution ("“A,” he said. “B.”") and for a
@@ -1106,10 +1106,26 @@ def _continues(text: str, before: Quote, quote: Quote, previous: Attribution) ->
     if before.paragraph == quote.paragraph:
         if previous.cue is None or not (before.end <= previous.cue[0] < quote.start):
             return False
-        return len(between) < 80 and "\n" not in between
+        if "\n" in between:
+            return False
+        if len(between) < 80:
+            return True
+        # "“A,” Rep. Hale said after the hearing. He did not say more. “B.”": a longer
+        # stretch of narration, as long as it names no one else who could speak
+        span = doc.char_span(before.end, quote.start, alignment_mode="expand")
+        others = [
+            e
+            for e in (span.ents if span is not None else ())
+            if e.label_ in ("PERSON", "ORG")
+            and not (previous.speaker[0] <= e.start_char < previous.speaker[1])
+        ]
+        return len(between) < 300 and not others
     if quote.paragraph == before.paragraph + 1:
         para_start = text.rfind("\n", 0, quote.start) + 1
-        return not text[para_start : quote.start].strip()
+        para_end = text.find("\n", quote.end)
+        after = text[quote.end : para_end if para_end >= 0 else len(text)]
+        # nothing but the quote: a paragraph that goes on names its own speaker
+        return not text[para_start : quote.start].strip() and not after.strip(" .,;:”’\"'")
     return False
 
 

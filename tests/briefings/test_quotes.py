@@ -607,3 +607,20 @@ def test_one_of_a_group_named_in_apposition_is_the_speaker(engine: Engine) -> No
 def test_reported_words_the_parse_hangs_elsewhere(engine: Engine, text: str, content: str) -> None:
     statements = engine.extract(Article(text=text))
     assert any(s.content.text.startswith(content) for s in statements), statements
+
+
+def test_a_quote_after_narration_that_names_no_one_else_carries_on_the_speech(
+    engine: Engine,
+) -> None:
+    text = (
+        "“Subpoenas are not optional,” committee chairman Tom Hale said after the witness "
+        "failed to appear at the second hearing. “The witness is a crucial part of this "
+        "inquiry.”\n\n"
+        "“Do I think the phrase matters? No,” said Ana Ruiz. “These groups claim to speak for "
+        "the faith.”"
+    )
+    statements = engine.extract(Article(text=text))
+    by_name = {s.speaker_name: s for s in statements}
+    assert "crucial part of this inquiry" in by_name["Tom Hale"].words
+    assert "Do I think" not in by_name["Tom Hale"].words
+    assert "claim to speak for the faith" in by_name["Ana Ruiz"].words
