@@ -154,7 +154,9 @@ def importance(statements: Sequence[Statement], headline: set[str]) -> int:
     # a state or body speaking in its own name ("China said", "the Kremlin warned") and
     # a poll's finding are what a newsletter leads with, as much as a named principal
     itself = any(
-        st.actor is not None and st.actor.evidence.startswith(("country:", "metonym:"))
+        st.actor is not None
+        and st.actor.evidence.startswith(("country:", "metonym:"))
+        and st.actor.evidence.split(":", 1)[1].strip().lower() in st.speaker_name.lower()
         for st in statements
     )
     poll = bool(_POLLS & words_of(name))

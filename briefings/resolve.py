@@ -177,12 +177,12 @@ class ActorFinder:
         return out
 
 
-_FORMER = re.compile(r"(?i)\b(former|ex-|onetime|one-time)")
+_FORMER = re.compile(r"(?i)\b(former|ex-|onetime|one-time|retired)")
 # Words that make a party's member speak for no country: experts and former aides.
 _UNAFFILIATED = frozenset(
     (
-        "former", "fellow", "consultant", "consultants", "scholar", "lecturer", "teaching",
-        "teaches", "professor", "analyst", "economist", "pollster",
+        "former", "retired", "fellow", "consultant", "consultants", "scholar", "lecturer",
+        "teaching", "teaches", "professor", "analyst", "economist", "pollster",
     )
 )  # fmt: skip
 

@@ -180,13 +180,17 @@ def context_of(token: Token) -> list[str]:
         if child.dep_ == "appos":
             # "Ana Ruiz, the foreign minister of Peru, a member of the council,": the
             # apposition's own words, up to a further apposition or clause about it
+            # (which still count as words around the person, after it)
             end = child.right_edge.i + 1
             for inner in child.rights:
                 if inner.dep_ in ("appos", "relcl", "acl") and inner.left_edge.i < end:
                     end = inner.left_edge.i
+            rest = end
             while end > child.i + 1 and doc[end - 1].is_punct:
                 end -= 1
             pieces.append(doc[child.left_edge.i : end].text)
+            if rest <= child.right_edge.i:
+                pieces.append(doc[rest : child.right_edge.i + 1].text.strip(" ,"))
         elif child.dep_ == "prep" and child.lower_ in CONTEXT_PREPOSITIONS:
             pieces.append(doc[child.i : child.right_edge.i + 1].text)
     if token.dep_ == "appos":

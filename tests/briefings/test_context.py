@@ -568,3 +568,14 @@ def test_a_former_minister_speaks_for_no_country_but_a_known_candidate_still_doe
     assert by_words(statements, "hurt both sides").actor is None
     clinton = by_words(statements, "were a mistake")
     assert clinton.actor is not None and clinton.actor.id == "US"
+
+
+def test_a_retired_general_at_a_foundation_speaks_for_no_country(engine: Engine) -> None:
+    text = (
+        "Defence plans\n\n"
+        "WASHINGTON - The United States urged its allies to spend more on defence.\n\n"
+        "“The borders have simply evaporated,” said Jo Marten, a retired Belgian general who "
+        "works on defence policy at a Brussels foundation."
+    )
+    statement = by_words(said(engine, text), "borders have simply evaporated")
+    assert statement.actor is None
