@@ -177,11 +177,11 @@ class ActorFinder:
         return out
 
 
-_FORMER = re.compile(r"(?i)\b(former|ex-|onetime|one-time|retired)")
+_FORMER = re.compile(r"(?i)\b(former|ex-|onetime|one-time)")
 # Words that make a party's member speak for no country: experts and former aides.
 _UNAFFILIATED = frozenset(
     (
-        "former", "retired", "fellow", "consultant", "consultants", "scholar", "lecturer",
+        "former", "fellow", "consultant", "consultants", "scholar", "lecturer",
         "teaching", "teaches", "professor", "analyst", "economist", "pollster",
     )
 )  # fmt: skip
