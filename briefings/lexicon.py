@@ -225,7 +225,7 @@ PREP_VERBS = {
     "speak": ("of", "about"),
     "talk": ("of", "about"),
     "complain": ("of", "about"),
-    "call": ("for",),
+    "call": ("for", "on", "upon"),
     "ask": ("for", "about"),
     "argue": ("for", "against"),
     "insist": ("on",),

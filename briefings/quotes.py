@@ -453,7 +453,14 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
             if child.dep_ == "prep" and child.lower_ in wanted and child.i > verb.i:
                 objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
                 if objs:
-                    return _subtree_chars(objs[0]), child
+                    start, end = _subtree_chars(objs[0])
+                    # "called on the president to retaliate": who is called on, to do what
+                    xcomp = next((c for c in xcomps if c.i > objs[0].i), None)
+                    if xcomp is None and child.lower_ in ("on", "upon"):
+                        continue  # "called the ambassador on Sunday"
+                    if xcomp is not None:
+                        end = _subtree_chars(xcomp)[1]
+                    return (start, end), child
     if lower in DESCRIBE_FORMS:
         described = _description(verb, objects)
         if described is not None:
@@ -1106,20 +1113,20 @@ def _continues(doc: Doc, text: str, before: Quote, quote: Quote, previous: Attri
     if before.paragraph == quote.paragraph:
         if previous.cue is None or not (before.end <= previous.cue[0] < quote.start):
             return False
-        if "\n" in between:
+        if "\n" in between or len(between) >= 300:
             return False
-        if len(between) < 80:
-            return True
-        # "“A,” Rep. Hale said after the hearing. He did not say more. “B.”": a longer
-        # stretch of narration, as long as it names no one else who could speak
+        # "“A,” Rep. Hale said after the witness failed to appear. “B.”": the narration
+        # between may run on, as long as no one else speaks in it
         span = doc.char_span(before.end, quote.start, alignment_mode="expand")
-        others = [
-            e
-            for e in (span.ents if span is not None else ())
-            if e.label_ in ("PERSON", "ORG")
-            and not (previous.speaker[0] <= e.start_char < previous.speaker[1])
+        speaking = [
+            t
+            for t in (span if span is not None else ())
+            if t.lower_ in SPEECH_FORMS
+            and not (previous.cue[0] <= t.idx < previous.cue[1])
+            and any(c.dep_ == "nsubj" for c in t.children)
+            and not any(c.dep_ == "neg" for c in t.children)  # "he did not suggest …"
         ]
-        return len(between) < 300 and not others
+        return not speaking
     if quote.paragraph == before.paragraph + 1:
         para_start = text.rfind("\n", 0, quote.start) + 1
         para_end = text.find("\n", quote.end)

@@ -343,6 +343,10 @@ class PersonIndex:
         parts = name.split()
         if len(parts) == 1:
             return self.surnames.get(parts[0].lower(), name)
+        # "De Blasio" at the head of a sentence is "Bill de Blasio": the end of a full name
+        known = self.surnames.get(parts[-1].lower())
+        if known is not None and known.lower().endswith(" " + name.lower()):
+            return known
         return name
 
     def last_before(self, offset: int) -> str | None:

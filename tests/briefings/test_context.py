@@ -579,3 +579,15 @@ def test_a_retired_general_at_a_foundation_speaks_for_no_country(engine: Engine)
     )
     statement = by_words(said(engine, text), "borders have simply evaporated")
     assert statement.actor is None
+
+
+def test_a_surname_with_a_particle_at_the_head_of_a_sentence_is_the_same_person(
+    engine: Engine,
+) -> None:
+    text = (
+        "Blast in the city\n\n"
+        "Mayor Anna van Dijk said the blast was intentional.\n\n"
+        "Van Dijk said there was no link to terrorism."
+    )
+    statement = by_words(said(engine, text), "no link to terrorism")
+    assert statement.speaker_name == "Anna van Dijk"

@@ -624,3 +624,21 @@ def test_a_quote_after_narration_that_names_no_one_else_carries_on_the_speech(
     assert "crucial part of this inquiry" in by_name["Tom Hale"].words
     assert "Do I think" not in by_name["Tom Hale"].words
     assert "claim to speak for the faith" in by_name["Ana Ruiz"].words
+
+
+def test_a_quote_after_someone_else_speaks_is_not_the_first_speakers(engine: Engine) -> None:
+    text = (
+        "“We will not pay,” Ana Ruiz said after the vote. Paul Ortega said the bill was "
+        "fair. “It is a good bill for the country.”"
+    )
+    statements = engine.extract(Article(text=text))
+    ruiz = next(s for s in statements if s.speaker_name == "Ana Ruiz")
+    assert "good bill" not in ruiz.words
+
+
+def test_calling_on_someone_to_act_reports_whom_and_what(engine: Engine) -> None:
+    text = "Senator Ana Ruiz called on the president to retaliate against the hackers."
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.cue.text if s.cue else "", s.content.text) for s in statements] == [
+        ("Ana Ruiz", "called on", "the president to retaliate against the hackers")
+    ]
