@@ -341,6 +341,8 @@ class PersonIndex:
 
     def full_name(self, name: str) -> str:
         parts = name.split()
+        if not parts:
+            return name
         if len(parts) == 1:
             return self.surnames.get(parts[0].lower(), name)
         # "De Blasio" at the head of a sentence is "Bill de Blasio": the end of a full name

@@ -591,3 +591,12 @@ def test_a_surname_with_a_particle_at_the_head_of_a_sentence_is_the_same_person(
     )
     statement = by_words(said(engine, text), "no link to terrorism")
     assert statement.speaker_name == "Anna van Dijk"
+
+
+def test_an_empty_name_completes_to_itself(nlp: Language) -> None:
+    from briefings.speakers import PersonIndex
+
+    doc = nlp("Mayor Anna van Dijk spoke first.")
+    index = PersonIndex(doc, [False] * (len(doc.text) + 1), lambda name: None)
+    assert index.full_name("") == ""
+    assert index.full_name("Van Dijk") == "Anna van Dijk"
