@@ -135,7 +135,8 @@ class ActorFinder:
         around: dict[str, list[str]] = {}
         for st, speaker in zip(statements, speakers, strict=True):
             if speaker.person is not None:
-                around.setdefault(st.speaker_name, []).extend(speaker.context)
+                words = _without_name(speaker.mention_text, speaker.name)
+                around.setdefault(st.speaker_name, []).extend((words, *speaker.context))
         first: list[Statement] = []
         for st, speaker in zip(statements, speakers, strict=True):
             actor = st.actor
@@ -153,8 +154,7 @@ class ActorFinder:
             mention, held = speaker.mention_text, st.role or ""
             if speaker.person is not None:
                 # "Larry King": a name's own words ("King") hold no office
-                for words in (speaker.name, speaker.name.split()[-1]):
-                    mention, held = mention.replace(words, " "), held.replace(words, " ")
+                mention, held = (_without_name(p, speaker.name) for p in (mention, held))
             phrases = (mention, held, *around.get(st.speaker_name, speaker.context))
             heard = speaker.mention_text.lower().split()
             document = bool(heard) and heard[-1] in DOCUMENT_NOUNS
@@ -192,6 +192,14 @@ _UNAFFILIATED = frozenset(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z .,'’-]*[A-Z.,]\s*(?:,[^-—–\n]{0,30})?(?:\([^)]*\))?\s+[-—–]+\s+"
 )
+
+
+def _without_name(phrase: str, name: str) -> str:
+    """A phrase around a person without the person's own name ("IADB president Ana Ruiz")."""
+    for words in (name, name.split()[-1] if name.split() else ""):
+        if words:
+            phrase = phrase.replace(words, " ")
+    return phrase
 
 
 def _names_any(phrases: Sequence[str], names: frozenset[str]) -> bool:
