@@ -297,13 +297,21 @@ def _link_titles(
     return out
 
 
+def _capitals(name: str) -> set[str]:
+    """The capitalised words of a name after its first word ("The Reuters/Ipsos poll")."""
+    return {w.lower() for w in name.split()[1:] if w[:1].isupper()}
+
+
 def _same_as_before(st: Statement, before: Sequence[Statement]) -> Statement:
     """ "The spokesman said" after "a Finance Ministry spokesman said": the unnamed
     speaker introduced before with the same head noun, with its actor and role."""
     head = _title_words(st.speaker_name)[-1:]
     if not head:
         return st
+    named = _capitals(st.speaker_name)
     for earlier in reversed(before):
+        if named - _capitals(earlier.speaker_name):
+            continue  # "the Reuters/Ipsos poll" names itself: not "a new poll" before
         words = _title_words(earlier.speaker_name)
         # "the sources" after "sources close to the minister": the same head noun
         if head[0] in (words[:1] + words[-1:]) and earlier.speaker_name[:1].islower():

@@ -600,3 +600,15 @@ def test_an_empty_name_completes_to_itself(nlp: Language) -> None:
     index = PersonIndex(doc, [False] * (len(doc.text) + 1), lambda name: None)
     assert index.full_name("") == ""
     assert index.full_name("Van Dijk") == "Anna van Dijk"
+
+
+def test_a_poll_that_names_itself_is_not_the_unnamed_poll_before(engine: Engine) -> None:
+    text = (
+        "Race tightens\n\n"
+        "A new poll shows the race has tightened after the debate.\n\n"
+        "The latest Harbour/Lind opinion poll shows the mayor ahead by four points.\n\n"
+        "The Daily Ledger tracking poll showed the governor ahead by two points."
+    )
+    statements = said(engine, text)
+    assert "Harbour/Lind" in by_words(statements, "ahead by four points").speaker_name
+    assert "Daily Ledger" in by_words(statements, "ahead by two points").speaker_name
