@@ -384,6 +384,8 @@ def _cue_chars(verb: Token, extra: Token | None = None) -> tuple[int, int]:
         ]
     if extra is not None:
         tokens.append(extra)
+    # "ruled out", "played down": the particle is part of the verb
+    tokens += [c for c in verb.children if c.dep_ == "prt" and c.i == verb.i + 1]
     return _span_chars(tokens)
 
 
@@ -466,7 +468,8 @@ def _complement(verb: Token) -> tuple[tuple[int, int], Token | None] | None:
         if described is not None:
             return described, None
     if lower in OBJECT_FORMS and objects:
-        return _subtree_chars(objects[0]), None
+        meant = _such_as_said(objects[0])
+        return (meant or _subtree_chars(objects[0])), None
     that = next((c for c in children if c.dep_ == "mark" and c.i == verb.i + 1), None)
     if that is not None and lower in SPEECH_FORMS and that.right_edge.i > that.i + 2:
         # "said that after the sale the government had decided …": the parse hung the
@@ -524,6 +527,26 @@ def _survey_finding(verb: Token, subject: Token) -> tuple[tuple[int, int], None]
     if not after:
         return None
     return (after[0].left_edge.idx, _subtree_chars(after[-1])[1]), None
+
+
+# Nouns whose clause says what was rumoured: "speculation (that) the government would …".
+_RUMOURS = frozenset(
+    ("speculation", "reports", "report", "rumours", "rumors", "suggestions", "talk", "fears")
+)
+
+
+def _such_as_said(thing: Token) -> tuple[int, int] | None:
+    """'… sparked speculation the government would cut rates, but the ministry ruled out
+    any such move': what "such" points back to, the rumour's clause in the sentence."""
+    if not any(c.lower_ == "such" for c in thing.children):
+        return None
+    for token in thing.sent:
+        if token.i >= thing.i or token.lower_ not in _RUMOURS:
+            continue
+        clause = next((c for c in token.children if c.dep_ in ("acl", "ccomp")), None)
+        if clause is not None:
+            return _subtree_chars(clause)
+    return None
 
 
 def _concessive(clause: Token) -> bool:

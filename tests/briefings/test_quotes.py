@@ -642,3 +642,14 @@ def test_calling_on_someone_to_act_reports_whom_and_what(engine: Engine) -> None
     assert [(s.speaker_name, s.cue.text if s.cue else "", s.content.text) for s in statements] == [
         ("Ana Ruiz", "called on", "the president to retaliate against the hackers")
     ]
+
+
+def test_ruling_out_any_such_move_rules_out_the_rumour_before_it(engine: Engine) -> None:
+    text = (
+        "The report sparked speculation the bank was preparing to cut rates, but the finance "
+        "ministry immediately ruled out any such move."
+    )
+    statements = engine.extract(Article(text=text))
+    assert [(s.speaker_name, s.cue.text if s.cue else "", s.content.text) for s in statements] == [
+        ("the finance ministry", "ruled out", "the bank was preparing to cut rates")
+    ]
