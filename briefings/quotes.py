@@ -605,8 +605,7 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
         phrase_start = token.idx
         phrase_end = source.right_edge.idx + len(source.right_edge.text)
         added = next((c for c in source.children if c.dep_ == "appos" and c.i > source.i), None)
-        after = doc[added.right_edge.i + 1] if added and added.right_edge.i + 1 < len(doc) else None
-        if added is not None and after is not None and after.pos_ in ("AUX", "VERB"):
+        if added is not None and _verb_follows(added):
             # "according to Minister Ana Ruiz, a loan has been …": the parse read the words'
             # subject as her apposition; a verb follows it, where an apposition ends
             before = doc[added.left_edge.i - 1]
@@ -629,6 +628,12 @@ def _according_to(doc: Doc, index: _Index) -> Iterator[Attribution]:
             content=content,
             kind=Kind.INDIRECT,
         )
+
+
+def _verb_follows(phrase: Token) -> bool:
+    """Whether a verb comes right after a phrase's last word."""
+    nxt = phrase.right_edge.i + 1
+    return nxt < len(phrase.doc) and phrase.doc[nxt].pos_ in ("AUX", "VERB")
 
 
 def _quoted_as_saying(doc: Doc, index: _Index) -> Iterator[Attribution]:
@@ -1168,20 +1173,14 @@ def _nested(att: Attribution, outer: Attribution) -> bool:
     return (att.content[1] - att.content[0]) < 0.8 * (end - start)
 
 
-def _in_adverbial(att: Attribution, doc: Doc) -> bool:
-    """'… was right when he said “…”': the cue heads a clause of time or reason."""
+def _cue_heads(att: Attribution, doc: Doc, deps: tuple[str, ...]) -> bool:
+    """Whether the cue heads a clause of one of ``deps``: "advcl" for a clause of time or
+    reason ("… was right when he said “…”"), "relcl" and "pcomp" for one about a person
+    ("X, who said …", "with X having said …")."""
     if att.cue is None:
         return False
     span = doc.char_span(*att.cue, alignment_mode="expand")
-    return span is not None and span.root.dep_ == "advcl"
-
-
-def _in_passing(att: Attribution, doc: Doc) -> bool:
-    """'X, who said …', 'with X having said …': the cue heads a clause about a person."""
-    if att.cue is None:
-        return False
-    span = doc.char_span(*att.cue, alignment_mode="expand")
-    return span is not None and span.root.dep_ in ("relcl", "pcomp")
+    return span is not None and span.root.dep_ in deps
 
 
 def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
@@ -1221,10 +1220,14 @@ def _dedupe(found: list[Attribution], doc: Doc) -> list[Attribution]:
                 break
         if clash is None:
             kept.append(att)
-        elif _nested(att, clash) and att.quote_ids and _in_adverbial(att, doc):
+        elif _nested(att, clash) and att.quote_ids and _cue_heads(att, doc, ("advcl",)):
             # "X said Y was right when he said “…”": Y's quoted words are Y's statement too
             kept.append(att)
-        elif _nested(att, clash) and _in_passing(att, doc) and named_at(att.speaker_token):
+        elif (
+            _nested(att, clash)
+            and _cue_heads(att, doc, ("relcl", "pcomp"))
+            and named_at(att.speaker_token)
+        ):
             # "analysts said it was sparked by Minister X, who said …", "…, with Minister X
             # having said …": what X said is X's statement too
             kept.append(att)

@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.holding import HoldsARequest
 from tests.fakes.loopback import serve
 from tests.timing import PATIENT
 
@@ -147,7 +148,7 @@ def embed_violations(payload: dict[str, Any]) -> list[str]:
 
 
 @dataclass
-class FakeDiscordAPI:
+class FakeDiscordAPI(HoldsARequest):
     """Start with ``await fake.start()``; ``fake.base`` is what Route.BASE should be."""
 
     token: str = "fake-discord-token"
@@ -198,10 +199,6 @@ class FakeDiscordAPI:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-
-    def release(self) -> None:
-        """Answer the held channel message (call it on the fake's loop)."""
-        self._release.set()
 
     def permissions_in(self, channel_id: int | str) -> int:
         """The bot's permissions in a channel, as an interaction's ``app_permissions``."""
@@ -354,17 +351,8 @@ class FakeDiscordAPI:
         self._changed.set()
         try:
             response = self._answer(request, path, body)
-            if (
-                request.method == "POST"
-                and re.fullmatch(r"/channels/\d+/messages", path)
-                and self.hold_post == len(self.matching("POST", r"/channels/\d+/messages"))
-            ):
-                self.held += 1
-                self._changed.set()
-                try:
-                    await self._release.wait()
-                finally:
-                    self.held -= 1
+            if request.method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
+                await self._hold_if(len(self.matching("POST", r"/channels/\d+/messages")))
             return response
         finally:
             self._changed.set()

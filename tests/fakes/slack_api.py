@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from tests.fakes.holding import HoldsARequest
 from tests.fakes.loopback import serve
 from tests.timing import PATIENT
 
@@ -72,7 +73,7 @@ def block_violations(body: dict[str, Any]) -> list[str]:
 
 
 @dataclass
-class FakeSlackAPI:
+class FakeSlackAPI(HoldsARequest):
     """Start with ``await fake.start()``; ``fake.base`` is the Web API base URL."""
 
     token: str = "xoxb-fake-slack-token"
@@ -153,10 +154,6 @@ class FakeSlackAPI:
             self.sockets_open -= 1
             self._changed.set()
         return ws
-
-    def release(self) -> None:
-        """Let a held chat.postMessage go on (call it on the fake's loop)."""
-        self._release.set()
 
     def rate_limit_once(self, method: str, retry_after: str = "0.05") -> None:
         self.rate_limited[method] = (1, retry_after)
@@ -286,14 +283,8 @@ class FakeSlackAPI:
             if user is None:
                 return web.json_response({"ok": False, "error": "user_not_found"})
             return web.json_response({"ok": True, "user": user})
-        if method == "chat.postMessage" and self.hold_post == len(self.named(method)):
-            self.held += 1
-            self._changed.set()
-            try:
-                await self._release.wait()
-            finally:
-                self.held -= 1
-                self._changed.set()
+        if method == "chat.postMessage":
+            await self._hold_if(len(self.named(method)))
         if method == "conversations.info":
             return self._conversation(str(body.get("channel")))
         if method in ("chat.postMessage", "chat.postEphemeral"):
